@@ -1,0 +1,59 @@
+# EIT Synergies — the README's commands. `make setup` runs once (idempotent); every other
+# target depends on it, so `make demo` and `make test` work on a fresh machine.
+SYSTEM_PYTHON ?= /usr/bin/python3
+VENV          ?= .venv
+PY            := $(VENV)/bin/python
+STAMP         := $(VENV)/.eit-setup
+QM            := i18n/eit_synergies_fr.qm
+export QT_QPA_PLATFORM ?= offscreen
+export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
+
+.PHONY: setup test test-core test-qgis lint demo package translations translations-update \
+        benchmarks clean
+
+setup: $(STAMP) $(QM)
+
+$(STAMP): requirements/core.txt requirements/dev.txt scripts/setup_system.sh
+	bash scripts/setup_system.sh
+	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(SYSTEM_PYTHON) -c 'import numpy; print("numpy==" + numpy.__version__)' > $(VENV)/constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check \
+	    -c $(VENV)/constraints.txt -r requirements/dev.txt
+	$(PY) -c 'import numpy, qgis.core, pandas, geopandas; print("numpy", numpy.__version__, "QGIS", qgis.core.Qgis.QGIS_VERSION)'
+	touch $(STAMP)
+
+# Compiled translations (never committed).
+$(QM): i18n/eit_synergies_fr.ts
+	lrelease -silent $< -qm $@
+
+translations: $(QM)
+
+# After adding tr() strings: refresh the .ts, then translate the new entries.
+translations-update: $(STAMP)
+	$(PY) scripts/i18n.py update
+
+test: setup test-core test-qgis lint
+	@echo "make test: all suites passed"
+
+# Pure core tests: no QGIS plugin for pytest, and QGIS/Qt imports blocked (tests/unit/conftest.py).
+test-core: setup
+	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
+	$(PY) -m pytest -p no:qgis -p no:cacheprovider tests/unit
+
+# QGIS tests: pytest-qgis offscreen, the real qgis_process and the real desktop under Xvfb.
+test-qgis: setup
+	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
+	$(PY) -m pytest -p no:cacheprovider tests/qgis
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+package: setup
+	$(PY) scripts/package.py dist
+
+benchmarks: setup
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf dist build $(QM) .pytest_cache .ruff_cache

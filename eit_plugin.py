@@ -1,0 +1,80 @@
+"""The plugin object QGIS creates through ``classFactory``."""
+
+from __future__ import annotations
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction, QDockWidget, QLineEdit
+
+from .__about__ import ICON_PATH
+from .core.dependencies import PYPI_NAMES, missing, pip_command
+from .processing.provider import LOG_TAG, EitProvider
+from .translation import install_translator, remove_translator, tr
+
+
+class EitSynergiesPlugin:
+    """Registers the ``eit`` provider, a menu and a toolbar entry; ``unload`` undoes it all."""
+
+    def __init__(self, iface):
+        self.iface = iface
+        self.provider: EitProvider | None = None
+        self.actions: list[QAction] = []
+        self.menu_name = ""
+        self.missing_modules: list[str] = []
+        install_translator()
+
+    # --- Processing -------------------------------------------------------------------
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS API
+        if self.provider is not None:
+            return
+        self.provider = EitProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    # --- GUI ----------------------------------------------------------------------------
+    def initGui(self) -> None:  # noqa: N802 - QGIS API
+        self.initProcessing()
+        self.menu_name = tr("&EIT Synergies")
+        action = QAction(QIcon(str(ICON_PATH)), tr("EIT Synergies tools"), self.iface.mainWindow())
+        action.setObjectName("eitSynergiesTools")
+        action.setToolTip(tr("Open the EIT Synergies algorithms in the Processing toolbox"))
+        action.triggered.connect(self.show_tools)
+        self.iface.addPluginToMenu(self.menu_name, action)
+        self.iface.addToolBarIcon(action)
+        self.actions.append(action)
+        self.report_missing_dependencies()
+
+    def report_missing_dependencies(self) -> list[str]:
+        """Say in the message bar and the log which libraries to install (if any)."""
+        self.missing_modules = missing(list(PYPI_NAMES))
+        if self.missing_modules:
+            text = tr(
+                "Some Python libraries are missing: {modules}. Install them with: {command}"
+            ).format(
+                modules=", ".join(self.missing_modules),
+                command=pip_command(self.missing_modules),
+            )
+            QgsMessageLog.logMessage(text, LOG_TAG, Qgis.Warning)
+            self.iface.messageBar().pushMessage(tr("EIT Synergies"), text, Qgis.Warning, 0)
+        return self.missing_modules
+
+    def show_tools(self) -> None:
+        """Show the Processing toolbox filtered on our provider."""
+        toolbox = self.iface.mainWindow().findChild(QDockWidget, "ProcessingToolbox")
+        if toolbox is None:
+            return
+        toolbox.setVisible(True)
+        toolbox.raise_()
+        search = toolbox.findChild(QLineEdit)
+        if search is not None:
+            search.setText("eit")
+
+    def unload(self) -> None:
+        for action in self.actions:
+            self.iface.removePluginMenu(self.menu_name, action)
+            self.iface.removeToolBarIcon(action)
+            action.deleteLater()
+        self.actions = []
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        remove_translator()

@@ -1,0 +1,1 @@
+"""Widgets of the plugin (the workshop dock, forms). Built on ``layers`` and ``core``."""
