@@ -38,12 +38,12 @@ test: setup test-core test-qgis lint
 # Pure core tests: no QGIS plugin for pytest, and QGIS/Qt imports blocked (tests/unit/conftest.py).
 test-core: setup
 	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
-	$(PY) -m pytest -p no:qgis -p no:cacheprovider tests/unit
+	$(VENV)/bin/pytest -p no:qgis -p no:cacheprovider tests/unit
 
 # QGIS tests: pytest-qgis offscreen, the real qgis_process and the real desktop under Xvfb.
 test-qgis: setup
 	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
-	$(PY) -m pytest -p no:cacheprovider tests/qgis
+	$(VENV)/bin/pytest -p no:cacheprovider tests/qgis
 
 lint: setup
 	$(PY) -m ruff check .

@@ -25,5 +25,5 @@ class EitError(Exception):
         return f"EitError({self.code!r}, {self.args[0]!r}, {self.data!r})"
 
 
-class Canceled(Exception):
+class Canceled(Exception):  # noqa: N818 - reads better than CanceledError at call sites
     """Raised by the core when the caller asked to stop (see :mod:`core.progress`)."""

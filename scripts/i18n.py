@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keep the French translation in step with the code.
 
-    python scripts/i18n.py update   # add new source strings to i18n/*.ts, mark removed ones obsolete
+    python scripts/i18n.py update   # add new source strings to i18n/*.ts, drop removed ones
     python scripts/i18n.py check    # exit 1 if a string is missing or untranslated
     python scripts/i18n.py fill < translations.tsv   # "English<TAB>French" lines fill the .ts
 

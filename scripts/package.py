@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Build the installable plugin zip: ``python scripts/package.py OUT_DIR`` → OUT_DIR/eit_synergies-<version>.zip
+"""Build the installable plugin zip.
 
-``git archive`` of the working tree's tracked files (uncommitted edits included, through
-``git stash create``) under one lowercase top folder, ``export-ignore`` honoured
-(.gitattributes), plus the translations compiled by ``lrelease`` (``.qm`` are built, never committed).
+``python scripts/package.py OUT_DIR`` writes OUT_DIR/eit_synergies-<version>.zip:
+
+``git archive`` of the working tree's tracked files (uncommitted edits included,
+through ``git stash create``) under one lowercase top folder, ``export-ignore`` honoured
+(.gitattributes), plus the translations compiled by ``lrelease`` (``.qm`` files are built,
+never committed).
 """
 
 from __future__ import annotations
@@ -28,17 +31,21 @@ def version() -> str:
 def build(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{FOLDER}-{version()}.zip"
-    tree = subprocess.run(
-        ["git", "stash", "create"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip() or "HEAD"
+    tree = (
+        subprocess.run(
+            ["git", "stash", "create"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        or "HEAD"
+    )
     subprocess.run(
         ["git", "archive", "--format=zip", f"--prefix={FOLDER}/", "-o", str(target), tree],
         cwd=ROOT,
         check=True,
     )
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(
-        target, "a", compression=zipfile.ZIP_DEFLATED
-    ) as archive:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        zipfile.ZipFile(target, "a", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
         for ts in sorted((ROOT / "i18n").glob("*.ts")):
             qm = Path(tmp) / (ts.stem + ".qm")
             subprocess.run(["lrelease", "-silent", str(ts), "-qm", str(qm)], check=True)

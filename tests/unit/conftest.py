@@ -15,7 +15,8 @@ BLOCKED = ("qgis", "PyQt5", "PyQt6", "sip", "processing", "pytest_qgis")
 class QgisBlocker(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] in BLOCKED:
-            raise ModuleNotFoundError(f"{fullname} is blocked in the pure core tests", name=fullname)
+            message = f"{fullname} is blocked in the pure core tests"
+            raise ModuleNotFoundError(message, name=fullname)
         return None
 
 

@@ -1,0 +1,197 @@
+"""Layers ↔ data frames: the one place where QGIS features meet the core's frames."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProcessingException,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods"}
+
+
+def _python_value(value):
+    """A QVariant-ish attribute as a plain Python value (NULL → None)."""
+    if value is None or (isinstance(value, QVariant) and value.isNull()):
+        return None
+    if isinstance(value, QDateTime):
+        return value.toPyDateTime()
+    if isinstance(value, QDate):
+        return value.toPyDate()
+    return value
+
+
+def source_to_frame(source, with_geometry=True, target_crs=None, context=None, feedback=None):
+    """A feature source (layer) as a DataFrame, or a GeoDataFrame when it has geometry.
+
+    ``target_crs`` (a ``QgsCoordinateReferenceSystem``) reprojects on the way.
+    """
+    names = [f.name() for f in source.fields()]
+    has_geometry = with_geometry and source.wkbType() != QgsWkbTypes.NoGeometry
+    request = QgsFeatureRequest()
+    if not has_geometry:
+        request.setFlags(QgsFeatureRequest.NoGeometry)
+    crs = source.sourceCrs()
+    transform = None
+    if has_geometry and target_crs is not None and target_crs.isValid() and target_crs != crs:
+        transform_context = context.transformContext() if context is not None else None
+        if transform_context is None:
+            from qgis.core import QgsProject
+
+            transform_context = QgsProject.instance().transformContext()
+        transform = QgsCoordinateTransform(crs, target_crs, transform_context)
+        crs = target_crs
+    rows, wkbs = [], []
+    total = source.featureCount() or 0
+    for i, feature in enumerate(source.getFeatures(request)):
+        if feedback is not None and feedback.isCanceled():
+            break
+        rows.append([_python_value(v) for v in feature.attributes()])
+        if has_geometry:
+            geometry = feature.geometry()
+            if geometry is None or geometry.isNull() or geometry.isEmpty():
+                wkbs.append(None)
+            else:
+                if transform is not None:
+                    geometry = QgsGeometry(geometry)
+                    geometry.transform(transform)
+                wkbs.append(bytes(geometry.asWkb()))
+        if feedback is not None and total and i % 1000 == 0:
+            feedback.setProgress(100.0 * i / total)
+    frame = pd.DataFrame(rows, columns=names)
+    if not has_geometry:
+        return frame
+    import geopandas as gpd
+    import shapely
+
+    geometry = shapely.from_wkb(pd.Series(wkbs, dtype=object).to_numpy())
+    crs_text = crs.authid() or crs.toWkt()
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=crs_text or None)
+
+
+def crs_of(frame) -> QgsCoordinateReferenceSystem:
+    """The QGIS CRS of a GeoDataFrame (EPSG:2154 when it has none)."""
+    crs = getattr(frame, "crs", None)
+    if crs is None:
+        return QgsCoordinateReferenceSystem("EPSG:2154")
+    epsg = crs.to_epsg()
+    if epsg:
+        return QgsCoordinateReferenceSystem(f"EPSG:{epsg}")
+    return QgsCoordinateReferenceSystem.fromWkt(crs.to_wkt())
+
+
+def _field_type(series: pd.Series):
+    if pd.api.types.is_bool_dtype(series):
+        return QVariant.Bool
+    if pd.api.types.is_integer_dtype(series):
+        return QVariant.LongLong
+    if pd.api.types.is_float_dtype(series):
+        return QVariant.Double
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return QVariant.DateTime
+    non_null = series.dropna()
+    if len(non_null) and all(isinstance(v, bool) for v in non_null):
+        return QVariant.Bool
+    return QVariant.String
+
+
+def fields_for(frame: pd.DataFrame, geometry_column: str | None = "geometry") -> QgsFields:
+    """QgsFields matching the frame's columns (the geometry column left out)."""
+    fields = QgsFields()
+    for name in frame.columns:
+        if name == geometry_column:
+            continue
+        fields.append(QgsField(str(name), _field_type(frame[name])))
+    return fields
+
+
+def _attribute(value, field_type):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if field_type == QVariant.Bool:
+        return bool(value)
+    if field_type == QVariant.LongLong:
+        return int(value)
+    if field_type == QVariant.Double:
+        return float(value)
+    if field_type == QVariant.DateTime:
+        return QDateTime(pd.Timestamp(value).to_pydatetime())
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def frame_to_sink(frame, sink, fields: QgsFields, feedback=None, geometry_column="geometry"):
+    """Write every row of ``frame`` to ``sink`` (fields as made by :func:`fields_for`)."""
+    if sink is None:
+        return 0
+    import shapely
+
+    has_geometry = geometry_column in frame.columns
+    wkbs = (
+        shapely.to_wkb(frame[geometry_column].to_numpy(), output_dimension=2)
+        if has_geometry and len(frame)
+        else None
+    )
+    types = [fields.at(i).type() for i in range(fields.count())]
+    names = [fields.at(i).name() for i in range(fields.count())]
+    columns = [frame[name].to_numpy(dtype=object) for name in names]
+    total = len(frame)
+    for i in range(total):
+        if feedback is not None and feedback.isCanceled():
+            break
+        feature = QgsFeature(fields)
+        values = zip(columns, types, strict=True)
+        feature.setAttributes([_attribute(col[i], t) for col, t in values])
+        if has_geometry and wkbs[i] is not None:
+            geometry = QgsGeometry()
+            geometry.fromWkb(wkbs[i])
+            feature.setGeometry(geometry)
+        if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
+            raise QgsProcessingException(sink.lastError())
+        if feedback is not None and total and i % 1000 == 0:
+            feedback.setProgress(100.0 * i / total)
+    return total
+
+
+def geometry_type(frame, geometry_column="geometry"):
+    """The QgsWkbTypes of a frame's geometries (NoGeometry for a plain table)."""
+    if geometry_column not in frame.columns:
+        return QgsWkbTypes.NoGeometry
+    kinds = set(frame.geometry.geom_type.dropna()) if hasattr(frame, "geometry") else set()
+    if kinds <= {"Point"}:
+        return QgsWkbTypes.Point
+    if kinds <= {"LineString"}:
+        return QgsWkbTypes.LineString
+    if kinds <= {"LineString", "MultiLineString"}:
+        return QgsWkbTypes.MultiLineString
+    if kinds <= {"Polygon"}:
+        return QgsWkbTypes.Polygon
+    if kinds <= {"Polygon", "MultiPolygon"}:
+        return QgsWkbTypes.MultiPolygon
+    return QgsWkbTypes.Unknown
+
+
+def table_path(value) -> Path | None:
+    """The file behind a table parameter when it is a CSV/spreadsheet file the core reads."""
+    if not isinstance(value, str) or not value:
+        return None
+    path = Path(value.split("|")[0])
+    return path if path.suffix.lower() in TABLE_SUFFIXES and path.exists() else None
