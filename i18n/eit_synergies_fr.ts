@@ -30,6 +30,96 @@
       <translation>Des bibliothèques Python manquent : {modules}. Installez-les avec : {command}</translation>
     </message>
     <message>
+      <location filename="../layers/styles.py" />
+      <source>Other</source>
+      <translation>Autre</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Build supply and need layers</source>
+      <translation>Construire les couches de gisements et de besoins</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Reads the actors table and the flow table (input/output balance of each actor) and builds two point layers: supplies (gisements) and needs (besoins), each flow placed at its actor. Tables: CSV (comma or semicolon, UTF-8 or Latin-1, decimal comma accepted), XLSX, ODS, GeoPackage or a layer; column names in French or English. Resources are catalogue codes or 6-digit European List of Waste codes; quantities are converted to yearly normalised units (t/yr, MWh/yr, m3/yr, h/yr, units/yr). Actors without a geometry are placed from their coordinates, else at their commune. Rows that cannot be used go to the rejected table with their row number, values and reason: rows read = rows used + rows rejected.</source>
+      <translation>Lit la table des acteurs et la table des flux (bilan entrant/sortant de chaque acteur) et construit deux couches de points : les gisements et les besoins, chaque flux placé à son acteur. Tables : CSV (virgule ou point-virgule, UTF-8 ou Latin-1, virgule décimale acceptée), XLSX, ODS, GeoPackage ou une couche ; noms de colonnes en français ou en anglais. Les ressources sont des codes du catalogue ou des codes déchets à 6 chiffres de la liste européenne ; les quantités sont converties en unités annuelles normalisées (t/an, MWh/an, m3/an, h/an, unités/an). Les acteurs sans géométrie sont placés d'après leurs coordonnées, sinon à leur commune. Les lignes inutilisables vont dans la table des rejets avec leur numéro de ligne, leurs valeurs et le motif : lignes lues = lignes utilisées + lignes rejetées.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Output CRS</source>
+      <translation>SCR de sortie</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Rejected rows</source>
+      <translation>Lignes rejetées</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Actors table</source>
+      <translation>Table des acteurs</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Flows table (input/output balances)</source>
+      <translation>Table des flux (bilans entrant/sortant)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Resource catalogue (extends the built-in one)</source>
+      <translation>Catalogue de ressources (complète celui de l'extension)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Compatibility table (extends the built-in one)</source>
+      <translation>Table de compatibilité (complète celle de l'extension)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Actor id column (actors)</source>
+      <translation>Colonne identifiant d'acteur (acteurs)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Actor id column (flows)</source>
+      <translation>Colonne identifiant d'acteur (flux)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Direction column</source>
+      <translation>Colonne sens</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Resource column</source>
+      <translation>Colonne ressource</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Quantity column</source>
+      <translation>Colonne quantité</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Unit column</source>
+      <translation>Colonne unité</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Supplies (gisements)</source>
+      <translation>Gisements</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Needs (besoins)</source>
+      <translation>Besoins</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>{n} flows have no position (their actor has no geometry): {ids}</source>
+      <translation>{n} flux n'ont pas de position (leur acteur n'a pas de géométrie) : {ids}</translation>
+    </message>
+    <message>
       <location filename="../processing/base.py" />
       <source>Data preparation</source>
       <translation>Préparation des données</translation>
@@ -48,6 +138,136 @@
       <location filename="../processing/base.py" />
       <source>Workflow</source>
       <translation>Chaîne complète</translation>
+    </message>
+    <message>
+      <location filename="../processing/inputs.py" />
+      <source>{read} rows read = {used} used ({supply} supplies, {need} needs) + {rejected} rejected</source>
+      <translation>{read} lignes lues = {used} utilisées ({supply} gisements, {need} besoins) + {rejected} rejetées</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: required column missing: {missing}. Accepted names: {expected}. Columns found: {found}.</source>
+      <translation>{file} : colonne obligatoire absente : {missing}. Noms acceptés : {expected}. Colonnes trouvées : {found}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the file is empty (no data row).</source>
+      <translation>{file} : le fichier est vide (aucune ligne de données).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: file not found.</source>
+      <translation>{file} : fichier introuvable.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the file cannot be read ({detail}).</source>
+      <translation>{file} : le fichier ne peut pas être lu ({detail}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the text encoding is neither UTF-8 nor Latin-1.</source>
+      <translation>{file} : l'encodage du texte n'est ni UTF-8 ni Latin-1.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: not a table or a layer.</source>
+      <translation>{file} : ce n'est ni une table ni une couche.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: actor ids must be unique; duplicated: {ids} (rows {rows}). Nothing was written.</source>
+      <translation>{file} : les identifiants d'acteurs doivent être uniques ; en double : {ids} (lignes {rows}). Rien n'a été écrit.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}, row {row}, field {field}: {detail}</source>
+      <translation>{file}, ligne {row}, champ {field} : {detail}</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Unknown resource code {text}. Closest: {suggestions}.</source>
+      <translation>Code de ressource inconnu {text}. Les plus proches : {suggestions}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Invalid coordinate reference system: {crs}.</source>
+      <translation>Système de coordonnées de référence invalide : {crs}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The actor id is empty.</source>
+      <translation>L'identifiant d'acteur est vide.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The actor of the flow is empty.</source>
+      <translation>L'acteur du flux est vide.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The actor {value} is not in the actors table.</source>
+      <translation>L'acteur {value} n'est pas dans la table des acteurs.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The direction (supply or need) is empty.</source>
+      <translation>Le sens (gisement ou besoin) est vide.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Direction {value} not understood: write supply (gisement, sortant, offre) or need (besoin, entrant, demande).</source>
+      <translation>Sens {value} non compris : écrire gisement (sortant, offre) ou besoin (entrant, demande).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The resource code is empty.</source>
+      <translation>Le code de ressource est vide.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Unknown resource code {value}; closest entries: {suggestions}.</source>
+      <translation>Code de ressource inconnu {value} ; entrées les plus proches : {suggestions}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The quantity {value} is not a number.</source>
+      <translation>La quantité {value} n'est pas un nombre.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The quantity {value} is negative.</source>
+      <translation>La quantité {value} est négative.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Unknown unit {value}.</source>
+      <translation>Unité inconnue {value}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The unit {value} does not fit this resource ({detail}).</source>
+      <translation>L'unité {value} ne convient pas à cette ressource ({detail}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Months {value} not understood (write e.g. 3-10 or 1,2,3).</source>
+      <translation>Mois {value} non compris (écrire par exemple 3-10 ou 1,2,3).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Year {value} not understood.</source>
+      <translation>Année {value} non comprise.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The flow id {value} is used by several rows.</source>
+      <translation>L'identifiant de flux {value} est utilisé par plusieurs lignes.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Input problem ({code}): {message}</source>
+      <translation>Problème dans les données ({code}) : {message}</translation>
     </message>
     <message>
       <location filename="../processing/provider.py" />

@@ -123,7 +123,7 @@ def _attribute(value, field_type):
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return None
     if field_type == QVariant.Bool:
         return bool(value)

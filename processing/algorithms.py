@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-ALGORITHM_CLASSES: list = []
+from .alg_buildflowlayers import BuildFlowLayersAlgorithm
+
+ALGORITHM_CLASSES: list = [
+    BuildFlowLayersAlgorithm,
+]

@@ -9,7 +9,7 @@ import os
 import traceback
 
 from qgis.core import QgsApplication
-from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtCore import QCoreApplication, QEvent, QTimer
 from qgis.utils import active_plugins, iface, loadPlugin, plugins, startPlugin, unloadPlugin
 
 REPORT = os.environ["EIT_DESKTOP_REPORT"]
@@ -41,6 +41,7 @@ def run():
         QgsApplication.processEvents()
         iface.mainWindow().grab().save(SCREENSHOT)
         report["unloaded"] = unloadPlugin("eit_synergies")
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # deleteLater() done
         report["after_unload"] = eit_state()
         report["reloaded"] = loadPlugin("eit_synergies") and startPlugin("eit_synergies")
         report["after_reload"] = eit_state()

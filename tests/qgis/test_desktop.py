@@ -44,6 +44,7 @@ def run_desktop(tmp_path: Path, startup: Path, extra_env=None, timeout=180):
     ARTIFACTS.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.pop("QT_QPA_PLATFORM", None)  # a real X display (Xvfb), not offscreen
+    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)  # set by pytest-qgis for its own QGIS only
     env.update(
         HOME=str(tmp_path),
         XDG_RUNTIME_DIR=str(tmp_path),

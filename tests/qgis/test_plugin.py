@@ -19,7 +19,7 @@ def test_provider_registered_with_its_algorithms(plugin, eit_providers):
     assert all(alg_id.startswith("eit:") for alg_id in ids)
     for alg in provider.algorithms():
         assert alg.displayName() and alg.group() and alg.shortHelpString()
-        assert alg.createInstance().id() == alg.id()
+        assert alg.createInstance().name() == alg.name()
 
 
 def test_menu_and_toolbar_entries(plugin, recording_iface):

@@ -31,6 +31,7 @@ def qgis_process_env(home: Path) -> dict[str, str]:
     if not link.exists():
         link.symlink_to(ROOT, target_is_directory=True)
     env = dict(os.environ)
+    env.pop("QGIS_CUSTOM_CONFIG_PATH", None)  # set by pytest-qgis for its own QGIS only
     env.update(
         HOME=str(home),  # throw-away profile: 'plugins enable' is remembered there
         QGIS_PLUGINPATH=str(plugins),

@@ -1,0 +1,247 @@
+"""eit:buildflowlayers — actors + flow table → supply and need point layers + rejected rows."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsWkbTypes,
+)
+
+from ..core.errors import Canceled, EitError
+from ..layers.frames import crs_of, fields_for, frame_to_sink
+from ..layers.styles import attach_style, style_flow_layer
+from ..translation import tr
+from .base import EitAlgorithm
+from .feedback import FeedbackProgress
+from .inputs import describe_counts, field_overrides, read_table_parameter
+from .messages import processing_error, translate_rejected
+
+ACTOR_FIELD_PARAMETERS = {"ACTOR_ID_FIELD": "actor_id"}
+FLOW_FIELD_PARAMETERS = {
+    "FLOW_ACTOR_FIELD": "actor_id",
+    "DIRECTION_FIELD": "direction",
+    "RESOURCE_FIELD": "resource",
+    "QUANTITY_FIELD": "quantity",
+    "UNIT_FIELD": "unit",
+}
+
+
+def load_catalogue(alg, parameters, context):
+    """The built-in catalogue, extended/overridden by the user's tables when given."""
+    from ..core.catalogue import Catalogue
+
+    resources = alg.parameterAsFile(parameters, "CATALOGUE", context) or None
+    compatibility = alg.parameterAsFile(parameters, "COMPATIBILITY", context) or None
+    if resources is None and compatibility is None:
+        return Catalogue.builtin()
+    return Catalogue.load(resources=resources, compatibility=compatibility)
+
+
+def place_actors(actor_table, geometry_frame, progress):
+    """Actor points: the layer's geometry when it has one, else coordinates or commune."""
+    import geopandas as gpd
+
+    if geometry_frame is not None:
+        return geometry_frame
+    from ..core.geocode.pipeline import geocode_actors
+
+    placed = geocode_actors(actor_table.frame, method=0, progress=progress)
+    points = gpd.points_from_xy(placed["lon"], placed["lat"], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(placed, geometry=points, crs="EPSG:4326")
+    frame.loc[placed["lon"].isna().to_numpy(), "geometry"] = None
+    frame.attrs["source"] = actor_table.source
+    return frame
+
+
+class BuildFlowLayersAlgorithm(EitAlgorithm):
+    ALG_ID = "buildflowlayers"
+    GROUP_ID = "data"
+    REQUIRES = ("pandas", "geopandas", "shapely", "pint", "rapidfuzz")
+
+    ACTORS = "ACTORS"
+    FLOWS = "FLOWS"
+    CATALOGUE = "CATALOGUE"
+    COMPATIBILITY = "COMPATIBILITY"
+    OUTPUT_CRS = "OUTPUT_CRS"
+    OUTPUT_SUPPLY = "OUTPUT_SUPPLY"
+    OUTPUT_NEED = "OUTPUT_NEED"
+    OUTPUT_REJECTED = "OUTPUT_REJECTED"
+
+    def displayName(self):
+        return self.tr("Build supply and need layers")
+
+    def help_text(self):
+        return self.tr(
+            "Reads the actors table and the flow table (input/output balance of each actor) "
+            "and builds two point layers: supplies (gisements) and needs (besoins), each flow "
+            "placed at its actor. Tables: CSV (comma or semicolon, UTF-8 or Latin-1, decimal "
+            "comma accepted), XLSX, ODS, GeoPackage or a layer; column names in French or "
+            "English. Resources are catalogue codes or 6-digit European List of Waste codes; "
+            "quantities are converted to yearly normalised units (t/yr, MWh/yr, m3/yr, h/yr, "
+            "units/yr). Actors without a geometry are placed from their coordinates, else at "
+            "their commune. Rows that cannot be used go to the rejected table with their row "
+            "number, values and reason: rows read = rows used + rows rejected."
+        )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ACTORS, self.tr("Actors table"), [QgsProcessing.TypeVector]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.FLOWS, self.tr("Flows table (input/output balances)"),
+                [QgsProcessing.TypeVector],
+            )
+        )  # fmt: skip
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.CATALOGUE, self.tr("Resource catalogue (extends the built-in one)"),
+                optional=True, fileFilter="CSV (*.csv);;XLSX (*.xlsx)",
+            )
+        )  # fmt: skip
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.COMPATIBILITY, self.tr("Compatibility table (extends the built-in one)"),
+                optional=True, fileFilter="CSV (*.csv);;XLSX (*.xlsx)",
+            )
+        )  # fmt: skip
+        labels = {
+            "ACTOR_ID_FIELD": (self.tr("Actor id column (actors)"), self.ACTORS),
+            "FLOW_ACTOR_FIELD": (self.tr("Actor id column (flows)"), self.FLOWS),
+            "DIRECTION_FIELD": (self.tr("Direction column"), self.FLOWS),
+            "RESOURCE_FIELD": (self.tr("Resource column"), self.FLOWS),
+            "QUANTITY_FIELD": (self.tr("Quantity column"), self.FLOWS),
+            "UNIT_FIELD": (self.tr("Unit column"), self.FLOWS),
+        }
+        for name, (label, parent) in labels.items():
+            parameter = QgsProcessingParameterField(name, label, None, parent, optional=True)
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+        crs = QgsProcessingParameterCrs(
+            self.OUTPUT_CRS, self.tr("Output CRS"), "EPSG:2154", optional=True
+        )
+        crs.setFlags(crs.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(crs)
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_SUPPLY, self.tr("Supplies (gisements)"), QgsProcessing.TypeVectorPoint
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_NEED, self.tr("Needs (besoins)"), QgsProcessing.TypeVectorPoint
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT_REJECTED, self.tr("Rejected rows"), QgsProcessing.TypeVector
+            )
+        )
+
+    def processAlgorithm(self, parameters, context, feedback):
+        steps = QgsProcessingMultiStepFeedback(4, feedback)
+        try:
+            result = self.build(parameters, context, steps)
+        except EitError as error:
+            raise processing_error(error) from error
+        except Canceled:
+            return {}
+        return result
+
+    def build(self, parameters, context, steps):
+        from ..core.flows import attach_geometry, build_flows, read_actors
+
+        progress = FeedbackProgress(steps)
+        catalogue = load_catalogue(self, parameters, context)
+        actors_value, actors_label, actors_geometry = read_table_parameter(
+            self, parameters, self.ACTORS, context, steps, keep_geometry=True
+        )
+        flows_value, flows_label, _ = read_table_parameter(
+            self, parameters, self.FLOWS, context, steps
+        )
+        actor_table = read_actors(
+            actors_value,
+            field_overrides(self, parameters, context, ACTOR_FIELD_PARAMETERS) or None,
+            name=actors_label,
+        )
+        steps.setCurrentStep(1)
+        from ..core.flows import read_flows
+
+        flows = read_flows(
+            flows_value,
+            field_overrides(self, parameters, context, FLOW_FIELD_PARAMETERS) or None,
+            name=flows_label,
+        )
+        result = build_flows(actor_table, flows, catalogue, progress, source_name=flows_label)
+        steps.pushInfo(f"{flows_label}: " + describe_counts(result.counts))
+        for note in actor_table.notes + result.notes:
+            steps.pushInfo(note)
+        steps.setCurrentStep(2)
+        actor_points = place_actors(actor_table, actors_geometry, progress)
+        target = self.parameterAsCrs(parameters, self.OUTPUT_CRS, context)
+        if not target.isValid():
+            target = QgsCoordinateReferenceSystem("EPSG:2154")
+        outputs = {}
+        unplaced = []
+        for key, frame, kind in (
+            (self.OUTPUT_SUPPLY, result.supply, "supply"),
+            (self.OUTPUT_NEED, result.need, "need"),
+        ):
+            placed = attach_geometry(frame, actor_points)
+            unplaced += placed.attrs.get("no_geometry", [])
+            if target.isValid() and placed.crs is not None:
+                placed = placed.to_crs(target.authid() or target.toWkt())
+            outputs[key] = self.write(placed, key, parameters, context, steps, QgsWkbTypes.Point)
+            name = self.tr("Supplies (gisements)") if kind == "supply" else self.tr("Needs (besoins)")
+            attach_style(
+                context, outputs[key], name, style_flow_layer, catalogue.families_frame, kind
+            )
+        if unplaced:
+            steps.reportError(
+                self.tr("{n} flows have no position (their actor has no geometry): {ids}").format(
+                    n=len(unplaced), ids=", ".join(map(str, unplaced[:20]))
+                )
+            )
+        steps.setCurrentStep(3)
+        rejected = translate_rejected(
+            actor_table.rejected.assign(source=actors_label)
+            if len(actor_table.rejected)
+            else None
+        )
+        import pandas as pd
+
+        frames = [f for f in (rejected, translate_rejected(result.rejected)) if f is not None]
+        all_rejected = pd.concat(frames, ignore_index=True) if frames else result.rejected
+        outputs[self.OUTPUT_REJECTED] = self.write(
+            all_rejected, self.OUTPUT_REJECTED, parameters, context, steps, QgsWkbTypes.NoGeometry
+        )
+        attach_style(
+            context, outputs[self.OUTPUT_REJECTED], self.tr("Rejected rows"), lambda layer: None
+        )
+        outputs["ROWS_READ"] = result.counts["rows_read"]
+        outputs["ROWS_USED"] = result.counts["rows_used"]
+        outputs["ROWS_REJECTED"] = result.counts["rows_rejected"]
+        return outputs
+
+    def write(self, frame, key, parameters, context, feedback, wkb_type):
+        geometry_column = "geometry" if wkb_type != QgsWkbTypes.NoGeometry else None
+        fields = fields_for(frame, geometry_column)
+        crs = crs_of(frame) if geometry_column else QgsCoordinateReferenceSystem()
+        sink, dest_id = self.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, key))
+        data = frame if geometry_column else frame.drop(columns="geometry", errors="ignore")
+        frame_to_sink(data, sink, fields, feedback, geometry_column or "__none__")
+        del sink
+        return dest_id

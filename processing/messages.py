@@ -1,0 +1,107 @@
+"""Translated messages for the core's error and rejection codes.
+
+The core raises ``EitError(code, message, **data)`` and writes ``reason_code`` on rejected
+rows, in plain English; the user reads them here, in the QGIS locale.
+"""
+
+from __future__ import annotations
+
+from qgis.core import QgsProcessingException
+
+from ..core.errors import EitError
+from ..translation import tr
+
+
+def _join(value) -> str:
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def error_templates() -> dict[str, str]:
+    return {
+        "missing_column": tr(
+            "{file}: required column missing: {missing}. Accepted names: {expected}. "
+            "Columns found: {found}."
+        ),
+        "empty_file": tr("{file}: the file is empty (no data row)."),
+        "file_not_found": tr("{file}: file not found."),
+        "unreadable_file": tr("{file}: the file cannot be read ({detail})."),
+        "bad_encoding": tr("{file}: the text encoding is neither UTF-8 nor Latin-1."),
+        "not_a_layer": tr("{file}: not a table or a layer."),
+        "duplicate_actor_id": tr(
+            "{file}: actor ids must be unique; duplicated: {ids} (rows {rows}). Nothing was "
+            "written."
+        ),
+        "invalid_catalogue_table": tr("{file}, row {row}, field {field}: {detail}"),
+        "unknown_resource": tr("Unknown resource code {text}. Closest: {suggestions}."),
+        "invalid_crs": tr("Invalid coordinate reference system: {crs}."),
+    }
+
+
+def error_message(error: EitError) -> str:
+    """The translated message of a core error (its English text when no template fits)."""
+    template = error_templates().get(error.code)
+    data = {key: _join(value) for key, value in error.data.items()}
+    data.setdefault("detail", str(error))
+    if template:
+        try:
+            return template.format(**data)
+        except (KeyError, IndexError):
+            pass
+    return tr("Input problem ({code}): {message}").format(code=error.code, message=str(error))
+
+
+def processing_error(error: EitError) -> QgsProcessingException:
+    return QgsProcessingException(error_message(error))
+
+
+def rejection_reasons() -> dict[str, str]:
+    """reason_code of a rejected row -> translated explanation ({field}, {value})."""
+    return {
+        "missing_actor_id": tr("The actor id is empty."),
+        "missing_actor": tr("The actor of the flow is empty."),
+        "unknown_actor": tr("The actor {value} is not in the actors table."),
+        "missing_direction": tr("The direction (supply or need) is empty."),
+        "unknown_direction": tr(
+            "Direction {value} not understood: write supply (gisement, sortant, offre) or "
+            "need (besoin, entrant, demande)."
+        ),
+        "missing_resource": tr("The resource code is empty."),
+        "unknown_resource": tr("Unknown resource code {value}; closest entries: {suggestions}."),
+        "non_numeric_quantity": tr("The quantity {value} is not a number."),
+        "negative_quantity": tr("The quantity {value} is negative."),
+        "unknown_unit": tr("Unknown unit {value}."),
+        "unit_mismatch": tr("The unit {value} does not fit this resource ({detail})."),
+        "bad_months": tr("Months {value} not understood (write e.g. 3-10 or 1,2,3)."),
+        "bad_year": tr("Year {value} not understood."),
+        "duplicate_flow_id": tr("The flow id {value} is used by several rows."),
+    }
+
+
+def translate_rejected(rejected):
+    """Adds ``reason`` in the QGIS locale; the core's English text moves to ``detail``."""
+    if rejected is None or not len(rejected):
+        return rejected
+    out = rejected.copy()
+    templates = rejection_reasons()
+    out["detail"] = out.get("reason", "")
+    reasons = []
+    for code, field, value, suggestions, detail in zip(
+        out["reason_code"],
+        out.get("field", [""] * len(out)),
+        out.get("value", [""] * len(out)),
+        out.get("suggestions", [""] * len(out)),
+        out["detail"],
+        strict=True,
+    ):
+        template = templates.get(str(code))
+        values = {
+            "field": _join(field),
+            "value": _join(value),
+            "suggestions": _join(suggestions),
+            "detail": _join(detail),
+        }
+        reasons.append(template.format(**values) if template else _join(detail))
+    out["reason"] = reasons
+    return out

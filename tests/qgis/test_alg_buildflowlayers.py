@@ -1,0 +1,128 @@
+"""eit:buildflowlayers on the demo territory and on bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingOutputLayerDefinition,
+    QgsProject,
+    QgsVectorLayer,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "demo"
+CONTRACT_FIELDS = [
+    "flow_id", "actor_id", "actor_name", "actor_category", "direction", "resource",
+    "resource_label", "family", "synergy_type", "quantity", "unit", "quantity_norm",
+    "unit_norm", "months", "confidential",
+]  # fmt: skip
+
+
+def run(parameters, context=None):
+    from qgis import processing
+
+    context = context or QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    return processing.run("eit:buildflowlayers", parameters, context=context, feedback=feedback)
+
+
+def memory_outputs():
+    return {
+        "OUTPUT_SUPPLY": "memory:",
+        "OUTPUT_NEED": "memory:",
+        "OUTPUT_REJECTED": "memory:",
+    }
+
+
+def test_demo_territory(plugin):
+    params = {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv")}
+    result = run({**params, **memory_outputs()})
+    supply, need, rejected = (result[k] for k in memory_outputs())
+    assert result["ROWS_READ"] == result["ROWS_USED"] + result["ROWS_REJECTED"]
+    assert supply.featureCount() + need.featureCount() == result["ROWS_USED"]
+    assert result["ROWS_READ"] == sum(1 for _ in open(DEMO / "flows.csv", encoding="utf-8")) - 1
+    names = supply.fields().names()
+    for field in CONTRACT_FIELDS:
+        assert field in names
+    assert supply.crs().authid() == "EPSG:2154"
+    directions = {f["direction"] for f in supply.getFeatures()}
+    assert directions == {"supply"}
+    assert {f["direction"] for f in need.getFeatures()} == {"need"}
+    # every flow placed (demo actors have coordinates or a commune)
+    assert all(not f.geometry().isNull() for f in supply.getFeatures())
+    # the green waste track: a supply of green waste exists in tonnes per year
+    green = [f for f in supply.getFeatures() if f["resource"] == "ORG_GREEN_WASTE"]
+    assert green and all(f["unit_norm"] == "t/yr" for f in green)
+    assert rejected.featureCount() == result["ROWS_REJECTED"]
+
+
+def test_bad_rows_are_rejected_with_row_field_and_reason(plugin, tmp_path):
+    flows = tmp_path / "flux.csv"
+    flows.write_text(
+        "acteur;sens;ressource;quantite;unite\n"
+        "A01;gisement;ORG_GREEN_WASTE;12,5;t/an\n"
+        "A01;gisement;PAS_UN_CODE;3;t\n"
+        "ZZZ;besoin;ORG_GREEN_WASTE;3;t\n"
+        "A01;gisement;MIN_GYPSUM;3;MWh\n"
+        "A01;besoin;ORG_GREEN_WASTE;-3;t\n",
+        encoding="utf-8",
+    )
+    result = run({"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(flows), **memory_outputs()})
+    assert (result["ROWS_READ"], result["ROWS_USED"], result["ROWS_REJECTED"]) == (5, 1, 4)
+    rejected = {f["row"]: f for f in result["OUTPUT_REJECTED"].getFeatures()}
+    assert set(rejected) == {3, 4, 5, 6}
+    assert rejected[3]["reason_code"] == "unknown_resource"
+    assert rejected[3]["field"] == "ressource"  # the column as the user named it
+    assert rejected[4]["reason_code"] == "unknown_actor"
+    assert rejected[5]["reason_code"] == "unit_mismatch"
+    assert rejected[6]["reason_code"] == "negative_quantity"
+    assert all(f["reason"] for f in rejected.values())
+
+
+def test_missing_column_names_file_and_columns(plugin, tmp_path):
+    flows = tmp_path / "flux.csv"
+    flows.write_text("acteur;ressource\nA01;ORG_GREEN_WASTE\n", encoding="utf-8")
+    with pytest.raises(QgsProcessingException) as error:
+        run({"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(flows), **memory_outputs()})
+    assert "flux.csv" in str(error.value)
+    assert "direction" in str(error.value) or "sens" in str(error.value)
+
+
+def test_layer_inputs_and_style_post_processor(plugin):
+    actors = QgsVectorLayer(
+        f"file://{DEMO / 'actors.csv'}?delimiter=;&xField=longitude&yField=latitude&crs=EPSG:4326",
+        "actors",
+        "delimitedtext",
+    )
+    assert actors.isValid()
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    outputs = {
+        key: QgsProcessingOutputLayerDefinition("memory:", QgsProject.instance())
+        for key in memory_outputs()
+    }
+    alg = QgsApplication.processingRegistry().createAlgorithmById("eit:buildflowlayers")
+    params = {"ACTORS": actors, "FLOWS": str(DEMO / "flows.csv"), **outputs}
+    result, ok = alg.run(params, context, QgsProcessingFeedback())
+    assert ok
+    supply_id = result["OUTPUT_SUPPLY"]
+    assert context.willLoadLayerOnCompletion(supply_id)
+    details = context.layerToLoadOnCompletionDetails(supply_id)
+    assert details.name and details.postProcessor() is not None
+    layer = context.getMapLayer(supply_id)
+    details.postProcessor().postProcessLayer(layer, context, QgsProcessingFeedback())
+    renderer = layer.renderer()
+    assert renderer.type() == "categorizedSymbol"
+    assert renderer.classAttribute() == "family"
+    values = {c.value() for c in renderer.categories()}
+    assert {"organic", "wood", "energy"} <= values
+    # actors given as a point layer: 4 demo actors have no coordinates -> their flows unplaced
+    unplaced = [f for f in layer.getFeatures() if f.geometry().isNull()]
+    placed = [f for f in layer.getFeatures() if not f.geometry().isNull()]
+    assert placed and len(unplaced) < len(placed)
