@@ -1,0 +1,702 @@
+"""Substitution candidates: which supply can serve which need, within what distance.
+
+For every compatible (supply resource, need resource) pair, a KD-tree (``scipy.spatial.cKDTree``)
+of each side's points in the metric CRS is queried within the pair's distance limit, and every
+returned distance is then re-checked exactly (``hypot`` of the coordinates, limit included, with
+1 µm of tolerance for rounding): an index must never decide alone. No all-pairs matrix is built.
+
+Rules, in the order they apply:
+
+- only ``synergy_type == "substitution"`` flows (or flows without a type) are matched; the
+  ``mutualisation`` ones belong to :func:`find_mutualisation_groups` (counted in the log);
+- a flow without geometry, resource or id is not matched; it is listed in ``unplaced``;
+- the same resource on both sides is always compatible (factor 1); other pairs come from the
+  compatibility table (factor > 0);
+- distance limit: ``max_distance_km`` when > 0; otherwise the default distance of the supply
+  resource, or of the need resource when the supply resource has none, or
+  ``fallback_distance_km`` (noted on the candidate);
+- a supply and a need of the same actor are never paired (an internal loop, not a synergy);
+- with a road ``network``: the distance is re-measured by road for the pairs the straight-line
+  filter kept (see :mod:`.network`); a pair farther by road than the limit is dropped (counted in
+  the log); a pair the network does not connect, or with an end farther from the network than
+  ``snap_tolerance_m``, keeps its straight-line distance with a note saying why.
+
+Quantities: ``potential_quantity = min(supply x factor, need)`` (the factor is the share of the
+supply usable for that need) when both quantities are known and in the same ``unit_norm``;
+otherwise it is null (t and MWh do not combine) and so are ``matched_quantity`` and ``coverage``.
+``matched_quantity`` is the potential, or the allocated quantity with ``allocate=True``
+(:mod:`.allocation`). The score is described in :mod:`.scoring`, the impacts in :mod:`.impacts`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from ..errors import EitError
+from ..progress import SubProgress, check_canceled
+from ._common import MONTH_COUNT, metric_crs_of, months_masks, prepare_flows
+from .allocation import NOTE_NOT_ALLOCATED, NOTE_OUT_OF_ALLOCATION, allocate_arrays
+from .impacts import heat_named, impact_arrays, load_impact_factors
+from .network import RoadGraph
+from .scoring import combine_score, distance_score
+
+#: Tolerance of the exact distance check (floating-point rounding only).
+DISTANCE_TOLERANCE_M = 1e-6
+IDENTITY_EXPLANATION = "même ressource"
+IDENTITY_SOURCE = "identité"
+
+# Flags of the notes (bit -> French text); the text of a candidate joins its flags with "; ".
+_QTY_UNKNOWN = 1
+_UNIT_DIFF = 2
+_SEASON_DISJOINT = 4
+_MONTHS_UNREADABLE = 8
+_SNAP_FAR = 16
+_NOT_CONNECTED = 32
+_FALLBACK_LIMIT = 64
+_NET_EMPTY = 128
+_NOT_ALLOCATED = 256
+_OUT_OF_ALLOCATION = 512
+
+OUTPUT_COLUMNS = [
+    "candidate_id",
+    "supply_flow",
+    "need_flow",
+    "supplier_id",
+    "supplier_name",
+    "supplier_category",
+    "receiver_id",
+    "receiver_name",
+    "receiver_category",
+    "supply_resource",
+    "supply_resource_label",
+    "need_resource",
+    "need_resource_label",
+    "family",
+    "distance_km",
+    "distance_method",
+    "euclidean_km",
+    "max_distance_km",
+    "snap_supply_m",
+    "snap_need_m",
+    "supply_quantity",
+    "need_quantity",
+    "potential_quantity",
+    "matched_quantity",
+    "unit_norm",
+    "coverage",
+    "compatibility",
+    "explanation_fr",
+    "compatibility_source",
+    "score",
+    "score_compat",
+    "score_coverage",
+    "score_distance",
+    "score_season",
+    "status",
+    "notes",
+    "supply_confidential",
+    "need_confidential",
+    "diverted_t",
+    "transport_tkm",
+    "co2_transport_kg",
+    "avoided_co2_kg",
+]
+_FLOAT_COLUMNS = {
+    "distance_km",
+    "euclidean_km",
+    "max_distance_km",
+    "snap_supply_m",
+    "snap_need_m",
+    "supply_quantity",
+    "need_quantity",
+    "potential_quantity",
+    "matched_quantity",
+    "coverage",
+    "compatibility",
+    "score",
+    "score_compat",
+    "score_coverage",
+    "score_distance",
+    "score_season",
+    "diverted_t",
+    "transport_tkm",
+    "co2_transport_kg",
+    "avoided_co2_kg",
+}
+_BOOL_COLUMNS = {"supply_confidential", "need_confidential"}
+
+
+@dataclass
+class CandidateResult:
+    """Candidates (LineStrings supplier -> receiver, metric CRS), log lines, unplaced flows."""
+
+    candidates: gpd.GeoDataFrame
+    log: list[str] = field(default_factory=list)
+    unplaced: pd.DataFrame | None = None
+    stats: dict = field(default_factory=dict)
+    allocation_totals: dict = field(default_factory=dict)
+
+
+def compatibility_pairs(compatibility, supply_resources, need_resources) -> pd.DataFrame:
+    """Compatible (supply_resource, need_resource) pairs present in the data.
+
+    Identity pairs (factor 1) for every resource on both sides, plus the table's pairs with a
+    factor > 0 (the highest factor when a pair is repeated). A factor that is not a number in
+    [0, 1] raises ``invalid_compatibility_factor``.
+    """
+    cols = ["supply_resource", "need_resource", "factor", "explanation_fr", "source"]
+    s_set, n_set = set(supply_resources), set(need_resources)
+    ident = sorted(s_set & n_set)
+    pairs = pd.DataFrame(
+        {
+            "supply_resource": ident,
+            "need_resource": ident,
+            "factor": 1.0,
+            "explanation_fr": IDENTITY_EXPLANATION,
+            "source": IDENTITY_SOURCE,
+        },
+        columns=cols,
+    )
+    if compatibility is not None and len(compatibility):
+        missing = [c for c in cols[:3] if c not in compatibility.columns]
+        if missing:
+            raise EitError(
+                "missing_column",
+                f"The compatibility table lacks {', '.join(missing)}",
+                layer="compatibility",
+                field=missing[0],
+            )
+        table = compatibility.reset_index(drop=True)
+        factor = pd.to_numeric(table["factor"], errors="coerce")
+        bad = factor.isna() | (factor < 0) | (factor > 1)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise EitError(
+                "invalid_compatibility_factor",
+                f"Compatibility row {row + 1}: factor {table['factor'].iloc[row]!r} "
+                "is not a number between 0 and 1",
+                layer="compatibility",
+                row=row + 1,
+                field="factor",
+                value=str(table["factor"].iloc[row]),
+            )
+        extra = pd.DataFrame(
+            {
+                "supply_resource": table["supply_resource"].astype(str).str.strip(),
+                "need_resource": table["need_resource"].astype(str).str.strip(),
+                "factor": factor.astype(float),
+                "explanation_fr": table.get("explanation_fr"),
+                "source": table.get("source"),
+            },
+            columns=cols,
+        )
+        extra = extra[
+            (extra["factor"] > 0)
+            & (extra["supply_resource"] != extra["need_resource"])
+            & extra["supply_resource"].isin(s_set)
+            & extra["need_resource"].isin(n_set)
+        ]
+        extra = extra.sort_values("factor", ascending=False, kind="stable")
+        extra = extra.drop_duplicates(["supply_resource", "need_resource"])
+        pairs = pd.concat([pairs, extra], ignore_index=True) if len(extra) else pairs
+    pairs["factor"] = pairs["factor"].astype(float)
+    return pairs.reset_index(drop=True)
+
+
+def pair_limits_km(
+    pairs: pd.DataFrame, max_distance_km: float, defaults: dict | None, fallback_km: float
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Distance limit of each pair (km), a "fallback used" flag and counts for the log."""
+    n = len(pairs)
+    if max_distance_km > 0:
+        return np.full(n, float(max_distance_km)), np.zeros(n, dtype=bool), {}
+    defaults = {str(k).strip(): v for k, v in (defaults or {}).items()}
+    for code, value in defaults.items():
+        try:
+            ok = value is not None and math.isfinite(float(value)) and float(value) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise EitError(
+                "invalid_default_distance",
+                f"Default distance of {code!r} is not a positive number: {value!r}",
+                field="max_distance_km",
+                value=str(value),
+                resource=code,
+            )
+    by_supply = pairs["supply_resource"].map(defaults).astype(float)
+    by_need = pairs["need_resource"].map(defaults).astype(float)
+    limit = by_supply.fillna(by_need)
+    fallback = limit.isna().to_numpy()
+    limit = limit.fillna(float(fallback_km)).to_numpy(dtype=float)
+    counts = {
+        "supply_default": int(by_supply.notna().sum()),
+        "need_default": int((by_supply.isna() & by_need.notna()).sum()),
+        "fallback": int(fallback.sum()),
+    }
+    return limit, fallback, counts
+
+
+def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """Row indices of each code."""
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    cuts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1], True])
+    return {int(sorted_codes[a]): order[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)}
+
+
+def search_pairs(
+    s_xy: np.ndarray,
+    s_res: np.ndarray,
+    s_actor: np.ndarray,
+    n_xy: np.ndarray,
+    n_res: np.ndarray,
+    n_actor: np.ndarray,
+    pair_s: np.ndarray,
+    pair_n: np.ndarray,
+    limit_m: np.ndarray,
+    progress=None,
+    max_candidates: int | None = None,
+) -> dict:
+    """All (supply, need) pairs within the limit of their resource pair, same actor excluded.
+
+    ``s_res``/``n_res`` and ``pair_s``/``pair_n`` are integer resource codes, ``s_actor`` and
+    ``n_actor`` integer actor codes. One KD-tree per resource and side (built once, shared by
+    the pairs that use it); each returned distance is re-checked exactly. Returns arrays
+    ``si``, ``ni`` (row indices), ``d`` (metres), ``pair`` (index of the resource pair) and
+    the count ``same_actor`` of excluded internal loops.
+    """
+    s_groups, n_groups = _groups(s_res), _groups(n_res)
+    s_trees: dict[int, cKDTree] = {}
+    n_trees: dict[int, cKDTree] = {}
+    out_si, out_ni, out_d, out_p = [], [], [], []
+    total = 0
+    same_actor = 0
+    for k in range(len(pair_s)):
+        check_canceled(progress)
+        if progress is not None:
+            progress.report(k / max(len(pair_s), 1))
+        rs, rn = int(pair_s[k]), int(pair_n[k])
+        if rs not in s_groups or rn not in n_groups:
+            continue
+        if rs not in s_trees:
+            s_trees[rs] = cKDTree(s_xy[s_groups[rs]])
+        if rn not in n_trees:
+            n_trees[rn] = cKDTree(n_xy[n_groups[rn]])
+        lim = float(limit_m[k])
+        found = s_trees[rs].sparse_distance_matrix(n_trees[rn], lim + 1e-3, output_type="ndarray")
+        si = s_groups[rs][found["i"]]
+        ni = n_groups[rn][found["j"]]
+        d = np.hypot(s_xy[si, 0] - n_xy[ni, 0], s_xy[si, 1] - n_xy[ni, 1])
+        keep = d <= lim + DISTANCE_TOLERANCE_M
+        same = keep & (s_actor[si] == n_actor[ni])
+        same_actor += int(same.sum())
+        keep &= ~same
+        if not keep.any():
+            continue
+        total += int(keep.sum())
+        if max_candidates is not None and total > max_candidates:
+            raise EitError(
+                "too_many_candidates",
+                f"More than {max_candidates} candidates: lower the distance limit or "
+                "select fewer flows",
+                limit=max_candidates,
+                value=total,
+            )
+        out_si.append(si[keep].astype(np.int32))
+        out_ni.append(ni[keep].astype(np.int32))
+        out_d.append(d[keep])
+        out_p.append(np.full(int(keep.sum()), k, dtype=np.int32))
+    res = {}
+    # one list at a time, freed as soon as it is joined: the peak stays near one copy
+    for name, chunks in (("si", out_si), ("ni", out_ni), ("d", out_d), ("pair", out_p)):
+        empty = np.zeros(0, dtype=np.float64 if name == "d" else np.int32)
+        res[name] = np.concatenate(chunks) if chunks else empty
+        chunks.clear()
+    res["same_actor"] = same_actor
+    return res
+
+
+def _empty_candidates(metric) -> gpd.GeoDataFrame:
+    data = {}
+    for col in OUTPUT_COLUMNS:
+        if col in _FLOAT_COLUMNS:
+            data[col] = pd.Series(dtype=float)
+        elif col in _BOOL_COLUMNS:
+            data[col] = pd.Series(dtype=bool)
+        else:
+            data[col] = pd.Series(dtype=object)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=metric), crs=metric)
+
+
+def _notes_from_flags(flags: np.ndarray, texts: dict[int, str]) -> np.ndarray:
+    """The note of each candidate: the texts of its flags joined with "; " (once per mask)."""
+    uniq, inverse = np.unique(flags, return_inverse=True)
+    joined = np.array(
+        ["; ".join(t for bit, t in texts.items() if int(m) & bit) for m in uniq], dtype=object
+    )
+    return joined[inverse.reshape(-1)]
+
+
+def _constant(value, n: int) -> np.ndarray:
+    """An object array of ``n`` times ``value`` (faster than ``np.full`` for objects)."""
+    return np.array([value], dtype=object)[np.zeros(n, dtype=np.intp)]
+
+
+def _candidate_ids(s_ids: np.ndarray, n_ids: np.ndarray) -> np.ndarray:
+    """``<supply flow id>><need flow id>``: stable, readable and unique per pair of flows."""
+    pairs = zip(s_ids.tolist(), n_ids.tolist(), strict=True)
+    return np.array([f"{a}>{b}" for a, b in pairs], dtype=object)
+
+
+def find_candidates(
+    supply,
+    need,
+    compatibility=None,
+    max_distance_km: float = 0.0,
+    default_distances: dict | None = None,
+    metric_crs="EPSG:2154",
+    network=None,
+    allocate: bool = False,
+    progress=None,
+    *,
+    snap_tolerance_m: float = 500.0,
+    fallback_distance_km: float = 20.0,
+    max_candidates: int | None = 2_000_000,
+    impact_factors: dict | None = None,
+) -> CandidateResult:
+    """Substitution candidates between ``supply`` and ``need`` flows (see the module docstring).
+
+    ``max_distance_km`` 0 means each pair's default distance (``default_distances``: resource
+    code -> km). ``network`` is an optional road line layer; ``allocate`` runs the optimal
+    allocation. Raises ``too_many_candidates`` as soon as the search passes ``max_candidates``
+    (None: no limit; the default 2,000,000 candidates take about 1.5-2 GB as a layer).
+    """
+    log: list[str] = []
+    metric = metric_crs_of(metric_crs)
+    try:
+        max_km = float(max_distance_km or 0.0)
+    except (TypeError, ValueError):
+        max_km = float("nan")
+    if not math.isfinite(max_km) or max_km < 0:
+        raise EitError(
+            "invalid_distance",
+            f"MAX_DISTANCE_KM must be a number >= 0, not {max_distance_km!r}",
+            field="MAX_DISTANCE_KM",
+            value=str(max_distance_km),
+        )
+    if snap_tolerance_m < 0:
+        raise EitError(
+            "invalid_distance", "The snapping tolerance must be >= 0", value=str(snap_tolerance_m)
+        )
+    factors = impact_factors or load_impact_factors()
+    check_canceled(progress)
+
+    sp = prepare_flows(supply, "supply", metric, log)
+    nd = prepare_flows(need, "need", metric, log)
+    unplaced = pd.concat([sp.unplaced, nd.unplaced], ignore_index=True)
+    if len(sp.frame) and len(nd.frame) and sp.crs_label != nd.crs_label:
+        log.append(
+            f"supply ({sp.crs_label}) and need ({nd.crs_label}) layers have different CRSs: "
+            f"both reprojected to {metric.to_string()} for distances"
+        )
+
+    def substitution(frame):
+        kind = frame["synergy_type"].astype(object)
+        return (kind.isna() | (kind.str.lower() != "mutualisation")).to_numpy()
+
+    s_keep, n_keep = substitution(sp.frame), substitution(nd.frame)
+    n_mut = int((~s_keep).sum() + (~n_keep).sum())
+    if n_mut:
+        log.append(
+            f"{n_mut} mutualisation flow(s) left to the mutualisation groups, not matched here"
+        )
+    s_frame = sp.frame[s_keep].reset_index(drop=True)
+    n_frame = nd.frame[n_keep].reset_index(drop=True)
+    s_xy = np.column_stack([sp.x[s_keep], sp.y[s_keep]])
+    n_xy = np.column_stack([nd.x[n_keep], nd.y[n_keep]])
+    stats = {"supply_flows": len(s_frame), "need_flows": len(n_frame), "unplaced": len(unplaced)}
+
+    def finish(frame, allocation_totals=None):
+        stats["candidates"] = len(frame)
+        log.append(f"{len(frame)} candidate(s)")
+        if progress is not None:
+            for line in log:
+                progress.log(line)
+            progress.report(1.0)
+        return CandidateResult(frame, log, unplaced, stats, allocation_totals or {})
+
+    if not len(s_frame) or not len(n_frame):
+        log.append("no supply or no need flow to match")
+        return finish(_empty_candidates(metric))
+
+    # Resource and actor codes shared by both sides.
+    res_codes, res_names = pd.factorize(
+        pd.concat([s_frame["resource"], n_frame["resource"]], ignore_index=True)
+    )
+    s_res, n_res = res_codes[: len(s_frame)], res_codes[len(s_frame) :]
+    act_codes, _ = pd.factorize(
+        pd.concat([s_frame["actor_id"], n_frame["actor_id"]], ignore_index=True).astype(str)
+    )
+    s_act, n_act = act_codes[: len(s_frame)], act_codes[len(s_frame) :]
+
+    pairs = compatibility_pairs(compatibility, s_frame["resource"], n_frame["resource"])
+    limit_km, fallback, counts = pair_limits_km(
+        pairs, max_km, default_distances, fallback_distance_km
+    )
+    if max_km > 0:
+        log.append(f"distance limit: {max_km:g} km for every pair")
+    else:
+        log.append(
+            "distance limit: each pair uses its supply resource's default distance "
+            f"({counts['supply_default']} pair(s)), else its need resource's "
+            f"({counts['need_default']}), else {fallback_distance_km:g} km "
+            f"({counts['fallback']})"
+        )
+    code_of = {name: k for k, name in enumerate(res_names)}
+    pair_s = pairs["supply_resource"].map(code_of).to_numpy(dtype=np.int64)
+    pair_n = pairs["need_resource"].map(code_of).to_numpy(dtype=np.int64)
+    log.append(
+        f"{len(pairs)} compatible resource pair(s) "
+        f"({int((pairs['source'] == IDENTITY_SOURCE).sum())} identical resources)"
+    )
+
+    found = search_pairs(
+        s_xy,
+        s_res,
+        s_act,
+        n_xy,
+        n_res,
+        n_act,
+        pair_s,
+        pair_n,
+        limit_km * 1000.0,
+        SubProgress(progress, 0.05, 0.55) if progress is not None else None,
+        max_candidates,
+    )
+    si, ni, d_m, pidx = found["si"], found["ni"], found["d"], found["pair"]
+    stats["same_actor_excluded"] = found["same_actor"]
+    if found["same_actor"]:
+        log.append(
+            f"{found['same_actor']} pair(s) of a supply and a need of the same actor excluded "
+            "(internal loop, not a synergy)"
+        )
+    log.append(f"{len(si)} pair(s) within the distance limit (straight line)")
+
+    flags = np.where(fallback[pidx], _FALLBACK_LIMIT, 0).astype(np.int32)
+    limit_c = limit_km[pidx]
+    dist_m = d_m.copy()
+    is_road = np.zeros(len(si), dtype=bool)
+    snap_s = np.full(len(si), np.nan)
+    snap_n = np.full(len(si), np.nan)
+
+    if network is not None and len(si):
+        check_canceled(progress)
+        graph = RoadGraph(network, metric, log)
+        if graph.is_empty:
+            flags |= _NET_EMPTY
+            log.append("network: empty road layer, straight-line distances kept")
+        else:
+            us, s_inv = np.unique(si, return_inverse=True)
+            un, n_inv = np.unique(ni, return_inverse=True)
+            s_node_u, s_snap_u = graph.snap(s_xy[us, 0], s_xy[us, 1])
+            n_node_u, n_snap_u = graph.snap(n_xy[un, 0], n_xy[un, 1])
+            src, snap_s = s_node_u[s_inv.reshape(-1)], s_snap_u[s_inv.reshape(-1)]
+            dst, snap_n = n_node_u[n_inv.reshape(-1)], n_snap_u[n_inv.reshape(-1)]
+            far = (snap_s > snap_tolerance_m) | (snap_n > snap_tolerance_m)
+            apart = ~far & (graph.component[src] != graph.component[dst])
+            todo = ~far & ~apart
+            cutoff = limit_c * 1000.0 - snap_s - snap_n + DISTANCE_TOLERANCE_M
+            path = np.full(len(si), np.inf)
+            path[todo] = graph.path_lengths(
+                src[todo],
+                dst[todo],
+                cutoff[todo],
+                SubProgress(progress, 0.55, 0.85) if progress is not None else None,
+            )
+            road = snap_s + path + snap_n
+            ok = todo & np.isfinite(path) & (road <= limit_c * 1000.0 + DISTANCE_TOLERANCE_M)
+            dropped = todo & ~ok
+            flags[far] |= _SNAP_FAR
+            flags[apart] |= _NOT_CONNECTED
+            dist_m[ok] = road[ok]
+            is_road = ok
+            stats["dropped_by_road"] = int(dropped.sum())
+            log.append(
+                f"network: {int(ok.sum())} road distance(s); {int(dropped.sum())} pair(s) "
+                "dropped, farther by road than the limit; straight line kept for "
+                f"{int(far.sum())} pair(s) with an end more than {snap_tolerance_m:g} m from "
+                f"the network and {int(apart.sum())} pair(s) the network does not connect"
+            )
+            keep = ~dropped
+            si, ni, d_m, pidx, flags = si[keep], ni[keep], d_m[keep], pidx[keep], flags[keep]
+            limit_c, dist_m, is_road = limit_c[keep], dist_m[keep], is_road[keep]
+            snap_s, snap_n = snap_s[keep], snap_n[keep]
+
+    # Quantities.
+    q_s = s_frame["quantity_norm"].to_numpy(dtype=float)[si]
+    q_n = n_frame["quantity_norm"].to_numpy(dtype=float)[ni]
+    unit_codes, unit_names = pd.factorize(
+        pd.concat([s_frame["unit_norm"], n_frame["unit_norm"]], ignore_index=True)
+    )
+    u_s = unit_codes[: len(s_frame)][si]
+    u_n = unit_codes[len(s_frame) :][ni]
+    same_unit = (u_s >= 0) & (u_s == u_n)
+    factor = pairs["factor"].to_numpy(dtype=float)[pidx]
+    q_known = np.isfinite(q_s) & np.isfinite(q_n)
+    known = q_known & same_unit
+    potential = np.where(known, np.minimum(q_s * factor, q_n), np.nan)
+    flags[~q_known] |= _QTY_UNKNOWN
+    flags[q_known & ~same_unit] |= _UNIT_DIFF
+    unit_code = np.where(same_unit, u_s, -1)
+    unit_table = np.append(np.asarray(unit_names, dtype=object), None)  # code -1 -> None
+    unit_out = unit_table[unit_code]
+
+    # Seasons.
+    ms, ks = months_masks(s_frame["months"])
+    mn, kn = months_masks(n_frame["months"])
+    m_s, m_n = ms[si], mn[ni]
+    readable = ks[si] & kn[ni]
+    overlap = MONTH_COUNT[m_s & m_n] / np.maximum(MONTH_COUNT[m_n], 1)
+    season = np.where(readable, overlap, 1.0)
+    flags[~readable] |= _MONTHS_UNREADABLE
+    flags[readable & (overlap == 0)] |= _SEASON_DISJOINT
+
+    # Allocation.
+    matched = potential
+    totals = {}
+    if allocate and len(si):
+        alloc = allocate_arrays(
+            si,
+            ni,
+            potential,
+            q_s,
+            q_n,
+            dist_m / 1000.0,
+            unit_out,
+            SubProgress(progress, 0.85, 0.95) if progress is not None else None,
+        )
+        matched = alloc.x
+        flags[alloc.eligible & (alloc.x == 0)] |= _NOT_ALLOCATED
+        flags[~alloc.eligible] |= _OUT_OF_ALLOCATION
+        log.extend(alloc.log)
+        totals = alloc.totals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(np.isfinite(matched) & (q_n > 0), np.clip(matched / q_n, 0, 1), np.nan)
+
+    # Score.
+    dist_km = dist_m / 1000.0
+    s_compat = factor
+    s_dist = distance_score(dist_km, limit_c)
+    score = combine_score(s_compat, coverage, s_dist, season)
+
+    # Impacts (waste heat recognised on the supply side, once per flow).
+    s_heat = heat_named(
+        pd.DataFrame(
+            {
+                "family": s_frame["family"],
+                "supply_resource": s_frame["resource"],
+                "supply_resource_label": s_frame["resource_label"],
+            }
+        )
+    )
+    impacts = impact_arrays(matched, unit_code, dist_km, s_heat[si], factors, unit_table)
+
+    texts = {
+        _QTY_UNKNOWN: "quantité inconnue : couverture non calculée",
+        _UNIT_DIFF: "unités normalisées différentes : couverture non calculée",
+        _SEASON_DISJOINT: "aucun mois commun de disponibilité",
+        _MONTHS_UNREADABLE: "mois illisibles : saison non prise en compte",
+        _SNAP_FAR: (
+            f"distance à vol d'oiseau : extrémité à plus de {snap_tolerance_m:g} m "
+            "du réseau routier"
+        ),
+        _NOT_CONNECTED: "distance à vol d'oiseau : extrémités non reliées par le réseau routier",
+        _FALLBACK_LIMIT: (
+            f"limite par défaut de {fallback_distance_km:g} km (ressource sans distance "
+            "par défaut)"
+        ),
+        _NET_EMPTY: "distance à vol d'oiseau : réseau routier vide",
+        _NOT_ALLOCATED: NOTE_NOT_ALLOCATED,
+        _OUT_OF_ALLOCATION: NOTE_OUT_OF_ALLOCATION,
+    }
+    check_canceled(progress)
+
+    # Output, sorted by score (best first), then supply and need rows.
+    # one int64 key: score (1e-4 steps, best first), then supply row, then need row
+    key = (10_000 - np.rint(score * 10_000).astype(np.int64)) * len(s_frame) + si
+    order = np.argsort(key * len(n_frame) + ni)  # keys are unique: no stable sort needed
+
+    def s_col(name):
+        return s_frame[name].to_numpy(dtype=object)[si[order]]
+
+    def n_col(name):
+        return n_frame[name].to_numpy(dtype=object)[ni[order]]
+
+    s_ids, n_ids = s_col("flow_id"), n_col("flow_id")
+    family = s_col("family")
+    fam_missing = pd.isna(family)
+    if fam_missing.any():
+        family = np.where(fam_missing, n_col("family"), family)
+    explanation = pairs["explanation_fr"].to_numpy(dtype=object)[pidx[order]]
+    data = {
+        "candidate_id": _candidate_ids(s_ids, n_ids),
+        "supply_flow": s_ids,
+        "need_flow": n_ids,
+        "supplier_id": s_col("actor_id"),
+        "supplier_name": s_col("actor_name"),
+        "supplier_category": s_col("actor_category"),
+        "receiver_id": n_col("actor_id"),
+        "receiver_name": n_col("actor_name"),
+        "receiver_category": n_col("actor_category"),
+        "supply_resource": s_col("resource"),
+        "supply_resource_label": s_col("resource_label"),
+        "need_resource": n_col("resource"),
+        "need_resource_label": n_col("resource_label"),
+        "family": family,
+        "distance_km": dist_km[order],
+        "distance_method": np.array(["euclidean", "network"], dtype=object)[
+            is_road[order].astype(np.intp)
+        ],
+        "euclidean_km": d_m[order] / 1000.0,
+        "max_distance_km": limit_c[order],
+        "snap_supply_m": snap_s[order],
+        "snap_need_m": snap_n[order],
+        "supply_quantity": q_s[order],
+        "need_quantity": q_n[order],
+        "potential_quantity": potential[order],
+        "matched_quantity": matched[order],
+        "unit_norm": unit_table[unit_code[order]],
+        "coverage": coverage[order],
+        "compatibility": factor[order],
+        "explanation_fr": explanation,
+        "compatibility_source": pairs["source"].to_numpy(dtype=object)[pidx[order]],
+        "score": score[order],
+        "score_compat": s_compat[order],
+        "score_coverage": coverage[order],
+        "score_distance": s_dist[order],
+        "score_season": season[order],
+        "status": _constant("proposed", len(order)),
+        "notes": _notes_from_flags(flags[order], texts),
+        "supply_confidential": s_frame["confidential"].to_numpy(dtype=bool)[si[order]],
+        "need_confidential": n_frame["confidential"].to_numpy(dtype=bool)[ni[order]],
+    }
+    for name, values in impacts.items():
+        data[name] = values[order]
+    coords = np.empty((len(order), 2, 2))
+    coords[:, 0, :] = s_xy[si[order]]
+    coords[:, 1, :] = n_xy[ni[order]]
+    lines = shapely.linestrings(coords)
+    frame = gpd.GeoDataFrame(
+        data, geometry=gpd.GeoSeries(lines, crs=metric), crs=metric, copy=False
+    )
+    if not len(frame):
+        frame = _empty_candidates(metric)
+    return finish(frame, totals)
