@@ -66,16 +66,6 @@
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
-      <source>Resource catalogue (extends the built-in one)</source>
-      <translation>Catalogue de ressources (complète celui de l'extension)</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_buildflowlayers.py" />
-      <source>Compatibility table (extends the built-in one)</source>
-      <translation>Table de compatibilité (complète celle de l'extension)</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_buildflowlayers.py" />
       <source>Actor id column (actors)</source>
       <translation>Colonne identifiant d'acteur (acteurs)</translation>
     </message>
@@ -106,11 +96,14 @@
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
       <source>Supplies (gisements)</source>
       <translation>Gisements</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
       <source>Needs (besoins)</source>
       <translation>Besoins</translation>
     </message>
@@ -118,6 +111,76 @@
       <location filename="../processing/alg_buildflowlayers.py" />
       <source>{n} flows have no position (their actor has no geometry): {ids}</source>
       <translation>{n} flux n'ont pas de position (leur acteur n'a pas de géométrie) : {ids}</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Find mutualisation groups</source>
+      <translation>Trouver les groupes de mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Groups actors that have the same mutualisation need (a service, equipment, a purchase, skills or space) and are close to each other: every two members of a group are within MAX_DISTANCE_KM (0 = the resource's default distance), and a group has at least MIN_ACTORS actors. Each group is a polygon around its members with the member list, the combined quantity and the resource; actors that offer that equipment or service nearby (supplies layer) are attached as providers.</source>
+      <translation>Regroupe les acteurs proches les uns des autres qui ont le même besoin mutualisable (un service, un équipement, un achat, des compétences ou de l'espace) : deux membres d'un groupe sont toujours à moins de MAX_DISTANCE_KM (0 = distance par défaut de la ressource), et un groupe compte au moins MIN_ACTORS acteurs. Chaque groupe est un polygone autour de ses membres, avec la liste des membres, la quantité cumulée et la ressource ; les acteurs qui offrent cet équipement ou ce service à proximité (couche des gisements) sont rattachés comme fournisseurs.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Mutualisation groups</source>
+      <translation>Groupes de mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Supplies (gisements), for providers</source>
+      <translation>Gisements (pour les fournisseurs)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Maximum distance between members (km, 0 = each resource's default)</source>
+      <translation>Distance maximale entre membres (km, 0 = distance par défaut de chaque ressource)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Minimum number of actors in a group</source>
+      <translation>Nombre minimal d'acteurs dans un groupe</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Find substitution synergies</source>
+      <translation>Trouver les synergies de substitution</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>For every supply, finds the needs it can feed (same resource, or a compatible one from the compatibility table) within a distance: MAX_DISTANCE_KM, or when 0 the default distance of each supply resource in the catalogue. Distances are measured in Lambert-93 (EPSG:2154), along the road network when one is given (the snapping distance of each end is reported; a pair the network does not connect keeps its straight-line distance, with a note). Each candidate is a line from the supplier to the receiver with its score (0-1) and the score's parts: compatibility, quantity coverage, distance, season overlap; and its impact figures (tonnes diverted, tonne-km, CO2 of transport). With ALLOCATE, competing supplies and needs share quantities optimally (most quantity exchanged, then least tonne-km, linear programme solved by HiGHS).</source>
+      <translation>Pour chaque gisement, trouve les besoins qu'il peut alimenter (même ressource, ou ressource compatible selon la table de compatibilité) dans une distance : MAX_DISTANCE_KM, ou si 0 la distance par défaut de chaque ressource du catalogue. Les distances sont mesurées en Lambert-93 (EPSG:2154), le long du réseau routier s'il est fourni (la distance d'accrochage de chaque extrémité est indiquée ; une paire que le réseau ne relie pas garde sa distance à vol d'oiseau, avec une note). Chaque candidate est une ligne du fournisseur vers le receveur avec son score (0-1) et les parts du score : compatibilité, couverture des quantités, distance, recouvrement des saisons ; et ses indicateurs d'impact (tonnes détournées, tonnes-km, CO2 du transport). Avec ALLOCATE, gisements et besoins concurrents se partagent les quantités de façon optimale (quantité échangée maximale, puis tonnes-km minimales, programme linéaire résolu par HiGHS).</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Largest snapping distance to the network (m)</source>
+      <translation>Distance d'accrochage au réseau maximale (m)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Flows not matched (no position)</source>
+      <translation>Flux non appariés (sans position)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Synergy candidates</source>
+      <translation>Synergies candidates</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Maximum distance (km, 0 = each resource's default)</source>
+      <translation>Distance maximale (km, 0 = distance par défaut de chaque ressource)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Road network (optional, for road distances)</source>
+      <translation>Réseau routier (facultatif, pour les distances par la route)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Allocate quantities optimally</source>
+      <translation>Répartir les quantités de façon optimale</translation>
     </message>
     <message>
       <location filename="../processing/base.py" />
@@ -143,6 +206,16 @@
       <location filename="../processing/inputs.py" />
       <source>{read} rows read = {used} used ({supply} supplies, {need} needs) + {rejected} rejected</source>
       <translation>{read} lignes lues = {used} utilisées ({supply} gisements, {need} besoins) + {rejected} rejetées</translation>
+    </message>
+    <message>
+      <location filename="../processing/inputs.py" />
+      <source>Resource catalogue (extends the built-in one)</source>
+      <translation>Catalogue de ressources (complète celui de l'extension)</translation>
+    </message>
+    <message>
+      <location filename="../processing/inputs.py" />
+      <source>Compatibility table (extends the built-in one)</source>
+      <translation>Table de compatibilité (complète celle de l'extension)</translation>
     </message>
     <message>
       <location filename="../processing/messages.py" />

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProperty,
     QgsRendererCategory,
+    QgsSymbol,
     QgsSymbolLayer,
 )
 
@@ -103,3 +104,41 @@ def attach_style(context, dest_id: str, name: str, style, *args) -> None:
         details = context.layerToLoadOnCompletionDetails(dest_id)
         details.name = name
         details.setPostProcessor(StylePostProcessor.create(style, *args))
+
+
+def candidate_renderer(families_frame) -> QgsCategorizedSymbolRenderer:
+    """Synergy lines coloured by family, width by exchanged quantity, rejected ones faded."""
+    from qgis.core import QgsLineSymbol
+
+    width = QgsProperty.fromExpression(
+        'coalesce(0.4 + 2.6 * sqrt("matched_quantity" / '
+        'maximum("matched_quantity", group_by:="unit_norm")), 0.4)'
+    )
+    opacity = QgsProperty.fromExpression("if(\"status\" = 'rejected', 25, 90)")
+    categories = []
+    for code, (label, colour) in family_labels(families_frame).items():
+        symbol = QgsLineSymbol.createSimple({"color": colour, "width": "0.8", "capstyle": "round"})
+        symbol.symbolLayer(0).setDataDefinedProperty(QgsSymbolLayer.PropertyStrokeWidth, width)
+        symbol.setDataDefinedProperty(QgsSymbol.PropertyOpacity, opacity)
+        categories.append(QgsRendererCategory(code, symbol, label))
+    return QgsCategorizedSymbolRenderer("family", categories)
+
+
+def style_candidate_layer(layer, families_frame) -> None:
+    layer.setRenderer(candidate_renderer(families_frame))
+    layer.triggerRepaint()
+
+
+def style_group_layer(layer, families_frame) -> None:
+    """Mutualisation groups: translucent polygons coloured by family."""
+    from qgis.core import QgsFillSymbol
+
+    categories = []
+    for code, (label, colour) in family_labels(families_frame).items():
+        symbol = QgsFillSymbol.createSimple(
+            {"color": colour, "outline_color": colour, "outline_width": "0.6"}
+        )
+        symbol.setOpacity(0.35)
+        categories.append(QgsRendererCategory(code, symbol, label))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("family", categories))
+    layer.triggerRepaint()

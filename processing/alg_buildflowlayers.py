@@ -5,24 +5,27 @@ from __future__ import annotations
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingMultiStepFeedback,
     QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsWkbTypes,
 )
 
 from ..core.errors import Canceled, EitError
-from ..layers.frames import crs_of, fields_for, frame_to_sink
 from ..layers.styles import attach_style, style_flow_layer
-from ..translation import tr
 from .base import EitAlgorithm
 from .feedback import FeedbackProgress
-from .inputs import describe_counts, field_overrides, read_table_parameter
+from .inputs import (
+    catalogue_parameters,
+    describe_counts,
+    field_overrides,
+    load_catalogue,
+    read_table_parameter,
+    write_frame,
+)
 from .messages import processing_error, translate_rejected
 
 ACTOR_FIELD_PARAMETERS = {"ACTOR_ID_FIELD": "actor_id"}
@@ -33,17 +36,6 @@ FLOW_FIELD_PARAMETERS = {
     "QUANTITY_FIELD": "quantity",
     "UNIT_FIELD": "unit",
 }
-
-
-def load_catalogue(alg, parameters, context):
-    """The built-in catalogue, extended/overridden by the user's tables when given."""
-    from ..core.catalogue import Catalogue
-
-    resources = alg.parameterAsFile(parameters, "CATALOGUE", context) or None
-    compatibility = alg.parameterAsFile(parameters, "COMPATIBILITY", context) or None
-    if resources is None and compatibility is None:
-        return Catalogue.builtin()
-    return Catalogue.load(resources=resources, compatibility=compatibility)
 
 
 def place_actors(actor_table, geometry_frame, progress):
@@ -104,18 +96,7 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
                 [QgsProcessing.TypeVector],
             )
         )  # fmt: skip
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.CATALOGUE, self.tr("Resource catalogue (extends the built-in one)"),
-                optional=True, fileFilter="CSV (*.csv);;XLSX (*.xlsx)",
-            )
-        )  # fmt: skip
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.COMPATIBILITY, self.tr("Compatibility table (extends the built-in one)"),
-                optional=True, fileFilter="CSV (*.csv);;XLSX (*.xlsx)",
-            )
-        )  # fmt: skip
+        catalogue_parameters(self)
         labels = {
             "ACTOR_ID_FIELD": (self.tr("Actor id column (actors)"), self.ACTORS),
             "FLOW_ACTOR_FIELD": (self.tr("Actor id column (flows)"), self.FLOWS),
@@ -202,8 +183,12 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
             unplaced += placed.attrs.get("no_geometry", [])
             if target.isValid() and placed.crs is not None:
                 placed = placed.to_crs(target.authid() or target.toWkt())
-            outputs[key] = self.write(placed, key, parameters, context, steps, QgsWkbTypes.Point)
-            name = self.tr("Supplies (gisements)") if kind == "supply" else self.tr("Needs (besoins)")
+            outputs[key] = write_frame(
+                self, placed, key, parameters, context, steps, QgsWkbTypes.Point
+            )
+            name = (
+                self.tr("Supplies (gisements)") if kind == "supply" else self.tr("Needs (besoins)")
+            )
             attach_style(
                 context, outputs[key], name, style_flow_layer, catalogue.families_frame, kind
             )
@@ -215,16 +200,20 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
             )
         steps.setCurrentStep(3)
         rejected = translate_rejected(
-            actor_table.rejected.assign(source=actors_label)
-            if len(actor_table.rejected)
-            else None
+            actor_table.rejected.assign(source=actors_label) if len(actor_table.rejected) else None
         )
         import pandas as pd
 
         frames = [f for f in (rejected, translate_rejected(result.rejected)) if f is not None]
         all_rejected = pd.concat(frames, ignore_index=True) if frames else result.rejected
-        outputs[self.OUTPUT_REJECTED] = self.write(
-            all_rejected, self.OUTPUT_REJECTED, parameters, context, steps, QgsWkbTypes.NoGeometry
+        outputs[self.OUTPUT_REJECTED] = write_frame(
+            self,
+            all_rejected,
+            self.OUTPUT_REJECTED,
+            parameters,
+            context,
+            steps,
+            QgsWkbTypes.NoGeometry,
         )
         attach_style(
             context, outputs[self.OUTPUT_REJECTED], self.tr("Rejected rows"), lambda layer: None
@@ -233,15 +222,3 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         outputs["ROWS_USED"] = result.counts["rows_used"]
         outputs["ROWS_REJECTED"] = result.counts["rows_rejected"]
         return outputs
-
-    def write(self, frame, key, parameters, context, feedback, wkb_type):
-        geometry_column = "geometry" if wkb_type != QgsWkbTypes.NoGeometry else None
-        fields = fields_for(frame, geometry_column)
-        crs = crs_of(frame) if geometry_column else QgsCoordinateReferenceSystem()
-        sink, dest_id = self.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, key))
-        data = frame if geometry_column else frame.drop(columns="geometry", errors="ignore")
-        frame_to_sink(data, sink, fields, feedback, geometry_column or "__none__")
-        del sink
-        return dest_id

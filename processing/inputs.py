@@ -53,3 +53,61 @@ def describe_counts(counts: dict) -> str:
         need=counts.get("need", 0),
         rejected=counts["rows_rejected"],
     )
+
+
+def catalogue_parameters(alg) -> None:
+    """The optional user catalogue and compatibility tables (extend the built-in ones)."""
+    from qgis.core import QgsProcessingParameterDefinition, QgsProcessingParameterFile
+
+    for name, label in (
+        ("CATALOGUE", tr("Resource catalogue (extends the built-in one)")),
+        ("COMPATIBILITY", tr("Compatibility table (extends the built-in one)")),
+    ):
+        parameter = QgsProcessingParameterFile(
+            name, label, optional=True, fileFilter="CSV (*.csv);;XLSX (*.xlsx)"
+        )
+        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        alg.addParameter(parameter)
+
+
+def load_catalogue(alg, parameters, context):
+    """The built-in catalogue, extended/overridden by the user's tables when given."""
+    from ..core.catalogue import Catalogue
+
+    resources = alg.parameterAsFile(parameters, "CATALOGUE", context) or None
+    compatibility = alg.parameterAsFile(parameters, "COMPATIBILITY", context) or None
+    if resources is None and compatibility is None:
+        return Catalogue.builtin()
+    return Catalogue.load(resources=resources, compatibility=compatibility)
+
+
+def read_layer_parameter(alg, parameters, name, context, feedback, optional=False):
+    """A vector layer parameter as a GeoDataFrame (None when optional and unset)."""
+    source = alg.parameterAsSource(parameters, name, context)
+    if source is None:
+        if optional:
+            return None
+        raise QgsProcessingException(alg.invalidSourceError(parameters, name))
+    frame = source_to_frame(source, with_geometry=True, context=context, feedback=feedback)
+    frame.attrs["source"] = source.sourceName() or name
+    return frame
+
+
+def write_frame(alg, frame, key, parameters, context, feedback, wkb_type=None):
+    """Write a (Geo)DataFrame to the sink parameter ``key``; returns the destination id."""
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    from ..layers.frames import crs_of, fields_for, frame_to_sink, geometry_type
+
+    if wkb_type is None:
+        wkb_type = geometry_type(frame)
+    geometry_column = "geometry" if wkb_type != QgsWkbTypes.NoGeometry else None
+    fields = fields_for(frame, geometry_column)
+    crs = crs_of(frame) if geometry_column else QgsCoordinateReferenceSystem()
+    sink, dest_id = alg.parameterAsSink(parameters, key, context, fields, wkb_type, crs)
+    if sink is None:
+        raise QgsProcessingException(alg.invalidSinkError(parameters, key))
+    data = frame if geometry_column else frame.drop(columns="geometry", errors="ignore")
+    frame_to_sink(data, sink, fields, feedback, geometry_column or "__none__")
+    del sink
+    return dest_id

@@ -148,7 +148,7 @@ def months_masks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def stable_id(*parts: str, length: int = 12) -> str:
     """Short hexadecimal id derived from ``parts`` (stable across runs and machines)."""
-    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
     return digest[:length]
 
 

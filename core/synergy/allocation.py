@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 from ..errors import EitError
 from ..progress import check_canceled
 from .impacts import heat_named, impact_arrays, load_impact_factors, unit_kind
-from .scoring import combine_score
+from .scoring import add_ranks, combine_score, quantity_fit
 
 #: A batch of components is solved in one programme up to this many candidates.
 BATCH_SIZE = 20_000
@@ -227,13 +227,15 @@ def allocate(candidates: pd.DataFrame, progress=None, factors=None) -> Allocatio
     )
     out = candidates.copy()
     out["matched_quantity"] = res.x
-    q_n = out["need_quantity"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov = np.where(res.eligible & (q_n > 0), np.clip(res.x / q_n, 0.0, 1.0), np.nan)
+    matched = np.where(res.eligible, res.x, np.nan)
+    cov, share, fit = quantity_fit(
+        matched, out["need_quantity"], out["supply_quantity"], out["compatibility"]
+    )
     out["coverage"] = cov
-    out["score_coverage"] = cov
+    out["supply_share"] = share
+    out["score_coverage"] = fit
     out["score"] = combine_score(
-        out["score_compat"], cov, out["score_distance"], out["score_season"]
+        out["score_compat"], fit, out["score_distance"], out["score_season"]
     )
     notes = out["notes"].to_numpy(dtype=object)
     notes = np.where(pd.isna(notes), "", notes)
@@ -250,4 +252,4 @@ def allocate(candidates: pd.DataFrame, progress=None, factors=None) -> Allocatio
     )
     for name, values in arrays.items():
         out[name] = values
-    return AllocationResult(out, res.log, res.totals)
+    return AllocationResult(add_ranks(out), res.log, res.totals)

@@ -45,7 +45,7 @@ from ._common import MONTH_COUNT, metric_crs_of, months_masks, prepare_flows
 from .allocation import NOTE_NOT_ALLOCATED, NOTE_OUT_OF_ALLOCATION, allocate_arrays
 from .impacts import heat_named, impact_arrays, load_impact_factors
 from .network import RoadGraph
-from .scoring import combine_score, distance_score
+from .scoring import add_ranks, combine_score, distance_score, quantity_fit
 
 #: Tolerance of the exact distance check (floating-point rounding only).
 DISTANCE_TOLERANCE_M = 1e-6
@@ -91,6 +91,7 @@ OUTPUT_COLUMNS = [
     "matched_quantity",
     "unit_norm",
     "coverage",
+    "supply_share",
     "compatibility",
     "explanation_fr",
     "compatibility_source",
@@ -119,6 +120,7 @@ _FLOAT_COLUMNS = {
     "potential_quantity",
     "matched_quantity",
     "coverage",
+    "supply_share",
     "compatibility",
     "score",
     "score_compat",
@@ -425,6 +427,7 @@ def find_candidates(
     stats = {"supply_flows": len(s_frame), "need_flows": len(n_frame), "unplaced": len(unplaced)}
 
     def finish(frame, allocation_totals=None):
+        frame = add_ranks(frame)
         stats["candidates"] = len(frame)
         log.append(f"{len(frame)} candidate(s)")
         if progress is not None:
@@ -588,14 +591,13 @@ def find_candidates(
         flags[~alloc.eligible] |= _OUT_OF_ALLOCATION
         log.extend(alloc.log)
         totals = alloc.totals
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = np.where(np.isfinite(matched) & (q_n > 0), np.clip(matched / q_n, 0, 1), np.nan)
+    coverage, supply_share, fit = quantity_fit(matched, q_n, q_s, factor)
 
     # Score.
     dist_km = dist_m / 1000.0
     s_compat = factor
     s_dist = distance_score(dist_km, limit_c)
-    score = combine_score(s_compat, coverage, s_dist, season)
+    score = combine_score(s_compat, fit, s_dist, season)
 
     # Impacts (waste heat recognised on the supply side, once per flow).
     s_heat = heat_named(
@@ -680,7 +682,8 @@ def find_candidates(
         "compatibility_source": pairs["source"].to_numpy(dtype=object)[pidx[order]],
         "score": score[order],
         "score_compat": s_compat[order],
-        "score_coverage": coverage[order],
+        "supply_share": supply_share[order],
+        "score_coverage": fit[order],
         "score_distance": s_dist[order],
         "score_season": season[order],
         "status": _constant("proposed", len(order)),

@@ -4,12 +4,20 @@ Every part is in [0, 1]:
 
 - ``score_compat``   = the compatibility factor of the (supply, need) resource pair
   (1 for the same resource on both sides);
-- ``score_coverage`` = ``coverage`` = matched quantity / need quantity; null when a quantity is
-  unknown or the two flows are in different normalised units;
+- ``score_coverage`` = the larger of ``coverage`` (matched quantity / need quantity: the share
+  of the receiver's need covered) and ``supply_share`` (matched quantity / (supply quantity x
+  compatibility factor): the share of the supplier's flow that finds an outlet). A pair counts
+  when it matters to at least one side: ten care homes each placing all their biowaste at one
+  large digester are ten good synergies, even though each covers a small share of the
+  digester's need. Null when a quantity is unknown or the two flows are in different
+  normalised units;
 - ``score_distance`` = ``1 - distance_km / max_distance_km`` (linear decay: 1 for actors at the
   same place, 0 at the distance limit; road distance when it was computed);
 - ``score_season``   = months when both flows are available / months of the need
   (1 when either calendar is unknown or unreadable; an empty calendar means all year).
+
+``supply_rank`` and ``need_rank`` place each candidate among those of its supply flow and of
+its need flow (1 = best).
 
 ``score = 0.30 compat + 0.25 coverage + 0.30 distance + 0.15 season``; an unknown coverage
 counts as the neutral 0.5 in the score (the part itself stays null, so it shows as unknown).
@@ -18,6 +26,7 @@ counts as the neutral 0.5 in the score (the part itself stays null, so it shows 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 #: Weights of the score parts (they sum to 1).
 SCORE_WEIGHTS = {"compat": 0.30, "coverage": 0.25, "distance": 0.30, "season": 0.15}
@@ -34,6 +43,18 @@ def distance_score(distance_km: np.ndarray, limit_km: np.ndarray) -> np.ndarray:
     return np.clip(s, 0.0, 1.0)
 
 
+def quantity_fit(matched, need_quantity, supply_quantity, factor):
+    """``(coverage, supply_share, score_coverage)`` arrays (NaN where unknown), all in [0, 1]."""
+    m = np.asarray(matched, dtype=float)
+    q_n = np.asarray(need_quantity, dtype=float)
+    placeable = np.asarray(supply_quantity, dtype=float) * np.asarray(factor, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(np.isfinite(m) & (q_n > 0), np.clip(m / q_n, 0, 1), np.nan)
+        share = np.where(np.isfinite(m) & (placeable > 0), np.clip(m / placeable, 0, 1), np.nan)
+    fit = np.fmax(coverage, share)  # NaN only where both are unknown
+    return coverage, share, fit
+
+
 def combine_score(compat, coverage, distance, season) -> np.ndarray:
     """Weighted mean of the four parts (unknown coverage counted as 0.5), rounded to 1e-4."""
     cov = np.asarray(coverage, dtype=float)
@@ -46,3 +67,18 @@ def combine_score(compat, coverage, distance, season) -> np.ndarray:
         + w["season"] * np.asarray(season, dtype=float)
     )
     return np.round(np.clip(score, 0.0, 1.0), 4)
+
+
+def add_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+    """``supply_rank`` / ``need_rank``: the candidate's place (1 = best score) among the
+    candidates of its supply flow / of its need flow: a supply's best outlets, a need's best
+    sources, as a facilitator reads them."""
+    for column, key in (("supply_rank", "supply_flow"), ("need_rank", "need_flow")):
+        if len(frame):
+            ranks = frame.groupby(key, sort=False)["score"].rank(ascending=False, method="min")
+            frame[column] = ranks.astype("int64")
+        else:
+            frame[column] = pd.Series(dtype="int64")
+    if "geometry" in frame.columns:  # keep the geometry column last
+        frame = frame[[c for c in frame.columns if c != "geometry"] + ["geometry"]]
+    return frame

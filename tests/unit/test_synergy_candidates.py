@@ -213,7 +213,8 @@ def test_empty_layers_give_an_empty_frame_not_an_error():
     for a, b in ((empty, s), (s, empty), (None, s), (empty, None)):
         res = find_candidates(a, b, max_distance_km=10)
         assert len(res.candidates) == 0
-        assert list(res.candidates.columns) == OUTPUT_COLUMNS + ["geometry"]
+        expected = OUTPUT_COLUMNS + ["supply_rank", "need_rank", "geometry"]
+        assert list(res.candidates.columns) == expected
         assert res.candidates.crs.to_epsg() == 2154
 
 
@@ -274,13 +275,22 @@ def test_scores_are_in_range_and_ordered():
     assert got.loc["S>NEAR", "score_distance"] == pytest.approx(0.9)
     assert got.loc["S>FAR", "score_distance"] == pytest.approx(0.1)
     assert got.loc["S>NEAR", "score"] > got.loc["S>FAR", "score"]
+    # BIG: a quarter of the need covered, but the whole supply placed -> full quantity fit
     assert got.loc["S>BIG", "coverage"] == pytest.approx(10 / 40)
-    assert got.loc["S>NEAR", "score"] > got.loc["S>BIG", "score"]
+    assert got.loc["S>BIG", "supply_share"] == pytest.approx(1.0)
+    assert got.loc["S>BIG", "score_coverage"] == pytest.approx(1.0)
+    # NEAR: the whole need covered with half of the supply
+    assert got.loc["S>NEAR", "coverage"] == pytest.approx(1.0)
+    assert got.loc["S>NEAR", "supply_share"] == pytest.approx(0.5)
     w = SCORE_WEIGHTS
-    expected = w["compat"] + w["coverage"] * 0.25 + w["distance"] * 0.9 + w["season"]
+    expected = w["compat"] + w["coverage"] * 1.0 + w["distance"] * 0.9 + w["season"]
     assert got.loc["S>BIG", "score"] == pytest.approx(expected, abs=1e-4)
-    # best first
-    assert list(got.index) == ["S>NEAR", "S>BIG", "S>FAR"]
+    assert got.loc["S>NEAR", "score"] == pytest.approx(got.loc["S>BIG", "score"])
+    # best first; ranks among the candidates of the supply and of each need
+    assert list(got.index)[-1] == "S>FAR"
+    assert got.loc["S>FAR", "supply_rank"] == 3
+    assert got.loc["S>NEAR", "supply_rank"] == got.loc["S>BIG", "supply_rank"] == 1
+    assert set(got["need_rank"]) == {1}
 
 
 def test_season_overlap_of_both_calendars():

@@ -1,0 +1,166 @@
+"""eit:synergycandidates — supply × need → distance-constrained substitution candidates."""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsWkbTypes,
+)
+
+from ..core.errors import Canceled, EitError
+from ..layers.styles import attach_style, style_candidate_layer
+from .base import EitAlgorithm
+from .feedback import FeedbackProgress
+from .inputs import catalogue_parameters, load_catalogue, read_layer_parameter, write_frame
+from .messages import processing_error
+
+
+class SynergyCandidatesAlgorithm(EitAlgorithm):
+    ALG_ID = "synergycandidates"
+    GROUP_ID = "synergies"
+    REQUIRES = ("pandas", "geopandas", "shapely", "scipy", "networkx")
+
+    SUPPLY = "SUPPLY"
+    NEED = "NEED"
+    MAX_DISTANCE_KM = "MAX_DISTANCE_KM"
+    NETWORK = "NETWORK"
+    SNAP_TOLERANCE_M = "SNAP_TOLERANCE_M"
+    ALLOCATE = "ALLOCATE"
+    OUTPUT = "OUTPUT"
+    OUTPUT_UNPLACED = "OUTPUT_UNPLACED"
+
+    def displayName(self):
+        return self.tr("Find substitution synergies")
+
+    def help_text(self):
+        return self.tr(
+            "For every supply, finds the needs it can feed (same resource, or a compatible one "
+            "from the compatibility table) within a distance: MAX_DISTANCE_KM, or when 0 the "
+            "default distance of each supply resource in the catalogue. Distances are measured "
+            "in Lambert-93 (EPSG:2154), along the road network when one is given (the snapping "
+            "distance of each end is reported; a pair the network does not connect keeps its "
+            "straight-line distance, with a note). Each candidate is a line from the supplier "
+            "to the receiver with its score (0-1) and the score's parts: compatibility, "
+            "quantity coverage, distance, season overlap; and its impact figures (tonnes "
+            "diverted, tonne-km, CO2 of transport). With ALLOCATE, competing supplies and needs "
+            "share quantities optimally (most quantity exchanged, then least tonne-km, linear "
+            "programme solved by HiGHS)."
+        )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.SUPPLY, self.tr("Supplies (gisements)"), [QgsProcessing.TypeVectorPoint]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.NEED, self.tr("Needs (besoins)"), [QgsProcessing.TypeVectorPoint]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_DISTANCE_KM,
+                self.tr("Maximum distance (km, 0 = each resource's default)"),
+                QgsProcessingParameterNumber.Double,
+                0.0,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.NETWORK,
+                self.tr("Road network (optional, for road distances)"),
+                [QgsProcessing.TypeVectorLine],
+                optional=True,
+            )
+        )
+        snap = QgsProcessingParameterNumber(
+            self.SNAP_TOLERANCE_M,
+            self.tr("Largest snapping distance to the network (m)"),
+            QgsProcessingParameterNumber.Double,
+            500.0,
+            minValue=0.0,
+        )
+        snap.setFlags(snap.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(snap)
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.ALLOCATE, self.tr("Allocate quantities optimally"), False
+            )
+        )
+        catalogue_parameters(self)
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT, self.tr("Synergy candidates"), QgsProcessing.TypeVectorLine
+            )
+        )
+        unplaced = QgsProcessingParameterFeatureSink(
+            self.OUTPUT_UNPLACED,
+            self.tr("Flows not matched (no position)"),
+            QgsProcessing.TypeVector,
+            optional=True,
+            createByDefault=False,
+        )
+        self.addParameter(unplaced)
+
+    def processAlgorithm(self, parameters, context, feedback):
+        steps = QgsProcessingMultiStepFeedback(3, feedback)
+        try:
+            return self.search(parameters, context, steps)
+        except EitError as error:
+            raise processing_error(error) from error
+        except Canceled:
+            return {}
+
+    def search(self, parameters, context, steps):
+        from ..core.synergy import find_candidates
+
+        catalogue = load_catalogue(self, parameters, context)
+        supply = read_layer_parameter(self, parameters, self.SUPPLY, context, steps)
+        need = read_layer_parameter(self, parameters, self.NEED, context, steps)
+        network = read_layer_parameter(
+            self, parameters, self.NETWORK, context, steps, optional=True
+        )
+        steps.setCurrentStep(1)
+        result = find_candidates(
+            supply,
+            need,
+            catalogue.compatibility_frame,
+            self.parameterAsDouble(parameters, self.MAX_DISTANCE_KM, context),
+            catalogue.max_distance_km(),
+            network=network,
+            allocate=self.parameterAsBool(parameters, self.ALLOCATE, context),
+            progress=FeedbackProgress(steps),
+            snap_tolerance_m=self.parameterAsDouble(parameters, self.SNAP_TOLERANCE_M, context),
+        )
+        for line in result.log:
+            steps.pushInfo(line)
+        steps.setCurrentStep(2)
+        candidates = result.candidates.sort_values("score", ascending=False, kind="stable")
+        outputs = {
+            self.OUTPUT: write_frame(
+                self, candidates, self.OUTPUT, parameters, context, steps, QgsWkbTypes.LineString
+            )
+        }
+        attach_style(
+            context,
+            outputs[self.OUTPUT],
+            self.tr("Synergy candidates"),
+            style_candidate_layer,
+            catalogue.families_frame,
+        )
+        unplaced = result.unplaced
+        if parameters.get(self.OUTPUT_UNPLACED) and unplaced is not None:
+            outputs[self.OUTPUT_UNPLACED] = write_frame(
+                self, unplaced, self.OUTPUT_UNPLACED, parameters, context, steps,
+                QgsWkbTypes.NoGeometry,
+            )  # fmt: skip
+        outputs["CANDIDATES"] = len(candidates)
+        return outputs
