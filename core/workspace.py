@@ -1,0 +1,207 @@
+"""The EIT workspace: what the pipeline writes and the workshop dock works on.
+
+One GeoPackage, ``eit.gpkg``, holds every layer under the names below (French, since users
+see them in QGIS's layer panel). Candidates are keyed on ``candidate_id`` (supply flow id >
+need flow id), groups on ``group_id``, actors on ``actor_id``, flows on ``flow_id``: a rerun
+on updated tables carries the decisions taken (status, notes) and the manual placements
+over to what still exists, and reports what is new, changed and gone.
+
+Pure functions over frames: reading and writing the GeoPackage is the QGIS glue's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+GPKG_NAME = "eit.gpkg"
+PROJECT_NAME = "eit.qgz"
+ATLAS_NAME = "atlas.pdf"
+SUMMARY_NAME = "synthese.html"
+
+#: role -> table name in the GeoPackage
+LAYERS = {
+    "actors": "acteurs",
+    "supply": "gisements",
+    "need": "besoins",
+    "candidates": "synergies",
+    "groups": "mutualisations",
+    "rejected": "lignes_rejetees",
+    "unplaced": "flux_non_places",
+    "territory": "territoire",
+    "resources": "catalogue_ressources",
+    "compatibility": "catalogue_compatibilites",
+    "runs": "executions",
+    "decisions": "decisions",
+}
+
+STATUSES = ("proposed", "retained", "to_explore", "rejected")
+#: columns a facilitator edits, carried over from one run to the next
+DECISION_COLUMNS = ("status", "notes")
+
+
+@dataclass
+class CarryOver:
+    """What a rerun kept, and what changed since the previous run."""
+
+    kept: int = 0
+    new: list = field(default_factory=list)
+    gone: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+
+    def summary(self, what: str) -> str:
+        return (
+            f"{what}: {self.kept} decision(s) kept, {len(self.new)} new, "
+            f"{len(self.changed)} changed, {len(self.gone)} gone"
+        )
+
+
+def carry_over_decisions(previous, current, key="candidate_id", compare=("matched_quantity",)):
+    """``(current with the previous status/notes, CarryOver)``.
+
+    A row of ``current`` whose ``key`` existed before takes the previous ``status`` and
+    ``notes`` when they were set by someone (status other than ``proposed`` or notes not
+    empty). ``compare`` columns tell which kept rows changed in value.
+    """
+    report = CarryOver()
+    out = current.copy()
+    if previous is None or not len(previous) or key not in previous.columns:
+        report.new = out[key].astype(str).tolist() if key in out.columns else []
+        return out, report
+    prev = previous.drop_duplicates(key).set_index(key)
+    ids = out[key]
+    known = ids.isin(prev.index).to_numpy()
+    report.new = ids[~known].astype(str).tolist()
+    report.gone = sorted(set(prev.index.astype(str)) - set(ids.astype(str)))
+    matched = prev.reindex(ids[known])
+    for column in DECISION_COLUMNS:
+        if column not in prev.columns:
+            continue
+        if column not in out.columns:
+            out[column] = None
+        old = matched[column].to_numpy(dtype=object)
+        if column == "status":
+            use = pd.Series(old).isin(STATUSES[1:]).to_numpy()
+        else:
+            use = pd.Series(old).fillna("").astype(str).str.strip().ne("").to_numpy()
+        values = out[column].to_numpy(dtype=object).copy()
+        rows = np.flatnonzero(known)[use]
+        values[rows] = old[use]
+        out[column] = values
+        if column == "status":
+            report.kept = int(use.sum())
+    for column in compare:
+        if column in prev.columns and column in out.columns:
+            before = pd.to_numeric(matched[column], errors="coerce").to_numpy(dtype=float)
+            after = pd.to_numeric(out.loc[known, column], errors="coerce").to_numpy(dtype=float)
+            differs = ~np.isclose(before, after, equal_nan=True)
+            report.changed += ids[known][differs].astype(str).tolist()
+    return out, report
+
+
+def carry_over_placements(previous_actors, actors):
+    """Actors placed by hand before (``geo_method = given``) keep that placement.
+
+    ``previous_actors`` has ``actor_id``, ``geo_method``, ``lon``, ``lat`` (WGS84); the
+    returned copy of ``actors`` has those coordinates in ``longitude``/``latitude`` and
+    ``geo_method = given`` for them, which the geocoder keeps as they are.
+    """
+    out = actors.copy()
+    if previous_actors is None or not len(previous_actors):
+        return out, 0
+    prev = previous_actors[previous_actors["geo_method"].astype(str).eq("given")]
+    prev = prev.dropna(subset=["lon", "lat"]).drop_duplicates("actor_id").set_index("actor_id")
+    hit = out["actor_id"].isin(prev.index).to_numpy()
+    if not hit.any():
+        return out, 0
+    for column in ("longitude", "latitude", "geo_method"):
+        if column not in out.columns:
+            out[column] = None
+        out[column] = out[column].astype(object)
+    ids = out.loc[hit, "actor_id"]
+    out.loc[hit, "longitude"] = prev.loc[ids, "lon"].to_numpy()
+    out.loc[hit, "latitude"] = prev.loc[ids, "lat"].to_numpy()
+    out.loc[hit, "geo_method"] = "given"
+    return out, int(hit.sum())
+
+
+def diff_flows(previous, current, key="flow_id", compare=("resource", "quantity_norm")):
+    """New, changed and gone flows between two runs (lists of flow ids)."""
+    report = CarryOver()
+    if previous is None or not len(previous):
+        report.new = current[key].astype(str).tolist()
+        return report
+    prev = previous.drop_duplicates(key).set_index(key)
+    cur = current.drop_duplicates(key).set_index(key)
+    report.new = sorted(set(cur.index.astype(str)) - set(prev.index.astype(str)))
+    report.gone = sorted(set(prev.index.astype(str)) - set(cur.index.astype(str)))
+    both = cur.index.intersection(prev.index)
+    changed = np.zeros(len(both), dtype=bool)
+    for column in compare:
+        if column in prev.columns and column in cur.columns:
+            a = prev.loc[both, column]
+            b = cur.loc[both, column]
+            if pd.api.types.is_numeric_dtype(b):
+                changed |= ~np.isclose(
+                    pd.to_numeric(a, errors="coerce").to_numpy(dtype=float),
+                    pd.to_numeric(b, errors="coerce").to_numpy(dtype=float),
+                    equal_nan=True,
+                )
+            else:
+                changed |= a.astype(str).to_numpy() != b.astype(str).to_numpy()
+    report.changed = sorted(both[changed].astype(str))
+    report.kept = int(len(both) - changed.sum())
+    return report
+
+
+def key_figures(supply, need, candidates, groups=None, actors=None) -> dict:
+    """The territory's summary figures (for the summary page, the atlas cover, year on year).
+
+    Tonnes and MWh are totals of normalised quantities; ``retained_*`` count only the
+    candidates a facilitator retained.
+    """
+
+    def total(frame, unit, column="quantity_norm"):
+        if frame is None or not len(frame) or column not in frame:
+            return 0.0
+        rows = frame["unit_norm"].astype(str).eq(unit) if "unit_norm" in frame else False
+        return float(pd.to_numeric(frame.loc[rows, column], errors="coerce").fillna(0).sum())
+
+    cands = candidates if candidates is not None else pd.DataFrame()
+    statuses = cands["status"].value_counts().to_dict() if len(cands) else {}
+    retained = cands[cands["status"].eq("retained")] if len(cands) else cands
+    figures = {
+        "actors": int(len(actors))
+        if actors is not None
+        else int(pd.concat([supply["actor_id"], need["actor_id"]]).nunique()),
+        "supply_flows": int(len(supply)),
+        "need_flows": int(len(need)),
+        "supply_t": total(supply, "t/yr"),
+        "need_t": total(need, "t/yr"),
+        "supply_mwh": total(supply, "MWh/yr"),
+        "need_mwh": total(need, "MWh/yr"),
+        "candidates": int(len(cands)),
+        "groups": int(len(groups)) if groups is not None else 0,
+        "candidates_t": total(cands, "t/yr", "matched_quantity"),
+        "candidates_mwh": total(cands, "MWh/yr", "matched_quantity"),
+        "retained_t": total(retained, "t/yr", "matched_quantity"),
+        "retained_mwh": total(retained, "MWh/yr", "matched_quantity"),
+        "retained_co2_kg": float(
+            pd.to_numeric(retained.get("co2_transport_kg", pd.Series(dtype=float)), errors="coerce")
+            .fillna(0)
+            .sum()
+        )
+        if len(retained)
+        else 0.0,
+    }
+    for status in STATUSES:
+        figures[f"status_{status}"] = int(statuses.get(status, 0))
+    by_family = {}
+    for side, frame in (("supply", supply), ("need", need)):
+        if frame is not None and len(frame):
+            for family, count in frame["family"].value_counts().items():
+                by_family.setdefault(str(family), {"supply": 0, "need": 0})[side] = int(count)
+    figures["flows_by_family"] = by_family
+    return figures
