@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from eit_synergies.core.workspace import (
     carry_over_decisions,
     carry_over_placements,
