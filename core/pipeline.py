@@ -1,0 +1,225 @@
+"""The main job on two tables, Qt-free: geocode → supply/need → candidates → groups → figures.
+
+The QGIS glue (``processing/alg_runpipeline.py``) reads the previous workspace, calls
+:func:`run_pipeline`, then writes the GeoPackage, the QGIS project, the atlas and the
+summary. Everything here works on frames, so it is tested without QGIS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .catalogue import Catalogue
+from .flows import attach_geometry, build_flows, read_actors, read_flows
+from .geocode.pipeline import geocode_actors
+from .progress import NullProgress, SubProgress, check_canceled
+from .synergy import find_candidates, find_mutualisation_groups
+from .workspace import (
+    CarryOver,
+    carry_over_decisions,
+    carry_over_placements,
+    diff_flows,
+    key_figures,
+)
+
+METRIC_CRS = "EPSG:2154"
+
+
+@dataclass
+class PipelineOptions:
+    method: int = 0  # geocoding METHOD of eit:geocodeactors
+    ban_file: str | None = None
+    sirene_file: str | None = None
+    max_distance_km: float = 0.0  # 0 = each resource's default
+    allocate: bool = True
+    group_distance_km: float = 10.0
+    min_actors: int = 2
+    actor_fields: dict | None = None
+    flow_fields: dict | None = None
+
+
+@dataclass
+class PipelineResult:
+    actors: gpd.GeoDataFrame
+    supply: gpd.GeoDataFrame
+    need: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    groups: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    unplaced: pd.DataFrame
+    figures: dict
+    counts: dict
+    reports: dict[str, CarryOver] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+
+def file_checksum(path) -> str | None:
+    """SHA-256 of a file (None for a frame or a missing file): the run record's input trace."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except (TypeError, OSError):
+        return None
+
+
+def _place(actors_frame, previous_actors, options, progress, log):
+    frame, kept = carry_over_placements(previous_actors, actors_frame)
+    if kept:
+        log.append(f"actors: {kept} manual placement(s) of the previous run kept")
+    placed = geocode_actors(
+        frame,
+        method=options.method,
+        ban_file=options.ban_file,
+        sirene_file=options.sirene_file,
+        progress=progress,
+    )
+    points = gpd.points_from_xy(placed["lon"], placed["lat"], crs="EPSG:4326")
+    actors = gpd.GeoDataFrame(placed, geometry=points, crs="EPSG:4326")
+    actors.loc[placed["lon"].isna().to_numpy(), "geometry"] = None
+    status = placed["geo_status"].value_counts().to_dict()
+    log.append(
+        "actors: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(status.items()))
+        + f"; {int(placed['geo_review'].sum())} flagged for review"
+    )
+    return actors
+
+
+def run_pipeline(
+    actors_source,
+    flows_source,
+    catalogue: Catalogue | None = None,
+    options: PipelineOptions | None = None,
+    previous: dict | None = None,
+    progress=None,
+) -> PipelineResult:
+    """Run the whole job; ``previous`` holds the previous run's frames by workspace role
+    (``actors``, ``supply``, ``need``, ``candidates``, ``groups``) for the yearly update."""
+    options = options or PipelineOptions()
+    catalogue = catalogue or Catalogue.builtin()
+    previous = previous or {}
+    progress = progress or NullProgress()
+    log: list[str] = []
+
+    actor_table = read_actors(actors_source, options.actor_fields)
+    flows = read_flows(flows_source, options.flow_fields)
+    check_canceled(progress)
+    progress.report(0.05)
+
+    actors = _place(
+        actor_table.frame, previous.get("actors"), options, SubProgress(progress, 0.05, 0.3), log
+    )
+    check_canceled(progress)
+    result = build_flows(actor_table, flows, catalogue, SubProgress(progress, 0.3, 0.45))
+    log.append(result.summary())
+    log.extend(actor_table.notes + result.notes)
+    supply = attach_geometry(result.supply, actors).to_crs(METRIC_CRS)
+    need = attach_geometry(result.need, actors).to_crs(METRIC_CRS)
+    check_canceled(progress)
+
+    search = find_candidates(
+        supply,
+        need,
+        catalogue.compatibility_frame,
+        options.max_distance_km,
+        catalogue.max_distance_km(),
+        allocate=options.allocate,
+        progress=SubProgress(progress, 0.45, 0.8),
+    )
+    log.extend(search.log)
+    candidates, cand_report = carry_over_decisions(previous.get("candidates"), search.candidates)
+    check_canceled(progress)
+
+    groups = find_mutualisation_groups(
+        need,
+        supply,
+        max_distance_km=options.group_distance_km,
+        min_actors=options.min_actors,
+        progress=SubProgress(progress, 0.8, 0.95),
+        default_distances=catalogue.max_distance_km(),
+    )
+    log.extend(groups.attrs.get("log", []))
+    groups, group_report = carry_over_decisions(
+        previous.get("groups"), groups, key="group_id", compare=("combined_quantity",)
+    )
+    groups.attrs.clear()
+
+    previous_flows = (
+        pd.concat(
+            [f for f in (previous.get("supply"), previous.get("need")) if f is not None] or [None]
+        )
+        if any(previous.get(k) is not None for k in ("supply", "need"))
+        else None
+    )
+    flow_report = diff_flows(previous_flows, pd.concat([supply, need], ignore_index=True))
+    reports = {"candidates": cand_report, "groups": group_report, "flows": flow_report}
+    if previous:
+        log.extend(report.summary(name) for name, report in reports.items())
+
+    rejected = result.rejected.copy()
+    if len(actor_table.rejected):
+        rejected = pd.concat([actor_table.rejected, rejected], ignore_index=True)
+    unplaced = search.unplaced if search.unplaced is not None else pd.DataFrame()
+    actors_out = actors.to_crs(METRIC_CRS)
+    figures = key_figures(supply, need, candidates, groups, actors_out)
+    counts = dict(result.counts)
+    counts.update(
+        actors=len(actors_out),
+        candidates=len(candidates),
+        groups=len(groups),
+        unplaced=len(unplaced),
+    )
+    progress.report(1.0)
+    for line in log:
+        progress.log(line)
+    return PipelineResult(
+        actors_out, supply, need, candidates, groups, rejected, unplaced, figures, counts,
+        reports, log,
+    )  # fmt: skip
+
+
+def run_record(result: PipelineResult, inputs: dict, parameters: dict) -> pd.DataFrame:
+    """One row for the ``executions`` table: date, inputs' checksums, parameters, counts."""
+    import json
+
+    row = {
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": json.dumps(
+            {k: {"path": str(v), "sha256": file_checksum(v)} for k, v in inputs.items()},
+            ensure_ascii=False,
+        ),
+        "parameters": json.dumps(parameters, ensure_ascii=False, default=str),
+        "counts": json.dumps(result.counts, default=int),
+        "figures": json.dumps(result.figures, ensure_ascii=False, default=float),
+    }
+    return pd.DataFrame([row])
+
+
+def previous_figures(runs: pd.DataFrame | None) -> dict | None:
+    """The figures of the latest earlier run (for year-on-year comparison)."""
+    import json
+
+    if runs is None or not len(runs) or "figures" not in runs:
+        return None
+    last = runs.sort_values("run_at").iloc[-1]
+    try:
+        return json.loads(last["figures"])
+    except (TypeError, ValueError):
+        return None
+
+
+__all__ = [
+    "PipelineOptions",
+    "PipelineResult",
+    "Path",
+    "file_checksum",
+    "previous_figures",
+    "run_pipeline",
+    "run_record",
+]

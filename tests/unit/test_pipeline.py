@@ -1,0 +1,90 @@
+"""The whole job on the demo territory, Qt-free, and its yearly rerun."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from eit_synergies.core.errors import Canceled
+from eit_synergies.core.pipeline import PipelineOptions, previous_figures, run_pipeline, run_record
+from eit_synergies.core.progress import RecordingProgress
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+
+
+@pytest.fixture(scope="module")
+def first_run():
+    return run_pipeline(DEMO / "actors.csv", DEMO / "flows.csv")
+
+
+def test_every_stage_produces_its_output(first_run):
+    r = first_run
+    assert len(r.actors) == 33
+    assert r.actors.crs.to_epsg() == 2154
+    assert r.counts["rows_read"] == r.counts["rows_used"] + r.counts["rows_rejected"]
+    assert len(r.supply) + len(r.need) == r.counts["rows_used"]
+    assert len(r.candidates) > 50 and len(r.groups) > 3
+    assert set(r.candidates["status"]) == {"proposed"}
+    assert r.figures["candidates"] == len(r.candidates)
+    assert r.figures["supply_t"] > 0 and r.figures["supply_mwh"] > 0
+    # allocation ran: matched quantities never exceed what each supply offers
+    matched = r.candidates.groupby("supply_flow")["matched_quantity"].sum()
+    offered = r.supply.set_index("flow_id")["quantity_norm"]
+    assert (matched <= offered.reindex(matched.index).fillna(float("inf")) + 1e-6).all()
+
+
+def test_rerun_keeps_decisions_and_reports_changes(first_run, tmp_path):
+    previous = {
+        "actors": first_run.actors.assign(
+            lon=first_run.actors.to_crs(4326).geometry.x,
+            lat=first_run.actors.to_crs(4326).geometry.y,
+        ),
+        "supply": first_run.supply,
+        "need": first_run.need,
+        "candidates": first_run.candidates.copy(),
+        "groups": first_run.groups.copy(),
+    }
+    cands = previous["candidates"]
+    retained_id = cands["candidate_id"].iloc[0]
+    cands.loc[cands.index[0], ["status", "notes"]] = ["retained", "Réunion en mars"]
+    # a facilitator moved the sawmill A01 by hand in QGIS (geo_method = given)
+    actors = previous["actors"]
+    moved = actors["actor_id"] == "A01"
+    actors.loc[moved, ["geo_method", "lon", "lat"]] = ["given", 3.05, 47.2]
+    # a year later: one flow's quantity changed, one flow added
+    flows = tmp_path / "flux.csv"
+    text = (DEMO / "flows.csv").read_text(encoding="utf-8")
+    shutil.copy(DEMO / "actors.csv", tmp_path / "acteurs.csv")
+    lines = text.splitlines()
+    lines.append("FL999;A22;gisement;ORG_BIOWASTE;Biodéchets nouveaux;5;t/an;2025;;non;")
+    flows.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    second = run_pipeline(tmp_path / "acteurs.csv", flows, previous=previous)
+    by_id = second.candidates.set_index("candidate_id")
+    assert by_id.loc[retained_id, "status"] == "retained"
+    assert by_id.loc[retained_id, "notes"] == "Réunion en mars"
+    assert second.reports["candidates"].kept == 1
+    assert "FL999" in second.reports["flows"].new
+    assert any(c.startswith("FL999>") for c in second.reports["candidates"].new)
+    a01 = second.actors.to_crs(4326).set_index("actor_id").loc["A01"]
+    assert a01["geo_method"] == "given"
+    assert a01.geometry.x == pytest.approx(3.05) and a01.geometry.y == pytest.approx(47.2)
+    record = run_record(second, {"actors": tmp_path / "acteurs.csv"}, {"PUBLIC": True})
+    assert len(record["inputs"][0]) > 10 and "sha256" in record["inputs"][0]
+    assert previous_figures(record)["candidates"] == len(second.candidates)
+
+
+def test_cancel_stops_the_run():
+    with pytest.raises(Canceled):
+        run_pipeline(
+            DEMO / "actors.csv", DEMO / "flows.csv", progress=RecordingProgress(cancel_after=1)
+        )
+
+
+def test_options_change_the_search(first_run):
+    tight = run_pipeline(
+        DEMO / "actors.csv", DEMO / "flows.csv", options=PipelineOptions(max_distance_km=2)
+    )
+    assert len(tight.candidates) < len(first_run.candidates)
+    assert tight.candidates["distance_km"].max() <= 2
