@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from eit_synergies.core.errors import Canceled
 from eit_synergies.core.pipeline import PipelineOptions, previous_figures, run_pipeline, run_record
 from eit_synergies.core.progress import RecordingProgress
