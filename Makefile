@@ -7,6 +7,7 @@ STAMP         := $(VENV)/.eit-setup
 QM            := i18n/eit_synergies_fr.qm
 export QT_QPA_PLATFORM ?= offscreen
 export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
+export PROJ_DATA ?= /usr/share/proj
 
 .PHONY: setup test test-core test-qgis lint demo package translations translations-update \
         benchmarks clean
@@ -19,6 +20,10 @@ $(STAMP): requirements/core.txt requirements/dev.txt scripts/setup_system.sh
 	$(SYSTEM_PYTHON) -c 'import numpy; print("numpy==" + numpy.__version__)' > $(VENV)/constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check \
 	    -c $(VENV)/constraints.txt -r requirements/dev.txt
+	# pyproj must be Debian's (same PROJ as QGIS): drop a wheel that a dependency pulled in
+	if [ -d "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/pyproj" ]; then \
+	    $(PY) -m pip uninstall --quiet -y pyproj; fi
+	$(PY) -c 'import pyproj, sys; sys.exit(0 if pyproj.__file__.startswith("/usr/") else "pyproj is not the system one")'
 	$(PY) -c 'import numpy, qgis.core, pandas, geopandas; print("numpy", numpy.__version__, "QGIS", qgis.core.Qgis.QGIS_VERSION)'
 	touch $(STAMP)
 

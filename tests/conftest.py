@@ -8,8 +8,14 @@ root, whatever the checkout is called. This file imports nothing from QGIS.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
+
+# Debian's pyproj (the one QGIS's PROJ goes with) looks for its data under the venv's prefix
+# first; point it at the system's PROJ data.
+if Path("/usr/share/proj/proj.db").exists():
+    os.environ.setdefault("PROJ_DATA", "/usr/share/proj")
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 PACKAGE = "eit_synergies"
