@@ -8,6 +8,8 @@ summary. Everything here works on frames, so it is tested without QGIS.
 from __future__ import annotations
 
 import hashlib
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,17 @@ from .workspace import (
 )
 
 METRIC_CRS = "EPSG:2154"
+
+#: keys of the ``timings`` dict filled by :func:`run_pipeline`, in the order the stages run
+STAGES = (
+    "read_actors",
+    "read_flows",
+    "geocode",
+    "build_flows",
+    "candidates",
+    "groups",
+    "figures",
+)
 
 
 @dataclass
@@ -91,6 +104,17 @@ def _place(actors_frame, previous_actors, options, progress, log):
     return actors
 
 
+@contextmanager
+def _timed(timings: dict | None, stage: str):
+    """Add the seconds spent in the block to ``timings[stage]`` (nothing when ``None``)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
 def run_pipeline(
     actors_source,
     flows_source,
@@ -98,83 +122,102 @@ def run_pipeline(
     options: PipelineOptions | None = None,
     previous: dict | None = None,
     progress=None,
+    *,
+    timings: dict | None = None,
 ) -> PipelineResult:
     """Run the whole job; ``previous`` holds the previous run's frames by workspace role
-    (``actors``, ``supply``, ``need``, ``candidates``, ``groups``) for the yearly update."""
+    (``actors``, ``supply``, ``need``, ``candidates``, ``groups``) for the yearly update.
+
+    ``timings``: a dict filled with the seconds spent in each stage (keys: :data:`STAGES`).
+    """
     options = options or PipelineOptions()
     catalogue = catalogue or Catalogue.builtin()
     previous = previous or {}
     progress = progress or NullProgress()
     log: list[str] = []
 
-    actor_table = read_actors(actors_source, options.actor_fields)
-    flows = read_flows(flows_source, options.flow_fields)
+    with _timed(timings, "read_actors"):
+        actor_table = read_actors(actors_source, options.actor_fields)
+    with _timed(timings, "read_flows"):
+        flows = read_flows(flows_source, options.flow_fields)
     check_canceled(progress)
     progress.report(0.05)
 
-    actors = _place(
-        actor_table.frame, previous.get("actors"), options, SubProgress(progress, 0.05, 0.3), log
-    )
-    check_canceled(progress)
-    result = build_flows(actor_table, flows, catalogue, SubProgress(progress, 0.3, 0.45))
-    log.append(result.summary())
-    log.extend(actor_table.notes + result.notes)
-    supply = attach_geometry(result.supply, actors).to_crs(METRIC_CRS)
-    need = attach_geometry(result.need, actors).to_crs(METRIC_CRS)
-    check_canceled(progress)
-
-    search = find_candidates(
-        supply,
-        need,
-        catalogue.compatibility_frame,
-        options.max_distance_km,
-        catalogue.max_distance_km(),
-        allocate=options.allocate,
-        progress=SubProgress(progress, 0.45, 0.8),
-    )
-    log.extend(search.log)
-    candidates, cand_report = carry_over_decisions(previous.get("candidates"), search.candidates)
-    check_canceled(progress)
-
-    groups = find_mutualisation_groups(
-        need,
-        supply,
-        max_distance_km=options.group_distance_km,
-        min_actors=options.min_actors,
-        progress=SubProgress(progress, 0.8, 0.95),
-        default_distances=catalogue.max_distance_km(),
-    )
-    log.extend(groups.attrs.get("log", []))
-    groups, group_report = carry_over_decisions(
-        previous.get("groups"), groups, key="group_id", compare=("combined_quantity",)
-    )
-    groups.attrs.clear()
-
-    previous_flows = (
-        pd.concat(
-            [f for f in (previous.get("supply"), previous.get("need")) if f is not None] or [None]
+    with _timed(timings, "geocode"):
+        actors = _place(
+            actor_table.frame,
+            previous.get("actors"),
+            options,
+            SubProgress(progress, 0.05, 0.3),
+            log,
         )
-        if any(previous.get(k) is not None for k in ("supply", "need"))
-        else None
-    )
-    flow_report = diff_flows(previous_flows, pd.concat([supply, need], ignore_index=True))
-    reports = {"candidates": cand_report, "groups": group_report, "flows": flow_report}
-    if previous:
-        log.extend(report.summary(name) for name, report in reports.items())
+    check_canceled(progress)
+    with _timed(timings, "build_flows"):
+        result = build_flows(actor_table, flows, catalogue, SubProgress(progress, 0.3, 0.45))
+        log.append(result.summary())
+        log.extend(actor_table.notes + result.notes)
+        supply = attach_geometry(result.supply, actors).to_crs(METRIC_CRS)
+        need = attach_geometry(result.need, actors).to_crs(METRIC_CRS)
+    check_canceled(progress)
 
-    rejected = result.rejected.copy()
-    if len(actor_table.rejected):
-        rejected = pd.concat([actor_table.rejected, rejected], ignore_index=True)
-    unplaced = search.unplaced if search.unplaced is not None else pd.DataFrame()
-    actors_out = actors.to_crs(METRIC_CRS)
-    figures = key_figures(supply, need, candidates, groups, actors_out)
-    counts = dict(result.counts)
-    counts.update(
-        actors=len(actors_out),
-        candidates=len(candidates),
-        groups=len(groups),
-        unplaced=len(unplaced),
-    )
+    with _timed(timings, "candidates"):
+        search = find_candidates(
+            supply,
+            need,
+            catalogue.compatibility_frame,
+            options.max_distance_km,
+            catalogue.max_distance_km(),
+            allocate=options.allocate,
+            progress=SubProgress(progress, 0.45, 0.8),
+        )
+        log.extend(search.log)
+        candidates, cand_report = carry_over_decisions(
+            previous.get("candidates"), search.candidates
+        )
+    check_canceled(progress)
+
+    with _timed(timings, "groups"):
+        groups = find_mutualisation_groups(
+            need,
+            supply,
+            max_distance_km=options.group_distance_km,
+            min_actors=options.min_actors,
+            progress=SubProgress(progress, 0.8, 0.95),
+            default_distances=catalogue.max_distance_km(),
+        )
+        log.extend(groups.attrs.get("log", []))
+        groups, group_report = carry_over_decisions(
+            previous.get("groups"), groups, key="group_id", compare=("combined_quantity",)
+        )
+        groups.attrs.clear()
+
+    with _timed(timings, "figures"):
+        previous_flows = (
+            pd.concat(
+                [f for f in (previous.get("supply"), previous.get("need")) if f is not None]
+                or [None]
+            )
+            if any(previous.get(k) is not None for k in ("supply", "need"))
+            else None
+        )
+        flow_report = diff_flows(previous_flows, pd.concat([supply, need], ignore_index=True))
+        reports = {"candidates": cand_report, "groups": group_report, "flows": flow_report}
+        if previous:
+            log.extend(report.summary(name) for name, report in reports.items())
+
+        rejected = result.rejected.copy()
+        if len(actor_table.rejected):
+            rejected = pd.concat([actor_table.rejected, rejected], ignore_index=True)
+        unplaced = search.unplaced if search.unplaced is not None else pd.DataFrame()
+        actors_out = actors.to_crs(METRIC_CRS)
+        figures = key_figures(supply, need, candidates, groups, actors_out)
+        counts = dict(result.counts)
+        counts.update(
+            actors=len(actors_out),
+            candidates=len(candidates),
+            groups=len(groups),
+            unplaced=len(unplaced),
+        )
     progress.report(1.0)
     for line in log:
         progress.log(line)
@@ -218,6 +261,7 @@ __all__ = [
     "PipelineOptions",
     "PipelineResult",
     "Path",
+    "STAGES",
     "file_checksum",
     "previous_figures",
     "run_pipeline",

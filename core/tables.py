@@ -72,6 +72,12 @@ _EXCEL = {".xlsx", ".xlsm", ".xls"}
 _ODS = {".ods"}
 _TEXT = {".csv", ".txt", ".tsv", ".tab", ""}
 
+#: sheet names looked for in a workbook when no sheet is given (else the first sheet is read)
+SHEET_NAMES: dict[str, tuple[str, ...]] = {
+    "actors": ("acteurs", "actors", "acteur", "actor"),
+    "flows": ("flux", "flows", "flow"),
+}
+
 
 def normalise_key(text) -> str:
     """``"Code_Postal "`` -> ``"codepostal"``: lower case, no accents, only letters and digits."""
@@ -107,13 +113,22 @@ def source_name(source, name: str | None = None) -> str:
 
 
 def read_table(
-    source, *, layer=None, keep_geometry: bool = False, name: str | None = None
+    source,
+    *,
+    layer=None,
+    keep_geometry: bool = False,
+    name: str | None = None,
+    sheets: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read ``source`` (path or DataFrame) as it is, plus the ``row`` column.
 
-    ``layer``: the sheet of a workbook or the layer of a GeoPackage (default: the first).
+    ``layer``: the sheet of a workbook (name, matched without regard to case, accents or
+    spaces, or 0-based position) or the layer of a GeoPackage (default: the first).
+    ``sheets``: with no ``layer``, the workbook's first sheet named one of these (compared
+    the same way) is read instead of the first sheet.
     ``keep_geometry``: keep the geometry of a vector file (a GeoDataFrame is returned).
-    Raises ``EitError`` ``empty_file``, ``bad_encoding``, ``bad_csv_row``, ``unreadable_file``.
+    Raises ``EitError`` ``empty_file``, ``bad_encoding``, ``bad_csv_row``, ``unreadable_file``,
+    ``missing_layer`` (with ``layers``: the workbook's sheets).
     """
     file = source_name(source, name)
     if isinstance(source, pd.DataFrame):
@@ -126,9 +141,9 @@ def read_table(
         if kind == "text":
             frame = _read_csv(path, file)
         elif kind == "excel":
-            frame = _read_spreadsheet(path, file, layer, engine="openpyxl")
+            frame = _read_spreadsheet(path, file, layer, "openpyxl", sheets)
         elif kind == "ods":
-            frame = _read_spreadsheet(path, file, layer, engine="odf")
+            frame = _read_spreadsheet(path, file, layer, "odf", sheets)
         else:
             frame = _read_vector(path, file, layer, keep_geometry)
     if len(frame) == 0:
@@ -302,16 +317,40 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _read_spreadsheet(path: Path, file: str, sheet, engine: str) -> pd.DataFrame:
+def pick_sheet(names: Sequence[str], sheet=None, preferred: Sequence[str] = ()):
+    """The sheet of ``names`` to read: ``sheet`` (exact name, else the same name without regard
+    to case, accents or spaces; or a 0-based position), else the first sheet named one of
+    ``preferred``, else the first sheet (0). ``None`` when ``sheet`` is not there."""
+    names = [str(n) for n in names]
+    if sheet is None:
+        keys = [normalise_key(n) for n in names]
+        for wanted in preferred:
+            if normalise_key(wanted) in keys:
+                return names[keys.index(normalise_key(wanted))]
+        return 0
+    if isinstance(sheet, (int, np.integer)) and not isinstance(sheet, bool):
+        return int(sheet) if 0 <= sheet < len(names) else None
+    if str(sheet) in names:
+        return str(sheet)
+    target = normalise_key(sheet)
+    return next((n for n in names if target and normalise_key(n) == target), None)
+
+
+def _read_spreadsheet(path: Path, file: str, sheet, engine: str, preferred=()) -> pd.DataFrame:
     try:
-        frame = pd.read_excel(
-            path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine=engine
-        )
+        with pd.ExcelFile(path, engine=engine) as book:
+            names = [str(n) for n in book.sheet_names]
+            chosen = pick_sheet(names, sheet, preferred)
+            if chosen is None:
+                raise EitError(
+                    "missing_layer",
+                    f"{file}: no sheet {sheet!r}; sheets: {', '.join(names)}",
+                    file=file,
+                    layer=sheet,
+                    layers=names,
+                )
+            frame = book.parse(chosen, dtype=str)
     except (ValueError, KeyError, OSError) as error:
-        if "Worksheet" in str(error) or "not found" in str(error):
-            raise EitError(
-                "missing_layer", f"{file}: no sheet {sheet!r}", file=file, layer=sheet
-            ) from None
         raise EitError(
             "unreadable_file", f"{file}: cannot read the workbook: {error}", file=file
         ) from None
@@ -438,9 +477,17 @@ def load_table(
 
     The frame's ``attrs`` hold ``source`` (file name), ``columns`` (canonical -> original),
     ``original_columns`` and ``kind``. An original column whose name is another field's
-    canonical name is renamed ``<name>_original``.
+    canonical name is renamed ``<name>_original``. Without ``layer``, a workbook is read at
+    its sheet named after ``kind`` (:data:`SHEET_NAMES`: ``Acteurs``, ``Flux``...) if it has
+    one, else at its first sheet.
     """
-    frame = read_table(source, layer=layer, keep_geometry=keep_geometry, name=name)
+    frame = read_table(
+        source,
+        layer=layer,
+        keep_geometry=keep_geometry,
+        name=name,
+        sheets=SHEET_NAMES.get(kind, ()),
+    )
     file = frame.attrs["source"]
     mapping = match_columns(list(frame.columns), spec, fields, required, file)
     geometry_name = getattr(frame, "_geometry_column_name", None)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 from eit_synergies.core.errors import Canceled
-from eit_synergies.core.pipeline import PipelineOptions, previous_figures, run_pipeline, run_record
+from eit_synergies.core.pipeline import (
+    STAGES,
+    PipelineOptions,
+    previous_figures,
+    run_pipeline,
+    run_record,
+)
 from eit_synergies.core.progress import RecordingProgress
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
@@ -87,3 +93,17 @@ def test_options_change_the_search(first_run):
     )
     assert len(tight.candidates) < len(first_run.candidates)
     assert tight.candidates["distance_km"].max() <= 2
+
+
+def test_timings_are_filled_for_every_stage(first_run):
+    timings = {}
+    timed = run_pipeline(DEMO / "actors.csv", DEMO / "flows.csv", timings=timings)
+    assert list(timings) == list(STAGES)
+    assert all(isinstance(v, float) and v >= 0 for v in timings.values())
+    assert sum(timings.values()) > 0
+    # timing changes nothing in the result
+    assert timed.counts == first_run.counts
+    assert (
+        timed.candidates["candidate_id"].tolist() == first_run.candidates["candidate_id"].tolist()
+    )
+    assert timed.groups["group_id"].tolist() == first_run.groups["group_id"].tolist()
