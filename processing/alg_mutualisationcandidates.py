@@ -83,13 +83,13 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         try:
-            return self.group(parameters, context, feedback)
+            return self.find_groups(parameters, context, feedback)
         except EitError as error:
             raise processing_error(error) from error
         except Canceled:
             return {}
 
-    def group(self, parameters, context, feedback):
+    def find_groups(self, parameters, context, feedback):
         from ..core.synergy import find_mutualisation_groups
 
         catalogue = load_catalogue(self, parameters, context)
