@@ -1,0 +1,266 @@
+"""The workshop-ready QGIS project of a workspace (``eit.qgz`` next to ``eit.gpkg``).
+
+Styled layers in French, the territory's communes, attribute forms in French with the
+catalogue as drop-down lists, the actor ↔ flow relations, the public-mode switch as a project
+variable (``eit_public``) that every label expression reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsCoordinateReferenceSystem,
+    QgsEditorWidgetSetup,
+    QgsExpressionContextUtils,
+    QgsFillSymbol,
+    QgsMarkerSymbol,
+    QgsPalLayerSettings,
+    QgsProject,
+    QgsReferencedRectangle,
+    QgsRelation,
+    QgsRelationContext,
+    QgsRendererCategory,
+    QgsSingleSymbolRenderer,
+    QgsTextBufferSettings,
+    QgsTextFormat,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
+)
+from qgis.PyQt.QtGui import QColor, QFont
+
+from ..core.workspace import LAYERS
+from ..translation import tr
+from .styles import style_candidate_layer, style_flow_layer, style_group_layer
+
+#: actor category -> (marker shape, colour)
+CATEGORY_SYMBOLS = {
+    "entreprise": ("square", "#4d4d4d"),
+    "exploitation_agricole": ("triangle", "#4daf4a"),
+    "ehpad": ("circle", "#984ea3"),
+    "hopital": ("cross_fill", "#e41a1c"),
+    "insertion": ("pentagon", "#ff7f00"),
+    "collectivite": ("star", "#377eb8"),
+    "association": ("hexagon", "#a65628"),
+    "laboratoire": ("diamond", "#f781bf"),
+    "cuma": ("triangle", "#1b7837"),
+}
+
+
+def category_labels() -> dict[str, str]:
+    return {
+        "entreprise": tr("Company"),
+        "exploitation_agricole": tr("Farm"),
+        "ehpad": tr("Care home (EHPAD)"),
+        "hopital": tr("Hospital"),
+        "insertion": tr("Social-integration structure"),
+        "collectivite": tr("Public body"),
+        "association": tr("Association"),
+        "laboratoire": tr("Laboratory"),
+        "cuma": tr("Farm machinery cooperative (CUMA)"),
+    }
+
+
+def layer_names() -> dict[str, str]:
+    """Workspace role -> the layer's name in the layer panel (translated)."""
+    return {
+        "actors": tr("Actors"),
+        "supply": tr("Supplies (gisements)"),
+        "need": tr("Needs (besoins)"),
+        "candidates": tr("Synergy candidates"),
+        "groups": tr("Mutualisation groups"),
+        "rejected": tr("Rejected rows"),
+        "unplaced": tr("Flows not matched (no position)"),
+        "territory": tr("Territory (communes)"),
+        "resources": tr("Resource catalogue"),
+        "compatibility": tr("Compatibility table"),
+        "runs": tr("Runs"),
+        "decisions": tr("Decisions"),
+    }
+
+
+def field_aliases() -> dict[str, str]:
+    return {
+        "flow_id": tr("Flow id"),
+        "actor_id": tr("Actor id"),
+        "actor_name": tr("Actor"),
+        "actor_category": tr("Actor category"),
+        "name": tr("Name"),
+        "category": tr("Category"),
+        "direction": tr("Direction"),
+        "resource": tr("Resource"),
+        "resource_label": tr("Resource (label)"),
+        "family": tr("Family"),
+        "synergy_type": tr("Type of synergy"),
+        "quantity": tr("Quantity (as given)"),
+        "unit": tr("Unit (as given)"),
+        "quantity_norm": tr("Quantity (normalised)"),
+        "unit_norm": tr("Normalised unit"),
+        "months": tr("Months available"),
+        "confidential": tr("Confidential"),
+        "candidate_id": tr("Candidate id"),
+        "supplier_name": tr("Supplier"),
+        "receiver_name": tr("Receiver"),
+        "distance_km": tr("Distance (km)"),
+        "matched_quantity": tr("Exchanged quantity"),
+        "coverage": tr("Share of the need covered"),
+        "score": tr("Score"),
+        "status": tr("Status"),
+        "notes": tr("Open questions / notes"),
+        "geo_status": tr("Geocoding status"),
+        "geo_score": tr("Geocoding score"),
+        "geo_precision": tr("Geocoding precision"),
+        "geo_method": tr("Geocoding method"),
+        "members": tr("Members"),
+        "n_actors": tr("Number of actors"),
+        "combined_quantity": tr("Combined quantity"),
+    }
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        "proposed": tr("Proposed"),
+        "retained": tr("To pursue"),
+        "to_explore": tr("To explore further"),
+        "rejected": tr("Set aside"),
+    }
+
+
+def _big_label(expression: str, size: float = 11) -> QgsVectorLayerSimpleLabeling:
+    settings = QgsPalLayerSettings()
+    settings.fieldName = expression
+    settings.isExpression = True
+    text = QgsTextFormat()
+    text.setFont(QFont("DejaVu Sans"))
+    text.setSize(size)
+    text.setColor(QColor("#1a1a1a"))
+    buffer = QgsTextBufferSettings()
+    buffer.setEnabled(True)
+    buffer.setSize(1.2)
+    buffer.setColor(QColor("white"))
+    text.setBuffer(buffer)
+    settings.setFormat(text)
+    return QgsVectorLayerSimpleLabeling(settings)
+
+
+#: label of an actor: its category instead of its name when public mode is on and it is
+#: confidential (the project variable @eit_public)
+ACTOR_LABEL = (
+    'if(coalesce(@eit_public, 1) = 1 and "confidential", ' 'coalesce("category", \'…\'), "name")'
+)
+
+
+def style_actor_layer(layer) -> None:
+    labels = category_labels()
+    categories = []
+    for code, (shape, colour) in CATEGORY_SYMBOLS.items():
+        symbol = QgsMarkerSymbol.createSimple(
+            {"name": shape, "color": colour, "outline_color": "white", "size": "4.2"}
+        )
+        categories.append(QgsRendererCategory(code, symbol, labels[code]))
+    other = QgsMarkerSymbol.createSimple({"name": "circle", "color": "#999999", "size": "3.5"})
+    categories.append(QgsRendererCategory("", other, tr("Other")))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("category", categories))
+    layer.setLabeling(_big_label(ACTOR_LABEL))
+    layer.setLabelsEnabled(True)
+
+
+def _apply_forms(layer, resources_layer) -> None:
+    aliases = field_aliases()
+    fields = layer.fields()
+    for name, alias in aliases.items():
+        index = fields.indexOf(name)
+        if index >= 0:
+            layer.setFieldAlias(index, alias)
+    index = fields.indexOf("status")
+    if index >= 0:
+        value_map = [{label: code} for code, label in status_labels().items()]
+        layer.setEditorWidgetSetup(index, QgsEditorWidgetSetup("ValueMap", {"map": value_map}))
+    for name in ("resource", "supply_resource", "need_resource"):
+        index = fields.indexOf(name)
+        if index >= 0 and resources_layer is not None:
+            layer.setEditorWidgetSetup(
+                index,
+                QgsEditorWidgetSetup(
+                    "ValueRelation",
+                    {
+                        "Layer": resources_layer.id(),
+                        "Key": "code",
+                        "Value": "label_fr",
+                        "AllowNull": False,
+                        "OrderByValue": True,
+                        "UseCompleter": True,
+                    },
+                ),
+            )
+    index = fields.indexOf("category")
+    if index >= 0:
+        value_map = [{label: code} for code, label in category_labels().items()]
+        layer.setEditorWidgetSetup(index, QgsEditorWidgetSetup("ValueMap", {"map": value_map}))
+
+
+def build_project(gpkg: Path, project_path: Path, families_frame, public: bool = True) -> dict:
+    """Write ``project_path`` (.qgz) over the workspace ``gpkg``; returns role -> layer."""
+    project = QgsProject()
+    project.setTitle(tr("EIT Synergies workspace"))
+    project.setCrs(QgsCoordinateReferenceSystem("EPSG:2154"))
+    names = layer_names()
+    layers: dict[str, QgsVectorLayer] = {}
+    order = [
+        "territory", "groups", "candidates", "need", "supply", "actors", "rejected", "unplaced",
+        "resources", "compatibility", "runs", "decisions",
+    ]  # fmt: skip
+    for role in order:
+        layer = QgsVectorLayer(f"{gpkg}|layername={LAYERS[role]}", names[role], "ogr")
+        if layer.isValid():
+            layers[role] = layer
+    root = project.layerTreeRoot()
+    map_group = root.addGroup(tr("Workshop map"))
+    table_group = root.addGroup(tr("Tables"))
+    for role in reversed(order):
+        layer = layers.get(role)
+        if layer is None:
+            continue
+        project.addMapLayer(layer, False)
+        group = map_group if layer.isSpatial() else table_group
+        group.insertLayer(0, layer)
+    if "supply" in layers:
+        style_flow_layer(layers["supply"], families_frame, "supply")
+    if "need" in layers:
+        style_flow_layer(layers["need"], families_frame, "need")
+    if "candidates" in layers:
+        style_candidate_layer(layers["candidates"], families_frame)
+    if "groups" in layers:
+        style_group_layer(layers["groups"], families_frame)
+    if "actors" in layers:
+        style_actor_layer(layers["actors"])
+    if "territory" in layers:
+        fill = QgsFillSymbol.createSimple(
+            {"color": "#f4f1e8", "outline_color": "#8c8c8c", "outline_width": "0.3"}
+        )
+        layers["territory"].setRenderer(QgsSingleSymbolRenderer(fill))
+        layers["territory"].setLabeling(_big_label('"nom"', 8))
+        layers["territory"].setLabelsEnabled(True)
+    for layer in layers.values():
+        _apply_forms(layer, layers.get("resources"))
+    for role in ("supply", "need"):
+        if "actors" in layers and role in layers:
+            relation = QgsRelation(QgsRelationContext(project))
+            relation.setId(f"eit_actor_{role}")
+            relation.setName(tr("Actor's supplies") if role == "supply" else tr("Actor's needs"))
+            relation.setReferencingLayer(layers[role].id())
+            relation.setReferencedLayer(layers["actors"].id())
+            relation.addFieldPair("actor_id", "actor_id")
+            if relation.isValid():
+                project.relationManager().addRelation(relation)
+    QgsExpressionContextUtils.setProjectVariable(project, "eit_public", 1 if public else 0)
+    QgsExpressionContextUtils.setProjectVariable(project, "eit_workspace", gpkg.name)
+    extent_layer = layers.get("territory") or layers.get("actors")
+    if extent_layer is not None:
+        extent = QgsReferencedRectangle(extent_layer.extent(), extent_layer.crs())
+        project.viewSettings().setDefaultViewExtent(extent)
+    project.writeEntryBool("Paths", "/Absolute", False)
+    if not project.write(str(project_path)):
+        raise OSError(f"{project_path}: {project.error()}")
+    return layers

@@ -1,0 +1,347 @@
+"""eit:runpipeline — the whole job on two tables, into a workshop-ready folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from qgis.core import (
+    QgsApplication,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterVectorLayer,
+    QgsWkbTypes,
+)
+
+from ..core.errors import Canceled, EitError
+from ..core.workspace import ATLAS_NAME, GPKG_NAME, LAYERS, PROJECT_NAME, SUMMARY_NAME
+from ..layers.gpkg import read_layer, write_layer
+from ..translation import tr
+from .base import EitAlgorithm
+from .feedback import FeedbackProgress
+from .inputs import catalogue_parameters, load_catalogue, read_table_parameter
+from .messages import processing_error, translate_rejected
+
+PLUGIN_DIR = Path(__file__).resolve().parents[1]
+DEMO_COMMUNES = PLUGIN_DIR / "data" / "demo" / "communes.geojson"
+TMP_NAME = ".eit-run-en-cours"
+
+
+def read_previous(folder: Path) -> dict:
+    """The previous run's frames (empty dict on a first run)."""
+    gpkg = folder / GPKG_NAME
+    if not gpkg.exists():
+        return {}
+    previous = {}
+    for role in ("actors", "supply", "need", "candidates", "groups"):
+        frame = read_layer(gpkg, LAYERS[role])
+        if frame is not None:
+            previous[role] = frame
+    actors = previous.get("actors")
+    if actors is not None and len(actors) and actors.crs is not None:
+        wgs84 = actors.to_crs("EPSG:4326")
+        has = wgs84.geometry.notna() & ~wgs84.geometry.is_empty
+        actors["lon"] = wgs84.geometry.x.where(has)
+        actors["lat"] = wgs84.geometry.y.where(has)
+    for role in ("runs", "decisions"):
+        frame = read_layer(gpkg, LAYERS[role], with_geometry=False)
+        if frame is not None:
+            previous[role] = frame
+    return previous
+
+
+def territory_frame(alg, parameters, context, actors):
+    """Communes of the territory: the TERRITORY layer, else the shipped CCLNB communes when
+    the actors lie in them (read through QGIS's OGR, the only GDAL in the process)."""
+    from qgis.core import QgsVectorLayer
+
+    from ..layers.frames import source_to_frame
+
+    source = alg.parameterAsVectorLayer(parameters, "TERRITORY", context)
+    if source is None:
+        source = QgsVectorLayer(str(DEMO_COMMUNES), "communes", "ogr")
+        communes = source_to_frame(source).to_crs("EPSG:2154")
+        placed = actors[actors.geometry.notna() & ~actors.geometry.is_empty]
+        if not len(placed) or not communes.intersects(placed.geometry.union_all()).any():
+            return None
+        return communes
+    return source_to_frame(source, context=context).to_crs("EPSG:2154")
+
+
+class RunPipelineAlgorithm(EitAlgorithm):
+    ALG_ID = "runpipeline"
+    GROUP_ID = "workflow"
+    REQUIRES = ("pandas", "geopandas", "shapely", "pint", "rapidfuzz", "scipy", "networkx")
+
+    ACTORS = "ACTORS"
+    FLOWS = "FLOWS"
+    BAN_FILE = "BAN_FILE"
+    PUBLIC = "PUBLIC"
+    OUTPUT_FOLDER = "OUTPUT_FOLDER"
+
+    def displayName(self):
+        return self.tr("Run the whole EIT job")
+
+    def help_text(self):
+        return self.tr(
+            "From an actors table and a flows table: geocodes the actors (coordinates given, "
+            "then the local BAN file when given, then the commune), builds the supply and need "
+            "layers, finds the substitution synergies with optimal allocation and the "
+            "mutualisation groups, computes the impact figures, and writes into the output "
+            "folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a "
+            "QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on "
+            "the same folder with updated tables keeps every status, note and manual "
+            "placement (geo_method = given) of what still exists, and reports what is new, "
+            "changed and gone. A cancelled run leaves the previous outputs untouched."
+        )
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ACTORS, self.tr("Actors table"), [QgsProcessing.TypeVector]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.FLOWS, self.tr("Flows table (input/output balances)"),
+                [QgsProcessing.TypeVector],
+            )
+        )  # fmt: skip
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.BAN_FILE, self.tr("Local BAN address file (adresses-XX.csv.gz)"),
+                optional=True,
+            )
+        )  # fmt: skip
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.PUBLIC, self.tr("Public outputs (confidential flows masked)"), True
+            )
+        )
+        advanced = [
+            QgsProcessingParameterFile(
+                "SIRENE_FILE", self.tr("Local SIRENE extract (geolocated)"), optional=True
+            ),
+            QgsProcessingParameterNumber(
+                "MAX_DISTANCE_KM",
+                self.tr("Maximum distance (km, 0 = each resource's default)"),
+                QgsProcessingParameterNumber.Double, 0.0, minValue=0.0,
+            ),
+            QgsProcessingParameterNumber(
+                "GROUP_DISTANCE_KM",
+                self.tr("Maximum distance between members (km, 0 = each resource's default)"),
+                QgsProcessingParameterNumber.Double, 10.0, minValue=0.0,
+            ),
+            QgsProcessingParameterNumber(
+                "MIN_ACTORS", self.tr("Minimum number of actors in a group"),
+                QgsProcessingParameterNumber.Integer, 2, minValue=2,
+            ),
+            QgsProcessingParameterVectorLayer(
+                "TERRITORY", self.tr("Communes of the territory"),
+                [QgsProcessing.TypeVectorPolygon], optional=True,
+            ),
+            QgsProcessingParameterBoolean("ATLAS", self.tr("Export the atlas (PDF)"), True),
+        ]  # fmt: skip
+        for parameter in advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+        catalogue_parameters(self)
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))
+        )
+
+    def processAlgorithm(self, parameters, context, feedback):
+        folder = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
+        folder.mkdir(parents=True, exist_ok=True)
+        work = folder / TMP_NAME
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        try:
+            outputs = self.run_job(parameters, context, feedback, folder, work)
+        except EitError as error:
+            raise processing_error(error) from error
+        except Canceled:
+            feedback.pushInfo(self.tr("Canceled: the previous outputs are untouched."))
+            return {}
+        finally:
+            if feedback.isCanceled():
+                shutil.rmtree(work, ignore_errors=True)
+        return outputs
+
+    def run_job(self, parameters, context, feedback, folder: Path, work: Path):
+        from ..core.pipeline import PipelineOptions, previous_figures, run_pipeline, run_record
+
+        steps = QgsProcessingMultiStepFeedback(5, feedback)
+        catalogue = load_catalogue(self, parameters, context)
+        actors_value, actors_label, _ = read_table_parameter(
+            self, parameters, self.ACTORS, context, steps
+        )
+        flows_value, flows_label, _ = read_table_parameter(
+            self, parameters, self.FLOWS, context, steps
+        )
+        previous = read_previous(folder)
+        if previous:
+            steps.pushInfo(self.tr("Previous run found: its decisions are carried over."))
+        ban_file = self.parameterAsFile(parameters, self.BAN_FILE, context) or None
+        options = PipelineOptions(
+            method=0,
+            ban_file=ban_file,
+            sirene_file=self.parameterAsFile(parameters, "SIRENE_FILE", context) or None,
+            max_distance_km=self.parameterAsDouble(parameters, "MAX_DISTANCE_KM", context),
+            group_distance_km=self.parameterAsDouble(parameters, "GROUP_DISTANCE_KM", context),
+            min_actors=self.parameterAsInt(parameters, "MIN_ACTORS", context),
+        )
+        public = self.parameterAsBool(parameters, self.PUBLIC, context)
+        result = run_pipeline(
+            actors_value, flows_value, catalogue, options, previous, FeedbackProgress(steps)
+        )
+        steps.setCurrentStep(1)
+        self.check(steps)
+
+        gpkg = work / GPKG_NAME
+        territory = territory_frame(self, parameters, context, result.actors)
+        rejected = translate_rejected(result.rejected) if len(result.rejected) else None
+        import pandas as pd
+
+        record = run_record(
+            result,
+            {"actors": actors_value, "flows": flows_value, "ban_file": ban_file},
+            {"PUBLIC": public, **options.__dict__},
+        )
+        runs = (
+            pd.concat([previous.get("runs"), record], ignore_index=True)
+            if previous.get("runs") is not None
+            else record
+        )
+        decisions = previous.get("decisions")
+        if decisions is None:
+            decisions = pd.DataFrame(
+                {"candidate_id": pd.Series(dtype=str), "status": pd.Series(dtype=str),
+                 "notes": pd.Series(dtype=str), "changed_at": pd.Series(dtype=str)}
+            )  # fmt: skip
+        tables = [
+            ("actors", result.actors, None),
+            ("supply", result.supply, QgsWkbTypes.Point),
+            ("need", result.need, QgsWkbTypes.Point),
+            ("candidates", result.candidates, QgsWkbTypes.LineString),
+            ("groups", result.groups, QgsWkbTypes.MultiPolygon),
+            ("rejected", rejected if rejected is not None else result.rejected,
+             QgsWkbTypes.NoGeometry),
+            ("unplaced", result.unplaced, QgsWkbTypes.NoGeometry),
+            ("territory", territory, None),
+            ("resources", catalogue.resources_frame, QgsWkbTypes.NoGeometry),
+            ("compatibility", catalogue.compatibility_frame, QgsWkbTypes.NoGeometry),
+            ("runs", runs, QgsWkbTypes.NoGeometry),
+            ("decisions", decisions, QgsWkbTypes.NoGeometry),
+        ]  # fmt: skip
+        for i, (role, frame, wkb_type) in enumerate(tables):
+            if frame is None:
+                continue
+            if role == "actors":
+                wkb_type = QgsWkbTypes.Point
+            write_layer(frame, gpkg, LAYERS[role], None, wkb_type)
+            steps.setProgressText(LAYERS[role])
+            steps.setProgress(100.0 * (i + 1) / len(tables))
+            self.check(steps)
+        steps.setCurrentStep(2)
+
+        from ..layers.project import build_project
+
+        build_project(gpkg, work / PROJECT_NAME, catalogue.families_frame, public)
+        steps.setCurrentStep(3)
+        self.check(steps)
+
+        atlas = self.export_atlas(parameters, context, steps, gpkg, work, public)
+        steps.setCurrentStep(4)
+        self.check(steps)
+
+        from ..layers.summary import summary_html
+
+        (work / SUMMARY_NAME).write_text(
+            summary_html(
+                result.figures, previous_figures(previous.get("runs")), result.candidates,
+                result.groups, result.counts, public,
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
+        self.check(steps)
+        written = self.publish(work, folder)
+        for line in result.log:
+            steps.pushInfo(line)
+        steps.pushInfo(
+            self.tr("Written in {folder}: {files}").format(folder=folder, files=", ".join(written))
+        )
+        steps.setCurrentStep(5)
+        outputs = {
+            self.OUTPUT_FOLDER: str(folder),
+            "GEOPACKAGE": str(folder / GPKG_NAME),
+            "PROJECT": str(folder / PROJECT_NAME),
+            "SUMMARY": str(folder / SUMMARY_NAME),
+            "ATLAS": str(folder / ATLAS_NAME) if atlas else None,
+            "ACTORS_COUNT": len(result.actors),
+            "CANDIDATES": len(result.candidates),
+            "GROUPS": len(result.groups),
+            "ROWS_READ": result.counts["rows_read"],
+            "ROWS_REJECTED": result.counts["rows_rejected"],
+        }
+        for name, report in result.reports.items():
+            outputs[f"NEW_{name.upper()}"] = len(report.new)
+            outputs[f"GONE_{name.upper()}"] = len(report.gone)
+            outputs[f"KEPT_{name.upper()}"] = report.kept
+        return outputs
+
+    def check(self, feedback):
+        if feedback.isCanceled():
+            raise Canceled()
+
+    def export_atlas(self, parameters, context, feedback, gpkg, work, public) -> bool:
+        """The public atlas, through eit:exportatlas (when it is available)."""
+        if not self.parameterAsBool(parameters, "ATLAS", context):
+            return False
+        registry = QgsApplication.processingRegistry()
+        if registry.algorithmById("eit:exportatlas") is None:
+            feedback.pushWarning(self.tr("The atlas export is not available: no atlas written."))
+            return False
+        from qgis import processing
+
+        layer = f"{gpkg}|layername="
+        processing.run(
+            "eit:exportatlas",
+            {
+                "SYNERGIES": layer + LAYERS["candidates"],
+                "SUPPLY": layer + LAYERS["supply"],
+                "NEED": layer + LAYERS["need"],
+                "MUTUALISATION": layer + LAYERS["groups"],
+                "TERRITORY": layer + LAYERS["territory"],
+                "COVERAGE": 0,
+                "PUBLIC": public,
+                "OUTPUT": str(work / ATLAS_NAME),
+            },
+            context=context,
+            feedback=feedback,
+            is_child_algorithm=True,
+        )
+        return (work / ATLAS_NAME).exists()
+
+    def publish(self, work: Path, folder: Path) -> list[str]:
+        """Move the finished outputs over the previous ones (each move is atomic)."""
+        written = []
+        for path in sorted(work.iterdir()):
+            if path.name.endswith(("-wal", "-shm", "-journal")):
+                continue
+            target = folder / path.name
+            if path.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            path.replace(target)
+            written.append(path.name)
+        shutil.rmtree(work, ignore_errors=True)
+        if not written:
+            raise QgsProcessingException(tr("Nothing was written."))
+        return written

@@ -1,0 +1,191 @@
+"""eit:runpipeline: the main job on the demo territory, its yearly rerun, and cancel."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from qgis.core import (
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsVectorLayer,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "demo"
+TABLES = [
+    "acteurs", "gisements", "besoins", "synergies", "mutualisations", "lignes_rejetees",
+    "territoire", "catalogue_ressources", "catalogue_compatibilites", "executions", "decisions",
+]  # fmt: skip
+
+
+def qgis_process_module():
+    spec = importlib.util.spec_from_file_location("eit_qp", ROOT / "scripts/qgis_process_run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def layer(folder: Path, table: str) -> QgsVectorLayer:
+    found = QgsVectorLayer(f"{folder / 'eit.gpkg'}|layername={table}", table, "ogr")
+    assert found.isValid(), table
+    return found
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """The demo territory through the real qgis_process command line."""
+    base = tmp_path_factory.mktemp("pipeline")
+    out = base / "sortie"
+    result = qgis_process_module().run(
+        ["run", "eit:runpipeline", "--json", "--",
+         f"ACTORS={DEMO / 'actors.csv'}", f"FLOWS={DEMO / 'flows.csv'}", "PUBLIC=true",
+         f"OUTPUT_FOLDER={out}"],
+        home=base / "home", capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    payload = json.loads(result.stdout[result.stdout.index("{") :])
+    return out, payload["results"]
+
+
+def test_every_output_exists_and_opens(first_run, qgis_processing):
+    out, results = first_run
+    for name in ("eit.gpkg", "eit.qgz", "synthese.html"):
+        assert (out / name).stat().st_size > 0, name
+    assert not (out / ".eit-run-en-cours").exists()
+    for table in TABLES:
+        layer(out, table)
+    assert layer(out, "synergies").featureCount() == results["CANDIDATES"] > 0
+    assert layer(out, "acteurs").featureCount() == results["ACTORS_COUNT"] == 33
+    assert layer(out, "mutualisations").featureCount() == results["GROUPS"] > 0
+    supply, need = layer(out, "gisements"), layer(out, "besoins")
+    assert (
+        supply.featureCount() + need.featureCount()
+        == results["ROWS_READ"] - results["ROWS_REJECTED"]
+    )
+    assert layer(out, "executions").featureCount() == 1
+    html = (out / "synthese.html").read_text(encoding="utf-8")
+    assert "<table>" in html and str(results["CANDIDATES"]) in html
+
+
+def test_project_loads_with_valid_layers(first_run, qgis_processing):
+    out, _ = first_run
+    project = QgsProject()
+    assert project.read(str(out / "eit.qgz"))
+    layers = list(project.mapLayers().values())
+    assert len(layers) >= len(TABLES)
+    assert all(item.isValid() for item in layers)
+    actors = next(item for item in layers if item.source().endswith("layername=acteurs"))
+    assert actors.renderer().type() == "categorizedSymbol"
+    assert project.relationManager().relations()
+    status = next(item for item in layers if item.source().endswith("layername=synergies"))
+    setup = status.editorWidgetSetup(status.fields().indexOf("status"))
+    assert setup.type() == "ValueMap"
+
+
+def test_public_summary_hides_confidential_names(first_run):
+    out, _ = first_run
+    html = (out / "synthese.html").read_text(encoding="utf-8")
+    import csv
+
+    with open(DEMO / "actors.csv", encoding="utf-8") as handle:
+        confidential = [
+            row["nom"]
+            for row in csv.DictReader(handle, delimiter=";")
+            if row["confidentiel"].strip().lower() in {"oui", "yes", "1", "true", "x"}
+        ]
+    assert confidential
+    for name in confidential:
+        assert name not in html
+
+
+def run_in_process(parameters, feedback=None):
+    from qgis import processing
+
+    return processing.run(
+        "eit:runpipeline",
+        parameters,
+        context=QgsProcessingContext(),
+        feedback=feedback or QgsProcessingFeedback(),
+    )
+
+
+def test_yearly_rerun_keeps_decisions_and_placements(first_run, tmp_path, plugin):
+    out = tmp_path / "sortie"
+    shutil.copytree(first_run[0], out)
+    candidates = layer(out, "synergies")
+    first = next(candidates.getFeatures(QgsFeatureRequest().setLimit(1)))
+    candidate_id = first["candidate_id"]
+    with_edit = candidates.startEditing()
+    assert with_edit
+    candidates.changeAttributeValue(first.id(), candidates.fields().indexOf("status"), "retained")
+    candidates.changeAttributeValue(
+        first.id(), candidates.fields().indexOf("notes"), "Visite du site en mars"
+    )
+    assert candidates.commitChanges()
+    actors = layer(out, "acteurs")
+    a01 = next(actors.getFeatures("\"actor_id\" = 'A01'"))
+    moved = QgsPointXY(a01.geometry().asPoint().x() + 250, a01.geometry().asPoint().y())
+    actors.startEditing()
+    actors.changeGeometry(a01.id(), QgsGeometry.fromPointXY(moved))
+    actors.changeAttributeValue(a01.id(), actors.fields().indexOf("geo_method"), "given")
+    assert actors.commitChanges()
+    del candidates, actors
+    # a year later: one quantity changed, one flow added
+    flows = tmp_path / "flux_2025.csv"
+    lines = (DEMO / "flows.csv").read_text(encoding="utf-8").splitlines()
+    lines.append("FL999;A22;gisement;ORG_BIOWASTE;Nouveaux biodéchets;6;t/an;2025;;non;")
+    flows.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = run_in_process(
+        {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(flows), "ATLAS": False,
+         "OUTPUT_FOLDER": str(out)}
+    )  # fmt: skip
+    again = layer(out, "synergies")
+    kept = next(again.getFeatures(f"\"candidate_id\" = '{candidate_id}'"))
+    assert kept["status"] == "retained"
+    assert kept["notes"] == "Visite du site en mars"
+    assert results["KEPT_CANDIDATES"] == 1
+    assert results["NEW_FLOWS"] == 1
+    new_ids = [f["candidate_id"] for f in again.getFeatures("\"supply_flow\" = 'FL999'")]
+    assert new_ids
+    a01_again = next(layer(out, "acteurs").getFeatures("\"actor_id\" = 'A01'"))
+    assert a01_again["geo_method"] == "given"
+    assert a01_again.geometry().asPoint().distance(moved) < 0.01
+    assert layer(out, "executions").featureCount() == 2
+
+
+class CancelAfter(QgsProcessingFeedback):
+    def __init__(self, at_percent):
+        super().__init__()
+        self.at_percent = at_percent
+        self.progressChanged.connect(self._maybe_cancel)
+
+    def _maybe_cancel(self, value):
+        if value >= self.at_percent:
+            self.cancel()
+
+
+def test_cancelled_run_leaves_previous_outputs_intact(first_run, tmp_path, plugin):
+    out = tmp_path / "sortie"
+    shutil.copytree(first_run[0], out)
+    before = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
+    run_in_process(
+        {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv"), "ATLAS": False,
+         "OUTPUT_FOLDER": str(out)},
+        CancelAfter(30),
+    )  # fmt: skip
+    after = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert not (out / ".eit-run-en-cours").exists()
