@@ -21,6 +21,8 @@ class EitSynergiesPlugin:
         self.actions: list[QAction] = []
         self.menu_name = ""
         self.missing_modules: list[str] = []
+        self.ban_geocoder = None
+        self.locator_filter = None
         install_translator()
 
     # --- Processing -------------------------------------------------------------------
@@ -41,6 +43,7 @@ class EitSynergiesPlugin:
         self.iface.addPluginToMenu(self.menu_name, action)
         self.iface.addToolBarIcon(action)
         self.actions.append(action)
+        self.register_locator_filter()
         self.report_missing_dependencies()
 
     def report_missing_dependencies(self) -> list[str]:
@@ -57,6 +60,28 @@ class EitSynergiesPlugin:
             self.iface.messageBar().pushMessage(tr("EIT Synergies"), text, Qgis.Warning, 0)
         return self.missing_modules
 
+    def register_locator_filter(self) -> None:
+        """The BAN geocoder in the locator bar (prefix ``ban``), when the iface has one."""
+        register = getattr(self.iface, "registerLocatorFilter", None)
+        deregister = getattr(self.iface, "deregisterLocatorFilter", None)
+        if self.locator_filter is not None or not (callable(register) and callable(deregister)):
+            return
+        try:
+            from .layers.geocoder import BanGeocoder, create_ban_locator_filter
+        except ImportError:  # a missing library is reported by report_missing_dependencies
+            return
+        self.ban_geocoder = BanGeocoder()
+        self.locator_filter = create_ban_locator_filter(self.iface.mapCanvas(), self.ban_geocoder)
+        register(self.locator_filter)
+
+    def unregister_locator_filter(self) -> None:
+        if self.locator_filter is not None:
+            self.iface.deregisterLocatorFilter(self.locator_filter)  # QGIS deletes the filter
+            self.locator_filter = None
+        if self.ban_geocoder is not None:
+            self.ban_geocoder.close()
+            self.ban_geocoder = None
+
     def show_tools(self) -> None:
         """Show the Processing toolbox filtered on our provider."""
         toolbox = self.iface.mainWindow().findChild(QDockWidget, "ProcessingToolbox")
@@ -69,6 +94,7 @@ class EitSynergiesPlugin:
             search.setText("eit")
 
     def unload(self) -> None:
+        self.unregister_locator_filter()
         for action in self.actions:
             self.iface.removePluginMenu(self.menu_name, action)
             self.iface.removeToolBarIcon(action)

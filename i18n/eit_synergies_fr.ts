@@ -30,9 +30,514 @@
       <translation>Des bibliothèques Python manquent : {modules}. Installez-les avec : {command}</translation>
     </message>
     <message>
+      <location filename="../layers/geocoder.py" />
+      <source>The BAN API cannot be reached: check the network connection.</source>
+      <translation>L'API BAN est injoignable : vérifiez la connexion réseau.</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>Addresses (BAN, IGN Géoplateforme)</source>
+      <translation>Adresses (BAN, Géoplateforme de l'IGN)</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>Matched</source>
+      <translation>Localisé</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>Approximate (to review)</source>
+      <translation>Approximatif (à vérifier)</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>Not placed</source>
+      <translation>Non localisé</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>Addresses (BAN)</source>
+      <translation>Adresses (BAN)</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>house number</source>
+      <translation>numéro</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>street</source>
+      <translation>voie</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>locality</source>
+      <translation>lieu-dit</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>municipality</source>
+      <translation>commune</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>given</source>
+      <translation>fourni</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>The BAN API answered HTTP {status}.</source>
+      <translation>L'API BAN a répondu HTTP {status}.</translation>
+    </message>
+    <message>
+      <location filename="../layers/geocoder.py" />
+      <source>BAN, {precision}, score {score}</source>
+      <translation>BAN, précision : {precision}, score {score}</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Company</source>
+      <translation>Entreprise</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Farm</source>
+      <translation>Exploitation agricole</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Care home (EHPAD)</source>
+      <translation>EHPAD</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Hospital</source>
+      <translation>Hôpital</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Social-integration structure</source>
+      <translation>Structure d'insertion</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Public body</source>
+      <translation>Collectivité ou organisme public</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Association</source>
+      <translation>Association</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Laboratory</source>
+      <translation>Laboratoire</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Farm machinery cooperative (CUMA)</source>
+      <translation>CUMA</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Actors</source>
+      <translation>Acteurs</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Supplies (gisements)</source>
+      <translation>Gisements</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Needs (besoins)</source>
+      <translation>Besoins</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Synergy candidates</source>
+      <translation>Synergies candidates</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Mutualisation groups</source>
+      <translation>Groupes de mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>Rejected rows</source>
+      <translation>Lignes rejetées</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Flows not matched (no position)</source>
+      <translation>Flux non appariés (sans position)</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Territory (communes)</source>
+      <translation>Territoire (communes)</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Resource catalogue</source>
+      <translation>Catalogue des ressources</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Compatibility table</source>
+      <translation>Table de compatibilité</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Runs</source>
+      <translation>Exécutions</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Decisions</source>
+      <translation>Décisions</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Flow id</source>
+      <translation>Identifiant du flux</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Actor id</source>
+      <translation>Identifiant de l'acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Actor</source>
+      <translation>Acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Actor category</source>
+      <translation>Catégorie d'acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Name</source>
+      <translation>Nom</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Category</source>
+      <translation>Catégorie</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Direction</source>
+      <translation>Sens</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Resource</source>
+      <translation>Ressource</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Resource (label)</source>
+      <translation>Ressource (libellé)</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Family</source>
+      <translation>Famille</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Type of synergy</source>
+      <translation>Type de synergie</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Quantity (as given)</source>
+      <translation>Quantité (telle que saisie)</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Unit (as given)</source>
+      <translation>Unité (telle que saisie)</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Quantity (normalised)</source>
+      <translation>Quantité (normalisée)</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Normalised unit</source>
+      <translation>Unité normalisée</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Months available</source>
+      <translation>Mois de disponibilité</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Confidential</source>
+      <translation>Confidentiel</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Candidate id</source>
+      <translation>Identifiant de la synergie</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Supplier</source>
+      <translation>Fournisseur</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Receiver</source>
+      <translation>Receveur</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Distance (km)</source>
+      <translation>Distance (km)</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Exchanged quantity</source>
+      <translation>Quantité échangée</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Share of the need covered</source>
+      <translation>Part du besoin couverte</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Score</source>
+      <translation>Score</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Status</source>
+      <translation>Statut</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Open questions / notes</source>
+      <translation>Questions ouvertes / notes</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Geocoding status</source>
+      <translation>Statut du géocodage</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Geocoding score</source>
+      <translation>Score du géocodage</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Geocoding precision</source>
+      <translation>Précision du géocodage</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Geocoding method</source>
+      <translation>Méthode de géocodage</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Members</source>
+      <translation>Membres</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Number of actors</source>
+      <translation>Nombre d'acteurs</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Combined quantity</source>
+      <translation>Quantité cumulée</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Proposed</source>
+      <translation>Proposée</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>To pursue</source>
+      <translation>À poursuivre</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>To explore further</source>
+      <translation>À approfondir</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Set aside</source>
+      <translation>Écartée</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>EIT Synergies workspace</source>
+      <translation>Espace de travail EIT Synergies</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Workshop map</source>
+      <translation>Carte de l'atelier</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Tables</source>
+      <translation>Tables</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
       <location filename="../layers/styles.py" />
       <source>Other</source>
       <translation>Autre</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Actor's supplies</source>
+      <translation>Gisements de l'acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>Actor's needs</source>
+      <translation>Besoins de l'acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>EIT Synergies — summary of the run</source>
+      <translation>EIT Synergies — synthèse de l'exécution</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>confidential</source>
+      <translation>confidentiel</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Supplies</source>
+      <translation>Gisements</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Needs</source>
+      <translation>Besoins</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Tonnes per year offered</source>
+      <translation>Tonnes par an disponibles</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>MWh per year offered</source>
+      <translation>MWh par an disponibles</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Tonnes per year in candidates</source>
+      <translation>Tonnes par an dans les synergies candidates</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>MWh per year in candidates</source>
+      <translation>MWh par an dans les synergies candidates</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Candidates to pursue</source>
+      <translation>Synergies à poursuivre</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Tonnes per year diverted by retained synergies</source>
+      <translation>Tonnes par an détournées par les synergies retenues</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Figure</source>
+      <translation>Indicateur</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>This run</source>
+      <translation>Cette exécution</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Previous run</source>
+      <translation>Exécution précédente</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Key figures</source>
+      <translation>Chiffres clés</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Best synergy candidates</source>
+      <translation>Meilleures synergies candidates</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Public version: confidential flows appear without name or quantity.</source>
+      <translation>Version publique : les flux confidentiels apparaissent sans nom ni quantité.</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Date of the run: {date}</source>
+      <translation>Date de l'exécution : {date}</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Rows read: {read}, used: {used}, rejected: {rejected}.</source>
+      <translation>Lignes lues : {read}, utilisées : {used}, rejetées : {rejected}.</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Resources</source>
+      <translation>Ressources</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Quantity per year</source>
+      <translation>Quantité par an</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>{resource}: {n} actors within {km} km</source>
+      <translation>{resource} : {n} acteurs à moins de {km} km</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
@@ -46,21 +551,20 @@
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_geocodeactors.py" />
       <source>Output CRS</source>
       <translation>SCR de sortie</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
-      <source>Rejected rows</source>
-      <translation>Lignes rejetées</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_geocodeactors.py" />
+      <location filename="../processing/alg_runpipeline.py" />
       <source>Actors table</source>
       <translation>Table des acteurs</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_runpipeline.py" />
       <source>Flows table (input/output balances)</source>
       <translation>Table des flux (bilans entrant/sortant)</translation>
     </message>
@@ -96,21 +600,264 @@
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
-      <location filename="../processing/alg_synergycandidates.py" />
-      <source>Supplies (gisements)</source>
-      <translation>Gisements</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_buildflowlayers.py" />
-      <location filename="../processing/alg_mutualisationcandidates.py" />
-      <location filename="../processing/alg_synergycandidates.py" />
-      <source>Needs (besoins)</source>
-      <translation>Besoins</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_buildflowlayers.py" />
       <source>{n} flows have no position (their actor has no geometry): {ids}</source>
       <translation>{n} flux n'ont pas de position (leur acteur n'a pas de géométrie) : {ids}</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_downloadban.py" />
+      <source>Download a BAN address file</source>
+      <translation>Télécharger un fichier d'adresses BAN</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_downloadban.py" />
+      <source>Downloads the Base Adresse Nationale file of one département (adresses-XX.csv.gz, from adresse.data.gouv.fr) into a folder, for the offline geocoding of 'Geocode actors' (local BAN file). Only the name of the file is asked for: nothing about the actors leaves the machine. The file is written only when complete; a canceled or failed download leaves nothing behind. Data: Base Adresse Nationale, Licence Ouverte / Open Licence 2.0 (Etalab).</source>
+      <translation>Télécharge le fichier de la Base Adresse Nationale d'un département (adresses-XX.csv.gz, sur adresse.data.gouv.fr) dans un dossier, pour le géocodage hors ligne de « Géocoder les acteurs » (fichier BAN local). Seul le nom du fichier est demandé : rien sur les acteurs ne quitte la machine. Le fichier n'est écrit qu'une fois complet ; un téléchargement annulé ou échoué ne laisse rien derrière lui. Données : Base Adresse Nationale, Licence Ouverte / Open Licence 2.0 (Etalab).</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_downloadban.py" />
+      <source>Download site address</source>
+      <translation>Adresse du site de téléchargement</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_downloadban.py" />
+      <source>Département code (e.g. 58, 2A, 971)</source>
+      <translation>Code du département (par ex. 58, 2A, 971)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_downloadban.py" />
+      <source>Folder for the BAN file</source>
+      <translation>Dossier du fichier BAN</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_downloadban.py" />
+      <source>BAN file</source>
+      <translation>Fichier BAN</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>The BAN API method sends the address text, postcode and INSEE code of each actor to the IGN Géoplateforme (data.geopf.fr); names, SIRET numbers and flows never leave the machine.</source>
+      <translation>La méthode API BAN envoie le texte de l'adresse, le code postal et le code INSEE de chaque acteur à la Géoplateforme de l'IGN (data.geopf.fr) ; les noms, les numéros SIRET et les flux ne quittent jamais la machine.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <location filename="../processing/messages.py" />
+      <source>The local BAN file method needs a BAN file (BAN_FILE): download one with 'Download a BAN address file'.</source>
+      <translation>La méthode « fichier BAN local » demande un fichier BAN (BAN_FILE) : téléchargez-en un avec « Télécharger un fichier d'adresses BAN ».</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Geocode actors</source>
+      <translation>Géocoder les acteurs</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>The Nominatim method sends the address text, postcode and commune of each actor to {host} (OpenStreetMap data), one address a second; names, SIRET numbers and flows never leave the machine.</source>
+      <translation>La méthode Nominatim envoie le texte de l'adresse, le code postal et la commune de chaque acteur à {host} (données OpenStreetMap), une adresse par seconde ; les noms, les numéros SIRET et les flux ne quittent jamais la machine.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Address column</source>
+      <translation>Colonne de l'adresse</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Postcode column</source>
+      <translation>Colonne du code postal</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Commune column</source>
+      <translation>Colonne de la commune</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>INSEE code column</source>
+      <translation>Colonne du code INSEE</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>SIRET column</source>
+      <translation>Colonne du SIRET</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Longitude column (WGS84)</source>
+      <translation>Colonne de la longitude (WGS84)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Latitude column (WGS84)</source>
+      <translation>Colonne de la latitude (WGS84)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Geocoded actors</source>
+      <translation>Acteurs géocodés</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN file: {n} unusable lines skipped.</source>
+      <translation>Fichier BAN : {n} lignes inutilisables ignorées.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN API: {n} rows missing from the answer, sent again by {size}.</source>
+      <translation>API BAN : {n} lignes absentes de la réponse, renvoyées par paquets de {size}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN API: {n} rows never came back; they are left unmatched (run again later).</source>
+      <translation>API BAN : {n} lignes ne sont jamais revenues ; elles restent non localisées (relancez plus tard).</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN file saved: {path}</source>
+      <translation>Fichier BAN enregistré : {path}</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>The BAN index could not be saved ({detail}); it will be rebuilt next time.</source>
+      <translation>L'index BAN n'a pas pu être enregistré ({detail}) ; il sera reconstruit la prochaine fois.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Places every actor of the actors table on the map and says how well: geo_status (matched, approximate, unmatched), geo_score (0-1), geo_method, geo_precision (housenumber, street, locality, municipality, given), geo_label, geo_reason, geo_review. Every input row comes out once with all its fields; a row that cannot be placed keeps an empty geometry and the reason.</source>
+      <translation>Place chaque acteur de la table des acteurs sur la carte et dit avec quelle qualité : geo_status (matched = localisé, approximate = approximatif, unmatched = non localisé), geo_score (0-1), geo_method, geo_precision (housenumber = numéro, street = voie, locality = lieu-dit, municipality = commune, given = coordonnées fournies), geo_label, geo_reason, geo_review. Chaque ligne de la table ressort une fois avec tous ses champs ; une ligne impossible à placer garde une géométrie vide et la raison.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Methods: automatic (coordinates given, then the local BAN file, then the SIRENE file by SIRET, then the commune centroid; nothing leaves the machine), local BAN file only, BAN API of the IGN Géoplateforme, Nominatim, commune centroid only. Coordinates given in the table (WGS84 longitude/latitude) are always kept.</source>
+      <translation>Méthodes : automatique (coordonnées fournies, puis fichier BAN local, puis fichier SIRENE par le SIRET, puis centroïde de la commune ; rien ne quitte la machine), fichier BAN local seul, API BAN de la Géoplateforme de l'IGN, Nominatim, centroïde de la commune seul. Les coordonnées fournies dans la table (longitude/latitude WGS84) sont toujours conservées.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Review: rows scored below the review threshold, or placed at their commune, have geo_review = true and a magenta outline. Move such a point by hand in QGIS and set its geo_method to given: when this layer is geocoded again, that position is kept.</source>
+      <translation>Vérification : les lignes dont le score est sous le seuil de vérification, ou placées à leur commune, ont geo_review = true et un contour magenta. Déplacez un tel point à la main dans QGIS et mettez son geo_method à given : quand cette couche est géocodée à nouveau, cette position est conservée.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN address file (adresses-XX.csv.gz)</source>
+      <translation>Fichier d'adresses BAN (adresses-XX.csv.gz)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Geolocated SIRENE establishments file</source>
+      <translation>Fichier SIRENE des établissements géolocalisés</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Communes table (INSEE code, name, postcodes, centroid), outside the Nièvre</source>
+      <translation>Table des communes (code INSEE, nom, codes postaux, centroïde), hors de la Nièvre</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Review threshold (rows scored below it are flagged)</source>
+      <translation>Seuil de vérification (les lignes au score inférieur sont signalées)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN API address</source>
+      <translation>Adresse de l'API BAN</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Nominatim address (empty: the QGIS default service)</source>
+      <translation>Adresse de Nominatim (vide : le service par défaut de QGIS)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Rows read</source>
+      <translation>Lignes lues</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Rows matched</source>
+      <translation>Lignes localisées</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Rows placed approximately</source>
+      <translation>Lignes placées approximativement</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Rows not placed</source>
+      <translation>Lignes non localisées</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Rows flagged for review</source>
+      <translation>Lignes à vérifier</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN files (*.csv *.csv.gz *.gz);;All files (*)</source>
+      <translation>Fichiers BAN (*.csv *.csv.gz *.gz);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>CSV files (*.csv *.csv.gz *.gz);;All files (*)</source>
+      <translation>Fichiers CSV (*.csv *.csv.gz *.gz);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>CSV files (*.csv);;All files (*)</source>
+      <translation>Fichiers CSV (*.csv);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>{source}: {read} rows read: {matched} matched, {approximate} approximate, {unmatched} not placed; {review} flagged for review (geo_review).</source>
+      <translation>{source} : {read} lignes lues : {matched} localisées, {approximate} approximatives, {unmatched} non localisées ; {review} à vérifier (geo_review).</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Automatic: coordinates given, local BAN file, SIRENE file, commune</source>
+      <translation>Automatique : coordonnées fournies, fichier BAN local, fichier SIRENE, commune</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Local BAN file (offline)</source>
+      <translation>Fichier BAN local (hors ligne)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN API of the IGN Géoplateforme (online)</source>
+      <translation>API BAN de la Géoplateforme de l'IGN (en ligne)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Nominatim, OpenStreetMap (online, one address a second)</source>
+      <translation>Nominatim, OpenStreetMap (en ligne, une adresse par seconde)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Commune centroid (offline)</source>
+      <translation>Centroïde de la commune (hors ligne)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Placed by: {methods}.</source>
+      <translation>Placés par : {methods}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>{n} points of the layer kept as placed (geo_method = given).</source>
+      <translation>{n} points de la couche conservés tels quels (geo_method = given).</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>Row {row}{actor} not placed: {reason}</source>
+      <translation>Ligne {row}{actor} non localisée : {reason}</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>… and {n} more rows not placed.</source>
+      <translation>… et {n} autres lignes non localisées.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
+      <source>BAN API address: {url}</source>
+      <translation>Adresse de l'API BAN : {url}</translation>
     </message>
     <message>
       <location filename="../processing/alg_mutualisationcandidates.py" />
@@ -124,23 +871,91 @@
     </message>
     <message>
       <location filename="../processing/alg_mutualisationcandidates.py" />
-      <source>Mutualisation groups</source>
-      <translation>Groupes de mutualisation</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_mutualisationcandidates.py" />
       <source>Supplies (gisements), for providers</source>
       <translation>Gisements (pour les fournisseurs)</translation>
     </message>
     <message>
       <location filename="../processing/alg_mutualisationcandidates.py" />
+      <location filename="../processing/alg_runpipeline.py" />
       <source>Maximum distance between members (km, 0 = each resource's default)</source>
       <translation>Distance maximale entre membres (km, 0 = distance par défaut de chaque ressource)</translation>
     </message>
     <message>
       <location filename="../processing/alg_mutualisationcandidates.py" />
+      <location filename="../processing/alg_runpipeline.py" />
       <source>Minimum number of actors in a group</source>
       <translation>Nombre minimal d'acteurs dans un groupe</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Run the whole EIT job</source>
+      <translation>Lancer la démarche EIT complète</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>From an actors table and a flows table: geocodes the actors (coordinates given, then the local BAN file when given, then the commune), builds the supply and need layers, finds the substitution synergies with optimal allocation and the mutualisation groups, computes the impact figures, and writes into the output folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on the same folder with updated tables keeps every status, note and manual placement (geo_method = given) of what still exists, and reports what is new, changed and gone. A cancelled run leaves the previous outputs untouched.</source>
+      <translation>À partir d'une table des acteurs et d'une table des flux : géocode les acteurs (coordonnées fournies, puis fichier BAN local s'il est donné, puis commune), construit les couches de gisements et de besoins, trouve les synergies de substitution avec répartition optimale et les groupes de mutualisation, calcule les indicateurs d'impact, et écrit dans le dossier de sortie : eit.gpkg (toutes les couches, les lignes rejetées, le catalogue, la trace de l'exécution), eit.qgz (un projet QGIS prêt pour l'atelier), atlas.pdf et synthese.html. Relancer sur le même dossier avec des tables mises à jour conserve chaque statut, note et placement manuel (geo_method = given) de ce qui existe encore, et indique ce qui est nouveau, modifié ou disparu. Une exécution annulée laisse intacts les résultats précédents.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Local BAN address file (adresses-XX.csv.gz)</source>
+      <translation>Fichier d'adresses BAN local (adresses-XX.csv.gz)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Public outputs (confidential flows masked)</source>
+      <translation>Sorties publiques (flux confidentiels masqués)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Local SIRENE extract (geolocated)</source>
+      <translation>Extrait SIRENE local (géolocalisé)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Maximum distance (km, 0 = each resource's default)</source>
+      <translation>Distance maximale (km, 0 = distance par défaut de chaque ressource)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Communes of the territory</source>
+      <translation>Communes du territoire</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Export the atlas (PDF)</source>
+      <translation>Exporter l'atlas (PDF)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Output folder</source>
+      <translation>Dossier de sortie</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Previous run found: its decisions are carried over.</source>
+      <translation>Exécution précédente trouvée : ses décisions sont reprises.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>The atlas export is not available: no atlas written.</source>
+      <translation>L'export de l'atlas n'est pas disponible : aucun atlas écrit.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Nothing was written.</source>
+      <translation>Rien n'a été écrit.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Canceled: the previous outputs are untouched.</source>
+      <translation>Annulé : les résultats précédents sont intacts.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Written in {folder}: {files}</source>
+      <translation>Écrit dans {folder} : {files}</translation>
     </message>
     <message>
       <location filename="../processing/alg_synergycandidates.py" />
@@ -156,21 +971,6 @@
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Largest snapping distance to the network (m)</source>
       <translation>Distance d'accrochage au réseau maximale (m)</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_synergycandidates.py" />
-      <source>Flows not matched (no position)</source>
-      <translation>Flux non appariés (sans position)</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_synergycandidates.py" />
-      <source>Synergy candidates</source>
-      <translation>Synergies candidates</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_synergycandidates.py" />
-      <source>Maximum distance (km, 0 = each resource's default)</source>
-      <translation>Distance maximale (km, 0 = distance par défaut de chaque ressource)</translation>
     </message>
     <message>
       <location filename="../processing/alg_synergycandidates.py" />
@@ -266,6 +1066,96 @@
       <location filename="../processing/messages.py" />
       <source>Invalid coordinate reference system: {crs}.</source>
       <translation>Système de coordonnées de référence invalide : {crs}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Unknown geocoding method {value}: choose 0 to 4.</source>
+      <translation>Méthode de géocodage inconnue {value} : choisissez de 0 à 4.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The Nominatim method needs the Nominatim geocoder of QGIS.</source>
+      <translation>La méthode Nominatim nécessite le géocodeur Nominatim de QGIS.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>BAN file not found: {file}.</source>
+      <translation>Fichier BAN introuvable : {file}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file} is neither a BAN file (semicolon-separated, from adresse.data.gouv.fr) nor a BANO file.</source>
+      <translation>{file} n'est ni un fichier BAN (séparé par des points-virgules, issu d'adresse.data.gouv.fr) ni un fichier BANO.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the BAN file holds no usable address.</source>
+      <translation>{file} : le fichier BAN ne contient aucune adresse utilisable.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the BAN file cannot be read ({detail}).</source>
+      <translation>{file} : le fichier BAN est illisible ({detail}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the saved BAN index cannot be read; delete it and run again.</source>
+      <translation>{file} : l'index BAN enregistré est illisible ; supprimez-le et relancez.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>SIRENE file not found: {file}.</source>
+      <translation>Fichier SIRENE introuvable : {file}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file} has no siret column: it is not a SIRENE establishments file.</source>
+      <translation>{file} n'a pas de colonne siret : ce n'est pas un fichier SIRENE des établissements.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The SIRENE file cannot be read ({detail}).</source>
+      <translation>Le fichier SIRENE est illisible ({detail}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Communes table not found ({detail}).</source>
+      <translation>Table des communes introuvable ({detail}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the communes table lacks {missing} (it needs an INSEE code, a name, a longitude and a latitude). Columns found: {columns}.</source>
+      <translation>{file} : il manque {missing} à la table des communes (il faut un code INSEE, un nom, une longitude et une latitude). Colonnes trouvées : {columns}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Only http and https addresses are allowed: {url}.</source>
+      <translation>Seules les adresses http et https sont acceptées : {url}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{url} answered HTTP {status}.</source>
+      <translation>{url} a répondu HTTP {status}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Cannot reach {url}: check the network connection.</source>
+      <translation>Impossible de joindre {url} : vérifiez la connexion réseau.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{value} is not a département code (01 to 95, 2A, 2B, 971 to 976).</source>
+      <translation>{value} n'est pas un code de département (01 à 95, 2A, 2B, 971 à 976).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{url}: download incomplete ({received} of {expected} bytes); try again.</source>
+      <translation>{url} : téléchargement incomplet ({received} octets sur {expected}) ; réessayez.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{url} did not send a gzip file: check the département code and the download site address.</source>
+      <translation>{url} n'a pas envoyé de fichier gzip : vérifiez le code du département et l'adresse du site de téléchargement.</translation>
     </message>
     <message>
       <location filename="../processing/messages.py" />

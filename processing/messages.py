@@ -36,6 +36,45 @@ def error_templates() -> dict[str, str]:
         "invalid_catalogue_table": tr("{file}, row {row}, field {field}: {detail}"),
         "unknown_resource": tr("Unknown resource code {text}. Closest: {suggestions}."),
         "invalid_crs": tr("Invalid coordinate reference system: {crs}."),
+        "invalid_method": tr("Unknown geocoding method {value}: choose 0 to 4."),
+        "missing_ban_file": tr(
+            "The local BAN file method needs a BAN file (BAN_FILE): download one with "
+            "'Download a BAN address file'."
+        ),
+        "missing_geocoder": tr("The Nominatim method needs the Nominatim geocoder of QGIS."),
+        "ban_file_missing": tr("BAN file not found: {file}."),
+        "ban_file_format": tr(
+            "{file} is neither a BAN file (semicolon-separated, from adresse.data.gouv.fr) "
+            "nor a BANO file."
+        ),
+        "ban_file_empty": tr("{file}: the BAN file holds no usable address."),
+        "ban_file_unreadable": tr("{file}: the BAN file cannot be read ({detail})."),
+        "ban_index_unreadable": tr(
+            "{file}: the saved BAN index cannot be read; delete it and run again."
+        ),
+        "sirene_file_missing": tr("SIRENE file not found: {file}."),
+        "sirene_file_format": tr(
+            "{file} has no siret column: it is not a SIRENE establishments file."
+        ),
+        "sirene_file_unreadable": tr("The SIRENE file cannot be read ({detail})."),
+        "communes_file_missing": tr("Communes table not found ({detail})."),
+        "communes_missing_column": tr(
+            "{file}: the communes table lacks {missing} (it needs an INSEE code, a name, a "
+            "longitude and a latitude). Columns found: {columns}."
+        ),
+        "bad_url": tr("Only http and https addresses are allowed: {url}."),
+        "ban_api_http_error": tr("{url} answered HTTP {status}."),
+        "ban_api_unreachable": tr("Cannot reach {url}: check the network connection."),
+        "invalid_departement": tr(
+            "{value} is not a département code (01 to 95, 2A, 2B, 971 to 976)."
+        ),
+        "ban_download_incomplete": tr(
+            "{url}: download incomplete ({received} of {expected} bytes); try again."
+        ),
+        "ban_download_invalid": tr(
+            "{url} did not send a gzip file: check the département code and the download "
+            "site address."
+        ),
     }
 
 
