@@ -50,6 +50,10 @@ test-qgis: setup
 	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	$(VENV)/bin/pytest -p no:cacheprovider tests/qgis
 
+# The main job on the embedded demo territory, through the real qgis_process.
+demo: setup
+	$(PY) scripts/demo.py demo-output
+
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .

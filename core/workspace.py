@@ -52,8 +52,9 @@ class CarryOver:
     changed: list = field(default_factory=list)
 
     def summary(self, what: str) -> str:
+        kept = "unchanged" if what == "flows" else "decision(s) kept"
         return (
-            f"{what}: {self.kept} decision(s) kept, {len(self.new)} new, "
+            f"{what}: {self.kept} {kept}, {len(self.new)} new, "
             f"{len(self.changed)} changed, {len(self.gone)} gone"
         )
 
