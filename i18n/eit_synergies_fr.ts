@@ -30,6 +30,594 @@
       <translation>Des bibliothèques Python manquent : {modules}. Installez-les avec : {command}</translation>
     </message>
     <message>
+      <location filename="../layers/atlas.py" />
+      <source>Actors and flows: territory survey. Made with EIT Synergies for QGIS.</source>
+      <translation>Acteurs et flux : enquête du territoire. Réalisé avec EIT Synergies pour QGIS.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>This atlas presents the synergy candidates found between the supplies (what actors have: by-products, waste, surplus heat, equipment) and the needs of the territory's actors. A candidate is a proposal to be checked with the actors; its score (0 to 1) combines the compatibility of the resources, the share of the need covered, the distance and the season.</source>
+      <translation>Cet atlas présente les pistes de synergies repérées entre les gisements (ce dont les acteurs disposent : coproduits, déchets, chaleur fatale, équipements) et les besoins des acteurs du territoire. Chaque piste est une proposition à vérifier avec les acteurs ; son score (de 0 à 1) combine la compatibilité des ressources, la part du besoin couverte, la distance et la saisonnalité.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Resources (● supply, ■ need)</source>
+      <translation>Ressources (● gisement, ■ besoin)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Actors</source>
+      <translation>Acteurs</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <location filename="../processing/alg_synergycandidates.py" />
+      <source>Synergy candidates</source>
+      <translation>Synergies candidates</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Candidate</source>
+      <translation>Piste</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Status</source>
+      <translation>Statut</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <source>Family</source>
+      <translation>Famille</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Supplier</source>
+      <translation>Fournisseur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Supplier's commune</source>
+      <translation>Commune du fournisseur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Resource supplied</source>
+      <translation>Ressource fournie</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Receiver</source>
+      <translation>Receveur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Receiver's commune</source>
+      <translation>Commune du receveur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Resource needed</source>
+      <translation>Ressource recherchée</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Distance (km)</source>
+      <translation>Distance (km)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Distance (class)</source>
+      <translation>Distance (classe)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Quantity that can move</source>
+      <translation>Quantité mobilisable</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Quantity (text or class)</source>
+      <translation>Quantité (texte ou classe)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Unit</source>
+      <translation>Unité</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <source>Share of the need covered</source>
+      <translation>Part du besoin couverte</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Share of the need (text or class)</source>
+      <translation>Part du besoin (texte ou classe)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <source>Score</source>
+      <translation>Score</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Why it fits</source>
+      <translation>Pourquoi ça colle</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Tonnes diverted per year</source>
+      <translation>Tonnes détournées par an</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>CO₂ avoided (t/yr)</source>
+      <translation>CO₂ évité (t/an)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>CO₂ avoided (text or class)</source>
+      <translation>CO₂ évité (texte ou classe)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Open questions</source>
+      <translation>Questions ouvertes</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Confidential (masked)</source>
+      <translation>Confidentiel (masqué)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>commune boundaries © IGN – Admin Express</source>
+      <translation>limites communales © IGN – Admin Express</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>communes INSEE (COG)</source>
+      <translation>communes INSEE (COG)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>road distances © OpenStreetMap contributors</source>
+      <translation>distances routières © les contributeurs d'OpenStreetMap</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Working document: it contains confidential data (names, quantities and positions of confidential flows). Do not distribute.</source>
+      <translation>Document de travail : il contient des données confidentielles (noms, quantités et positions des flux confidentiels). Ne pas diffuser.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>n/a</source>
+      <translation>n.c.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Supplies and needs by resource family</source>
+      <translation>Gisements et besoins par famille de ressources</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Synergy candidates by status</source>
+      <translation>Pistes de synergies par statut</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <location filename="../processing/alg_mutualisationcandidates.py" />
+      <source>Mutualisation groups</source>
+      <translation>Groupes de mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Communes</source>
+      <translation>Communes</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Territory</source>
+      <translation>Territoire</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Synergy candidates of the territory, one page per synergy</source>
+      <translation>Pistes de synergies du territoire, une fiche par synergie</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Synergy candidates of the territory, one page per actor</source>
+      <translation>Pistes de synergies du territoire, une fiche par acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Synergy candidates of the territory, one page per resource family</source>
+      <translation>Pistes de synergies du territoire, une fiche par famille de ressources</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Open questions: not published (confidential flow).</source>
+      <translation>Questions ouvertes : non publiées (flux confidentiel).</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>by road</source>
+      <translation>par la route</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>as the crow flies</source>
+      <translation>à vol d'oiseau</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>{n} flows: {total}</source>
+      <translation>{n} flux : {total}</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Flows behind the synergy</source>
+      <translation>Flux concernés</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Score parts (0 to 1)</source>
+      <translation>Composantes du score (de 0 à 1)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Estimated impacts</source>
+      <translation>Impacts estimés</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Sources: {sources}.</source>
+      <translation>Sources : {sources}.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>industrial and territorial ecology</source>
+      <translation>écologie industrielle et territoriale</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>synergies</source>
+      <translation>synergies</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Page</source>
+      <translation>Page</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>{actors} actors, {candidates} synergy candidates</source>
+      <translation>{actors} acteurs, {candidates} pistes de synergies</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Public version: {n} confidential flows appear without the actor's name, with a size class instead of the quantity and at the centre of their commune; totals marked * leave their quantities out.</source>
+      <translation>Version publique : {n} flux confidentiels figurent sans le nom de l'acteur, avec une classe de taille au lieu de la quantité et au centre de leur commune ; les totaux marqués * n'incluent pas leurs quantités.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Open questions: none noted yet.</source>
+      <translation>Questions ouvertes : aucune notée pour l'instant.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Confidential flow: the actor's name, the quantities and the exact position are not published (size classes, centre of the commune).</source>
+      <translation>Flux confidentiel : le nom de l'acteur, les quantités et la position exacte ne sont pas publiés (classes de taille, centre de la commune).</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Confidential actor: its name, its quantities and its exact position are not published (size classes, centre of the commune).</source>
+      <translation>Acteur confidentiel : son nom, ses quantités et sa position exacte ne sont pas publiés (classes de taille, centre de la commune).</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Actor profile</source>
+      <translation>Fiche acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>mutualisation groups</source>
+      <translation>groupes de mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Resource family</source>
+      <translation>Famille de ressources</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <source>Resource</source>
+      <translation>Ressource</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Quantity</source>
+      <translation>Quantité</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Months</source>
+      <translation>Mois</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/summary.py" />
+      <source>Supplies</source>
+      <translation>Gisements</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/summary.py" />
+      <source>Needs</source>
+      <translation>Besoins</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Public version: confidential flows masked</source>
+      <translation>Version publique : flux confidentiels masqués</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Confidential working document: do not distribute</source>
+      <translation>Document de travail confidentiel : ne pas diffuser</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>… and {n} more</source>
+      <translation>… et {n} autres</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>One page per synergy candidate ({n} pages)</source>
+      <translation>Une fiche par piste de synergie ({n} fiches)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>One page per actor ({n} pages)</source>
+      <translation>Une fiche par acteur ({n} fiches)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>One page per resource family ({n} pages)</source>
+      <translation>Une fiche par famille de ressources ({n} fiches)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>number of flows</source>
+      <translation>nombre de flux</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Why it fits: {explanation}</source>
+      <translation>Pourquoi ça colle : {explanation}</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Tonnes diverted from disposal</source>
+      <translation>Tonnes détournées de l'élimination</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Road transport</source>
+      <translation>Transport routier</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>CO₂ emitted by the transport</source>
+      <translation>CO₂ émis par le transport</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>CO₂ avoided (heat replacing gas)</source>
+      <translation>CO₂ évité (chaleur remplaçant du gaz)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Distance</source>
+      <translation>Distance</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Some flows of this actor are confidential: not shown here.</source>
+      <translation>Certains flux de cet acteur sont confidentiels : ils ne figurent pas ici.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Mutualisation</source>
+      <translation>Mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Substitution</source>
+      <translation>Substitution</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Number</source>
+      <translation>Nombre</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Quantity they can move</source>
+      <translation>Quantité mobilisable</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Supplies and needs by resource</source>
+      <translation>Gisements et besoins par ressource</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Totals by resource</source>
+      <translation>Totaux par ressource</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Flows</source>
+      <translation>Flux</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>actors</source>
+      <translation>acteurs</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>supplies</source>
+      <translation>gisements</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>needs</source>
+      <translation>besoins</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>synergy candidates</source>
+      <translation>pistes de synergies</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>t/yr that they can move</source>
+      <translation>t/an mobilisables</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>MWh/yr that they can move</source>
+      <translation>MWh/an mobilisables</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Open questions: {notes}</source>
+      <translation>Questions ouvertes : {notes}</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Compatibility</source>
+      <translation>Compatibilité</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Need covered</source>
+      <translation>Besoin couvert</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Proximity</source>
+      <translation>Proximité</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Season</source>
+      <translation>Saisonnalité</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Synergy {n} / {total} · {status}</source>
+      <translation>Synergie {n} / {total} · {status}</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>{resource} ({n} actors)</source>
+      <translation>{resource} ({n} acteurs)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Mutualisation: {items}.</source>
+      <translation>Mutualisation : {items}.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>* Totals and charts add up the published quantities only: {n} confidential flows of this family are counted but their quantities are left out.</source>
+      <translation>* Les totaux et le graphique n'additionnent que les quantités publiées : {n} flux confidentiels de cette famille sont comptés mais leurs quantités ne sont pas incluses.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Group: {resource}, {n} actors: {members}.</source>
+      <translation>Groupe : {resource}, {n} acteurs : {members}.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>{unit} that can move</source>
+      <translation>{unit} mobilisables</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>{supplies} supplies, {needs} needs, {candidates} synergy candidates, {groups} mutualisation groups</source>
+      <translation>{supplies} gisements, {needs} besoins, {candidates} pistes de synergies, {groups} groupes de mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Role</source>
+      <translation>Rôle</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../layers/summary.py" />
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Actor</source>
+      <translation>Acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Indicator</source>
+      <translation>Indicateur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Value</source>
+      <translation>Valeur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>score (0 to 1)</source>
+      <translation>score (de 0 à 1)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>of the need covered</source>
+      <translation>du besoin couvert</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>Partner</source>
+      <translation>Partenaire</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <location filename="../layers/project.py" />
+      <source>Direction</source>
+      <translation>Sens</translation>
+    </message>
+    <message>
       <location filename="../layers/geocoder.py" />
       <source>The BAN API cannot be reached: check the network connection.</source>
       <translation>L'API BAN est injoignable : vérifiez la connexion réseau.</translation>
@@ -141,13 +729,8 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <source>Actors</source>
-      <translation>Acteurs</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_exportatlas.py" />
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Supplies (gisements)</source>
       <translation>Gisements</translation>
@@ -155,24 +738,11 @@
     <message>
       <location filename="../layers/project.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_exportatlas.py" />
       <location filename="../processing/alg_mutualisationcandidates.py" />
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Needs (besoins)</source>
       <translation>Besoins</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <location filename="../processing/alg_synergycandidates.py" />
-      <source>Synergy candidates</source>
-      <translation>Synergies candidates</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <location filename="../processing/alg_mutualisationcandidates.py" />
-      <source>Mutualisation groups</source>
-      <translation>Groupes de mutualisation</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
@@ -223,12 +793,6 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <source>Actor</source>
-      <translation>Acteur</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
       <source>Actor category</source>
       <translation>Catégorie d'acteur</translation>
     </message>
@@ -244,23 +808,8 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <source>Direction</source>
-      <translation>Sens</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <source>Resource</source>
-      <translation>Ressource</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
       <source>Resource (label)</source>
       <translation>Ressource (libellé)</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <source>Family</source>
-      <translation>Famille</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
@@ -304,43 +853,8 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <source>Supplier</source>
-      <translation>Fournisseur</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <source>Receiver</source>
-      <translation>Receveur</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <source>Distance (km)</source>
-      <translation>Distance (km)</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
       <source>Exchanged quantity</source>
       <translation>Quantité échangée</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <source>Share of the need covered</source>
-      <translation>Part du besoin couverte</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <source>Score</source>
-      <translation>Score</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
-      <source>Status</source>
-      <translation>Statut</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
@@ -385,6 +899,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../processing/alg_exportatlas.py" />
       <source>Proposed</source>
       <translation>Proposée</translation>
     </message>
@@ -443,16 +958,6 @@
       <location filename="../layers/summary.py" />
       <source>confidential</source>
       <translation>confidentiel</translation>
-    </message>
-    <message>
-      <location filename="../layers/summary.py" />
-      <source>Supplies</source>
-      <translation>Gisements</translation>
-    </message>
-    <message>
-      <location filename="../layers/summary.py" />
-      <source>Needs</source>
-      <translation>Besoins</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />
@@ -632,6 +1137,161 @@
       <location filename="../processing/alg_downloadban.py" />
       <source>BAN file</source>
       <translation>Fichier BAN</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Export the synergy atlas (PDF)</source>
+      <translation>Exporter l'atlas des synergies (PDF)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Writes a PDF atlas for reports and elected officials: a cover with the territory's key figures (actors, supplies and needs by family, synergy candidates by status, tonnes and MWh they can move) and its map, then one page per synergy candidate (its flows, score parts, impact figures, status and open questions), per actor (its supplies, needs and candidates) or per resource family (every supply and need of the family, totals and a chart). Each page has a map, an overview of the territory, a legend, a scale bar, a north arrow, page numbers, the date and the data sources. Public version (on by default): a confidential flow appears without the actor's name (its category instead), with a size class instead of its quantity and at the centre of its commune; its quantities are left out of totals and charts, its notes are not printed; nothing confidential goes into the text, the tables, the map labels or the PDF's properties. The same rules apply to the optional synergy table (CSV, XLSX) and the map image for slides (PNG). Give the actors table to name confidential actors by their NAF activity and to place them by their INSEE code.</source>
+      <translation>Produit un atlas PDF pour les rapports et les élus : une couverture avec les chiffres clés du territoire (acteurs, gisements et besoins par famille, pistes de synergies par statut, tonnes et MWh mobilisables) et sa carte, puis une fiche par piste de synergie (ses flux, les composantes du score, les impacts, le statut et les questions ouvertes), par acteur (ses gisements, ses besoins et ses pistes) ou par famille de ressources (tous les gisements et besoins de la famille, les totaux et un graphique). Chaque fiche a une carte, une carte de situation du territoire, une légende, une échelle, une flèche du nord, la pagination, la date et les sources des données. Version publique (activée par défaut) : un flux confidentiel figure sans le nom de l'acteur (sa catégorie à la place), avec une classe de taille au lieu de sa quantité et au centre de sa commune ; ses quantités sont exclues des totaux et des graphiques, ses notes ne sont pas imprimées ; rien de confidentiel n'apparaît dans le texte, les tableaux, les étiquettes de la carte ou les propriétés du PDF. Les mêmes règles s'appliquent au tableau des synergies (CSV, XLSX) et à l'image de carte pour diaporama (PNG), facultatifs. Donnez la table des acteurs pour désigner les acteurs confidentiels par leur activité NAF et les placer d'après leur code INSEE.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Synergy candidates (lines)</source>
+      <translation>Pistes de synergies (lignes)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Mutualisation groups (polygons)</source>
+      <translation>Groupes de mutualisation (polygones)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Communes of the territory (polygons)</source>
+      <translation>Communes du territoire (polygones)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>One page per</source>
+      <translation>Une fiche par</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Public version (confidential flows masked)</source>
+      <translation>Version publique (flux confidentiels masqués)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Title (empty: the default title)</source>
+      <translation>Titre (vide : le titre par défaut)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Actors table (NAF activity and INSEE code)</source>
+      <translation>Table des acteurs (activité NAF et code INSEE)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Candidates shown (by status)</source>
+      <translation>Pistes présentées (selon leur statut)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Page layout</source>
+      <translation>Mise en page</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Language of the report</source>
+      <translation>Langue du rapport</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Own layout template (.qpt with the eit_ items)</source>
+      <translation>Modèle de mise en page personnel (.qpt avec les éléments eit_)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Sources line (empty: written from the inputs)</source>
+      <translation>Ligne des sources (vide : rédigée d'après les données)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Atlas (PDF)</source>
+      <translation>Atlas (PDF)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Synergy table (CSV)</source>
+      <translation>Tableau des synergies (CSV)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Synergy table (XLSX)</source>
+      <translation>Tableau des synergies (XLSX)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Map image for slides (PNG)</source>
+      <translation>Image de carte pour diaporama (PNG)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Pages of the atlas</source>
+      <translation>Pages de l'atlas</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Confidential flows masked</source>
+      <translation>Flux confidentiels masqués</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>The French translation is not compiled: the report is in English.</source>
+      <translation>La traduction française n'est pas compilée : le rapport est en anglais.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Synergy candidate</source>
+      <translation>Piste de synergie</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Retained</source>
+      <translation>Retenue</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>To explore</source>
+      <translation>À explorer</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Rejected</source>
+      <translation>Écartée</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>A4 landscape</source>
+      <translation>A4 paysage</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>A4 portrait</source>
+      <translation>A4 portrait</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>French</source>
+      <translation>Français</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>English</source>
+      <translation>Anglais</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Atlas of the industrial and territorial ecology synergies</source>
+      <translation>Atlas des synergies d'écologie industrielle et territoriale</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>{pages} pages written to {file}; {masked} confidential flows masked.</source>
+      <translation>{pages} pages écrites dans {file} ; {masked} flux confidentiels masqués.</translation>
     </message>
     <message>
       <location filename="../processing/alg_geocodeactors.py" />

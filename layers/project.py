@@ -144,11 +144,15 @@ def _big_label(expression: str, size: float = 11) -> QgsVectorLayerSimpleLabelin
     return QgsVectorLayerSimpleLabeling(settings)
 
 
-#: label of an actor: its category instead of its name when public mode is on and it is
-#: confidential (the project variable @eit_public)
-ACTOR_LABEL = (
-    'if(coalesce(@eit_public, 1) = 1 and "confidential", ' 'coalesce("category", \'…\'), "name")'
-)
+def actor_label_expression() -> str:
+    """Label of an actor: its category (in words) instead of its name when public mode is on
+    (the project variable @eit_public) and the actor is confidential."""
+    cases = " ".join(
+        "WHEN \"category\" = '{}' THEN '{}'".format(code, label.replace("'", "''"))
+        for code, label in category_labels().items()
+    )
+    category = f"CASE {cases} ELSE '{tr('Actor')}' END"
+    return f'if(coalesce(@eit_public, 1) = 1 and "confidential", {category}, "name")'
 
 
 def style_actor_layer(layer) -> None:
@@ -162,7 +166,7 @@ def style_actor_layer(layer) -> None:
     other = QgsMarkerSymbol.createSimple({"name": "circle", "color": "#999999", "size": "3.5"})
     categories.append(QgsRendererCategory("", other, tr("Other")))
     layer.setRenderer(QgsCategorizedSymbolRenderer("category", categories))
-    layer.setLabeling(_big_label(ACTOR_LABEL))
+    layer.setLabeling(_big_label(actor_label_expression(), 9))
     layer.setLabelsEnabled(True)
 
 
@@ -218,7 +222,7 @@ def build_project(gpkg: Path, project_path: Path, families_frame, public: bool =
     root = project.layerTreeRoot()
     map_group = root.addGroup(tr("Workshop map"))
     table_group = root.addGroup(tr("Tables"))
-    for role in reversed(order):
+    for role in order:  # each inserted on top: the actors end up above everything
         layer = layers.get(role)
         if layer is None:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .alg_buildflowlayers import BuildFlowLayersAlgorithm
 from .alg_downloadban import DownloadBanAlgorithm
+from .alg_exportatlas import ExportAtlasAlgorithm
 from .alg_geocodeactors import GeocodeActorsAlgorithm
 from .alg_mutualisationcandidates import MutualisationCandidatesAlgorithm
 from .alg_runpipeline import RunPipelineAlgorithm
@@ -16,4 +17,5 @@ ALGORITHM_CLASSES: list = [
     SynergyCandidatesAlgorithm,
     MutualisationCandidatesAlgorithm,
     RunPipelineAlgorithm,
+    ExportAtlasAlgorithm,
 ]

@@ -54,9 +54,21 @@ def environment(home: Path) -> dict[str, str]:
     return env
 
 
-def run(args, home: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+def set_locale(home: Path, locale: str) -> None:
+    """The throw-away profile's language (French by default: the plugin's users are French)."""
+    ini = home / ".local/share/QGIS/QGIS3/profiles/default/QGIS/QGIS3.ini"
+    ini.parent.mkdir(parents=True, exist_ok=True)
+    text = ini.read_text(encoding="utf-8") if ini.exists() else ""
+    if "[locale]" not in text:
+        text += f"\n[locale]\noverrideFlag=true\nuserLocale={locale}\n"
+        ini.write_text(text, encoding="utf-8")
+
+
+def run(args, home: Path | None = None, locale=None, **kwargs) -> subprocess.CompletedProcess:
+    """Run qgis_process; ``locale`` (default $EIT_LOCALE or fr_FR) is the profile's language."""
     home = home or ROOT / "build" / "qgis-home"
     env = environment(home)
+    set_locale(home, locale or os.environ.get("EIT_LOCALE", "fr_FR"))
     enabled = home / ".eit-enabled"
     if not enabled.exists():
         subprocess.run(command() + ["plugins", "enable", FOLDER], env=env, capture_output=True)

@@ -111,6 +111,39 @@ def test_public_summary_hides_confidential_names(first_run):
         assert name not in html
 
 
+def test_public_map_labels_hide_confidential_names(first_run, qgis_processing):
+    from qgis.core import QgsExpression, QgsExpressionContext, QgsExpressionContextUtils
+
+    out, _ = first_run
+    project = QgsProject()
+    assert project.read(str(out / "eit.qgz"))
+    actors = next(
+        item for item in project.mapLayers().values() if item.source().endswith("=acteurs")
+    )
+    text = actors.labeling().settings().fieldName
+    assert not QgsExpression(text).hasParserError(), QgsExpression(text).parserErrorString()
+    labels = {}
+    for public in (1, 0):
+        QgsExpressionContextUtils.setProjectVariable(project, "eit_public", public)
+        expression = QgsExpression(text)  # a new one: evaluate() caches static variables
+        context = QgsExpressionContext()
+        context.appendScopes(QgsExpressionContextUtils.globalProjectLayerScopes(actors))
+        context.appendScope(QgsExpressionContextUtils.projectScope(project))
+        for feature in actors.getFeatures():
+            context.setFeature(feature)
+            labels[(public, feature["actor_id"], feature["confidential"])] = (
+                expression.evaluate(context),
+                feature["name"],
+            )
+    confidential = [k for k in labels if k[0] == 1 and k[2]]
+    assert confidential
+    for key in confidential:
+        label, name = labels[key]
+        assert label and label != name  # the category, never the name
+        assert labels[(0, key[1], key[2])][0] == name  # the working map shows the name
+    assert all(label == name for (p, _, c), (label, name) in labels.items() if p and not c)
+
+
 def run_in_process(parameters, feedback=None):
     from qgis import processing
 

@@ -1,0 +1,1218 @@
+"""Report figures and public-mode masking for the atlas, the tables and the slides (Qt-free).
+
+Everything a report shows goes through :func:`publish_flows`, :func:`publish_candidates` and
+:func:`publish_groups`: they return *display* frames whose text is final. In public mode
+(``public=True``) a confidential flow (its own flag or its actor's) is published:
+
+- without its actor's name or id: the actor becomes its category (with the NAF division
+  when known), e.g. ``"Entreprise (industries alimentaires)"``;
+- without its quantity: a size class instead (``"100 – 1 000 t/an"``);
+- at its commune's centroid rather than at its address (:func:`locate_communes`);
+- without its own label, comment or notes.
+
+A candidate is confidential when either of its flows is; it is then published with masked
+names, a quantity class, a distance class, a coverage class, score parts rounded to 0.1,
+impact classes and no notes. Totals (cover, family pages, charts) are sums over the
+*published* quantities only: a confidential quantity never enters a figure, even summed, and
+the number of flows left out is given next to it.
+
+Language: ``lang`` is ``"fr"`` (default) or ``"en"``; the labels here are data (like the
+catalogue's ``label_fr``/``label_en``), the core never calls a translator.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import EitError
+from .synergy._common import to_bool
+
+LANGS = ("fr", "en")
+NBSP = "\u00a0"
+#: Upper bounds of the size classes (same for every unit): < 10, 10–100, 100–1 000, ≥ 1 000.
+SIZE_BOUNDS = (10.0, 100.0, 1000.0)
+#: Upper bounds of the distance classes, in km.
+DISTANCE_BOUNDS = (2.0, 5.0, 10.0, 20.0, 50.0)
+#: Upper bounds of the coverage classes (share of the need).
+SHARE_BOUNDS = (0.25, 0.5, 0.75)
+#: Grid of last resort for a confidential point outside every known commune (metres).
+GRID_M = 5000.0
+
+UNIT_LABELS = {
+    "fr": {
+        "t/yr": "t/an",
+        "MWh/yr": "MWh/an",
+        "m3/yr": "m³/an",
+        "h/yr": "h/an",
+        "unit/yr": "unités/an",
+        "m2": "m²",
+        "tkm/yr": "t·km/an",
+        "tCO2e/yr": "t CO₂e/an",
+    },
+    "en": {
+        "t/yr": "t/yr",
+        "MWh/yr": "MWh/yr",
+        "m3/yr": "m³/yr",
+        "h/yr": "h/yr",
+        "unit/yr": "units/yr",
+        "m2": "m²",
+        "tkm/yr": "t·km/yr",
+        "tCO2e/yr": "t CO₂e/yr",
+    },
+}
+
+CATEGORY_LABELS = {
+    "fr": {
+        "entreprise": "Entreprise",
+        "exploitation_agricole": "Exploitation agricole",
+        "ehpad": "EHPAD",
+        "hopital": "Établissement de santé",
+        "insertion": "Structure d'insertion",
+        "collectivite": "Collectivité",
+        "association": "Association",
+        "laboratoire": "Laboratoire",
+        "cuma": "CUMA",
+    },
+    "en": {
+        "entreprise": "Company",
+        "exploitation_agricole": "Farm",
+        "ehpad": "Care home",
+        "hopital": "Health facility",
+        "insertion": "Work-integration organisation",
+        "collectivite": "Local authority",
+        "association": "Association",
+        "laboratoire": "Laboratory",
+        "cuma": "Farm machinery cooperative",
+    },
+}
+#: Other spellings of the categories (folded: lower case, no accents, "_" for spaces).
+CATEGORY_SYNONYMS = {
+    "company": "entreprise",
+    "business": "entreprise",
+    "societe": "entreprise",
+    "industrie": "entreprise",
+    "artisan": "entreprise",
+    "commerce": "entreprise",
+    "farm": "exploitation_agricole",
+    "agriculteur": "exploitation_agricole",
+    "exploitation": "exploitation_agricole",
+    "gaec": "exploitation_agricole",
+    "earl": "exploitation_agricole",
+    "care_home": "ehpad",
+    "maison_de_retraite": "ehpad",
+    "hospital": "hopital",
+    "clinique": "hopital",
+    "etablissement_de_sante": "hopital",
+    "sante": "hopital",
+    "structure_d'insertion": "insertion",
+    "siae": "insertion",
+    "commune": "collectivite",
+    "epci": "collectivite",
+    "local_authority": "collectivite",
+    "syndicat": "collectivite",
+    "laboratory": "laboratoire",
+}
+#: The name of an actor whose category is unknown, in public mode.
+UNKNOWN_ACTOR = {"fr": "Acteur", "en": "Organisation"}
+
+STATUS_LABELS = {
+    "fr": {
+        "proposed": "Proposée",
+        "retained": "Retenue",
+        "to_explore": "À explorer",
+        "rejected": "Écartée",
+    },
+    "en": {
+        "proposed": "Proposed",
+        "retained": "Retained",
+        "to_explore": "To explore",
+        "rejected": "Rejected",
+    },
+}
+#: Order of the statuses in reports (retained first).
+STATUS_ORDER = ("retained", "to_explore", "proposed", "rejected")
+DIRECTION_LABELS = {
+    "fr": {"supply": "Gisement", "need": "Besoin"},
+    "en": {"supply": "Supply", "need": "Need"},
+}
+MONTH_ABBREVIATIONS = {
+    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split(),
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+}
+MONTH_NAMES = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
+    "décembre".split(),
+    "en": "January February March April May June July August September October November "
+    "December".split(),
+}
+ALL_YEAR = {"fr": "toute l'année", "en": "all year"}
+NOT_GIVEN = {"fr": "non renseignée", "en": "not given"}
+SECTOR = {"fr": "secteur", "en": "area"}
+
+PUBLISHED_FLOW_COLUMNS = [
+    "flow_id",
+    "actor_id",
+    "actor_key",
+    "actor_display",
+    "actor_named",
+    "category_display",
+    "commune",
+    "direction",
+    "direction_label",
+    "resource",
+    "resource_label",
+    "label_text",
+    "family",
+    "synergy_type",
+    "months_text",
+    "quantity_value",
+    "unit_norm",
+    "unit_text",
+    "quantity_text",
+    "size_class",
+    "confidential",
+    "masked",
+]
+
+PUBLISHED_CANDIDATE_COLUMNS = [
+    "candidate_id",
+    "status",
+    "status_label",
+    "family",
+    "supply_flow",
+    "need_flow",
+    "supplier_key",
+    "supplier_display",
+    "supplier_commune",
+    "receiver_key",
+    "receiver_display",
+    "receiver_commune",
+    "supply_resource_label",
+    "need_resource_label",
+    "explanation",
+    "distance_method",
+    "distance_value",
+    "distance_text",
+    "matched_value",
+    "matched_text",
+    "unit_norm",
+    "coverage_value",
+    "coverage_text",
+    "score_value",
+    "score_text",
+    "score_compat",
+    "score_coverage",
+    "score_distance",
+    "score_season",
+    "diverted_value",
+    "diverted_text",
+    "transport_value",
+    "transport_text",
+    "co2_transport_value",
+    "co2_transport_text",
+    "avoided_co2_value",
+    "avoided_co2_text",
+    "notes_text",
+    "notes_withheld",
+    "confidential",
+    "masked",
+]
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise EitError("unknown_language", f"Unknown report language {lang!r}", value=lang)
+    return lang
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value, decimals: int | None = None, lang: str = "fr") -> str:
+    """``1234.5`` -> ``"1 234,5"`` (fr, no-break space) or ``"1,234.5"`` (en); ``""`` if null.
+
+    Without ``decimals``: none from 100 up, one from 10, two below (trailing zeros dropped).
+    """
+    _lang(lang)
+    if _missing(value):
+        return ""
+    value = float(value)
+    if decimals is None:
+        size = abs(value)
+        decimals = 0 if size >= 100 else 1 if size >= 10 else 2
+    text = f"{value:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    if lang == "fr":
+        text = text.replace(",", NBSP).replace(".", ",")
+    return text
+
+
+def unit_label(unit_norm, lang: str = "fr") -> str:
+    """Display text of a normalised unit (``t/yr`` -> ``t/an``); unknown units as given."""
+    if _missing(unit_norm) or unit_norm == "":
+        return ""
+    return UNIT_LABELS[_lang(lang)].get(str(unit_norm), str(unit_norm))
+
+
+def format_quantity(value, unit_norm, lang: str = "fr") -> str:
+    """``"1 234 t/an"``; ``"non renseignée"`` when the quantity is unknown."""
+    if _missing(value):
+        return NOT_GIVEN[_lang(lang)]
+    unit = unit_label(unit_norm, lang)
+    return f"{format_number(value, lang=lang)}{NBSP}{unit}".strip()
+
+
+def format_share(value, lang: str = "fr") -> str:
+    """``0.853`` -> ``"85 %"`` (fr) / ``"85%"`` (en); ``""`` if null."""
+    if _missing(value):
+        return ""
+    number = format_number(100.0 * float(value), 0, lang)
+    return f"{number}{NBSP}%" if lang == "fr" else f"{number}%"
+
+
+def class_index(values, bounds=SIZE_BOUNDS) -> np.ndarray:
+    """Class of each value among ``bounds`` (0 = below the first bound); -1 for null/negative."""
+    v = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    index = np.searchsorted(np.asarray(bounds, dtype=float), v, side="right").astype(int)
+    index[~np.isfinite(v) | (v < 0)] = -1
+    return index
+
+
+def _class_labels(bounds, suffix: str, lang: str) -> list[str]:
+    numbers = [format_number(b, 0, lang) for b in bounds]
+    dash = f"{NBSP}–{NBSP}" if lang == "fr" else "–"
+    labels = [f"<{NBSP}{numbers[0]}"]
+    labels += [f"{a}{dash}{b}" for a, b in zip(numbers[:-1], numbers[1:], strict=True)]
+    labels.append(f"≥{NBSP}{numbers[-1]}")
+    return [f"{label}{NBSP}{suffix}".strip() for label in labels]
+
+
+def size_class(value, unit_norm, lang: str = "fr") -> str:
+    """Size class of a quantity: ``"< 10 t/an"``, ``"10 – 100 t/an"``, ``"100 – 1 000 t/an"``,
+    ``"≥ 1 000 t/an"``; ``"non renseignée"`` when unknown."""
+    index = int(class_index([value])[0])
+    if index < 0:
+        return NOT_GIVEN[_lang(lang)]
+    return _class_labels(SIZE_BOUNDS, unit_label(unit_norm, lang), lang)[index]
+
+
+def distance_class(km, lang: str = "fr") -> str:
+    """``"< 2 km"``, ``"2 – 5 km"`` … ``"≥ 50 km"``; ``""`` when unknown."""
+    index = int(class_index([km], DISTANCE_BOUNDS)[0])
+    if index < 0:
+        return ""
+    return _class_labels(DISTANCE_BOUNDS, "km", _lang(lang))[index]
+
+
+def share_class(value, lang: str = "fr") -> str:
+    """Coverage class: ``"< 25 %"``, ``"25 – 50 %"``, ``"50 – 75 %"``, ``"≥ 75 %"``."""
+    index = int(class_index([value], SHARE_BOUNDS)[0])
+    if index < 0:
+        return ""
+    pct = f"{NBSP}%" if lang == "fr" else "%"
+    dash = f"{NBSP}–{NBSP}" if lang == "fr" else "–"
+    labels = [f"<{NBSP}25{pct}", f"25{dash}50{pct}", f"50{dash}75{pct}", f"≥{NBSP}75{pct}"]
+    return labels[index]
+
+
+def months_display(text, lang: str = "fr") -> str:
+    """``"3-10"`` -> ``"mars – oct."``; ``"1-12"`` or empty -> ``"toute l'année"``."""
+    _lang(lang)
+    if _missing(text) or str(text).strip() in ("", "1-12"):
+        return ALL_YEAR[lang]
+    names = MONTH_ABBREVIATIONS[lang]
+    parts = []
+    for part in str(text).replace(" ", "").split(","):
+        ends = part.split("-")
+        try:
+            numbers = [int(e) for e in ends]
+        except ValueError:
+            return str(text)
+        if not all(1 <= n <= 12 for n in numbers) or len(numbers) > 2:
+            return str(text)
+        parts.append(" – ".join(names[n - 1] for n in numbers))
+    return ", ".join(parts)
+
+
+def date_text(day, lang: str = "fr") -> str:
+    """``datetime.date(2026, 3, 1)`` -> ``"1er mars 2026"`` (fr) / ``"1 March 2026"`` (en)."""
+    _lang(lang)
+    number = "1er" if lang == "fr" and day.day == 1 else str(day.day)
+    return f"{number} {MONTH_NAMES[lang][day.month - 1]} {day.year}"
+
+
+def fold(text) -> str:
+    """Lower case, no accents, ``_`` for runs of spaces or dashes (matching keys)."""
+    text = unicodedata.normalize("NFKD", str(text).strip().casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def category_key(category) -> str | None:
+    """The closed-vocabulary key of a category (``"Hôpital"`` -> ``"hopital"``), or None."""
+    if _missing(category) or not str(category).strip():
+        return None
+    key = fold(category)
+    if key in CATEGORY_LABELS["fr"]:
+        return key
+    return CATEGORY_SYNONYMS.get(key)
+
+
+def category_label(category, lang: str = "fr", public: bool = False) -> str:
+    """Display text of a category. Unknown categories: as written, or a generic word when
+    ``public`` (a free-text category could name the actor)."""
+    key = category_key(category)
+    if key is not None:
+        return CATEGORY_LABELS[_lang(lang)][key]
+    if public or _missing(category) or not str(category).strip():
+        return UNKNOWN_ACTOR[_lang(lang)]
+    text = str(category).strip().replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def status_label(status, lang: str = "fr") -> str:
+    if _missing(status):
+        return ""
+    return STATUS_LABELS[_lang(lang)].get(str(status), str(status))
+
+
+def direction_label(direction, lang: str = "fr") -> str:
+    if _missing(direction):
+        return ""
+    return DIRECTION_LABELS[_lang(lang)].get(str(direction), str(direction))
+
+
+def naf_division(naf) -> str | None:
+    """The 2-digit NAF division of a code (``"10.41A"`` -> ``"10"``), or None."""
+    if _missing(naf):
+        return None
+    digits = re.sub(r"\D", "", str(naf))
+    return digits[:2] if len(digits) >= 2 else None
+
+
+def anonymous_name(category, naf=None, naf_divisions=None, lang: str = "fr") -> str:
+    """Public name of a confidential actor: its category, with its NAF division when known."""
+    label = category_label(category, lang, public=True)
+    division = naf_division(naf)
+    if division and naf_divisions and division in naf_divisions:
+        activity = re.split(r",|;| \(", str(naf_divisions[division]))[0].strip()
+        if activity:
+            return f"{label} ({activity[:1].lower()}{activity[1:]})"
+    return label
+
+
+def read_naf_divisions(path) -> dict[str, str]:
+    """``{division: label}`` from a CSV with ``division`` and ``libelle_division`` columns."""
+    table = pd.read_csv(path, dtype=str, encoding="utf-8")
+    return dict(zip(table["division"].str.zfill(2), table["libelle_division"], strict=True))
+
+
+# --------------------------------------------------------------------------- places
+
+NAME_COLUMNS = ("nom", "name", "nom_com", "nom_commune", "libelle", "libgeo", "commune")
+CODE_COLUMNS = ("code_insee", "insee", "insee_com", "codgeo", "code_commune", "code", "inseecom")
+
+
+def commune_table(communes) -> gpd.GeoDataFrame | None:
+    """Communes polygons as ``code``, ``name``, ``geometry`` (columns found by their usual
+    names, case and accents ignored); None when there are none."""
+    if communes is None or not len(communes):
+        return None
+    folded = {fold(c): c for c in communes.columns if c != communes.geometry.name}
+    name = next((folded[c] for c in NAME_COLUMNS if c in folded), None)
+    code = next((folded[c] for c in CODE_COLUMNS if c in folded), None)
+    out = gpd.GeoDataFrame(
+        {
+            "code": _codes(communes[code]) if code else pd.Series([None] * len(communes)),
+            "name": communes[name].astype(object).where(communes[name].notna(), None)
+            if name
+            else pd.Series([None] * len(communes)),
+        },
+        geometry=communes.geometry.to_numpy(),
+        crs=communes.crs,
+    )
+    return out[out.geometry.notna() & ~out.geometry.is_empty].reset_index(drop=True)
+
+
+def _codes(values) -> pd.Series:
+    text = pd.Series(values, dtype=object).map(lambda v: None if _missing(v) else str(v).strip())
+    return text.map(lambda v: v.zfill(5) if v and v.isdigit() and len(v) < 5 else v or None)
+
+
+def _centres(polygons: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Centroid of each polygon, or a point inside it when the centroid falls outside."""
+    centroids = polygons.centroid
+    inside = centroids.within(polygons)
+    return centroids.where(inside, polygons.representative_point())
+
+
+def locate_communes(points, communes=None, reference=None, insee=None, *, nearest_km=15.0):
+    """Commune and commune centre of each point (``points``: a GeoSeries in metres).
+
+    Tried in order: the INSEE code (``insee``, aligned with ``points``) in ``communes`` then in
+    ``reference`` (``code_insee``, ``nom``, ``centroide_lon``/``centroide_lat`` in WGS84); the
+    ``communes`` polygon containing the point; the nearest ``reference`` centroid within
+    ``nearest_km``; else the centre of the 5 km grid cell. Returns a DataFrame with
+    ``commune``, ``x``, ``y`` (in the points' CRS) and ``method`` (``insee`` | ``polygon`` |
+    ``nearest`` | ``grid`` | ``none`` for a point without geometry).
+    """
+    points = gpd.GeoSeries(points).reset_index(drop=True)
+    n = len(points)
+    commune = np.full(n, None, dtype=object)
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    method = np.full(n, "none", dtype=object)
+    valid = (points.notna() & ~points.is_empty).to_numpy()
+    if n and valid.any():
+        px = np.full(n, np.nan)
+        py = np.full(n, np.nan)
+        px[valid] = shapely.get_x(points[valid].to_numpy())
+        py[valid] = shapely.get_y(points[valid].to_numpy())
+    else:
+        px = py = np.full(n, np.nan)
+    table = commune_table(communes)
+    if table is not None and points.crs is not None and table.crs != points.crs:
+        table = table.to_crs(points.crs)
+    ref = _reference_points(reference, points.crs)
+
+    def assign(rows, names, cx, cy, how):
+        commune[rows] = names
+        x[rows] = cx
+        y[rows] = cy
+        method[rows] = how
+
+    todo = np.ones(n, dtype=bool)
+    if insee is not None:
+        codes = _codes(pd.Series(insee).reset_index(drop=True)).to_numpy()
+        for source in (table, ref):
+            if source is None:
+                continue
+            known = source[source["code"].notna()].drop_duplicates("code")
+            if not len(known):
+                continue
+            centres = _centres(known.geometry) if source is table else known.geometry
+            lookup = pd.Index(known["code"])
+            pos = lookup.get_indexer(codes)
+            rows = np.flatnonzero(todo & (pos >= 0))
+            if len(rows):
+                hit = pos[rows]
+                assign(
+                    rows,
+                    known["name"].to_numpy()[hit],
+                    shapely.get_x(centres.to_numpy()[hit]),
+                    shapely.get_y(centres.to_numpy()[hit]),
+                    "insee",
+                )
+                todo[rows] = False
+    if table is not None and (todo & valid).any():
+        rows = np.flatnonzero(todo & valid)
+        pts = gpd.GeoDataFrame(geometry=points[rows].to_numpy(), crs=points.crs)
+        joined = gpd.sjoin(pts, table[["name", "geometry"]], how="left", predicate="within")
+        joined = joined[~joined.index.duplicated(keep="first")]
+        hit = joined["index_right"].to_numpy()
+        found = ~pd.isna(hit)
+        if found.any():
+            idx = hit[found].astype(int)
+            centres = _centres(table.geometry.iloc[idx]).to_numpy()
+            assign(
+                rows[found],
+                table["name"].to_numpy()[idx],
+                shapely.get_x(centres),
+                shapely.get_y(centres),
+                "polygon",
+            )
+            todo[rows[found]] = False
+    if ref is not None and len(ref) and (todo & valid).any():
+        from scipy.spatial import cKDTree
+
+        rows = np.flatnonzero(todo & valid)
+        rx, ry = shapely.get_x(ref.geometry.to_numpy()), shapely.get_y(ref.geometry.to_numpy())
+        distance, nearest = cKDTree(np.column_stack([rx, ry])).query(
+            np.column_stack([px[rows], py[rows]])
+        )
+        close = distance <= nearest_km * 1000.0
+        if close.any():
+            hit = nearest[close]
+            assign(rows[close], ref["name"].to_numpy()[hit], rx[hit], ry[hit], "nearest")
+            todo[rows[close]] = False
+    rows = np.flatnonzero(todo & valid)
+    if len(rows):
+        assign(
+            rows,
+            None,
+            np.floor(px[rows] / GRID_M) * GRID_M + GRID_M / 2,
+            np.floor(py[rows] / GRID_M) * GRID_M + GRID_M / 2,
+            "grid",
+        )
+    return pd.DataFrame({"commune": commune, "x": x, "y": y, "method": method})
+
+
+def _reference_points(reference, crs) -> gpd.GeoDataFrame | None:
+    if reference is None or not len(reference) or crs is None:
+        return None
+    columns = {fold(c): c for c in reference.columns}
+    lon, lat = columns.get("centroide_lon"), columns.get("centroide_lat")
+    code = next((columns[c] for c in CODE_COLUMNS if c in columns), None)
+    name = next((columns[c] for c in NAME_COLUMNS if c in columns), None)
+    if lon is None or lat is None:
+        return None
+    lon_v = pd.to_numeric(reference[lon], errors="coerce")
+    lat_v = pd.to_numeric(reference[lat], errors="coerce")
+    keep = (lon_v.notna() & lat_v.notna()).to_numpy()
+    frame = gpd.GeoDataFrame(
+        {
+            "code": _codes(reference[code]).to_numpy()[keep] if code else None,
+            "name": reference[name].to_numpy()[keep] if name else None,
+        },
+        geometry=gpd.points_from_xy(lon_v[keep], lat_v[keep]),
+        crs="EPSG:4326",
+    )
+    return frame.to_crs(crs).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- flows
+
+
+def _column(frame, name, default=None) -> pd.Series:
+    if name in frame.columns:
+        return frame[name].reset_index(drop=True)
+    return pd.Series([default] * len(frame), dtype=object)
+
+
+def _text_values(series) -> np.ndarray:
+    return np.array([None if _missing(v) else str(v) for v in series], dtype=object)
+
+
+def flows_from_candidates(candidates, known_flow_ids=()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Supply and need flows rebuilt from the candidates' own fields, for the flows a
+    candidate names that are not in the flow layers (``known_flow_ids``). Positions are the
+    ends of the candidate's line."""
+    known = {str(v) for v in known_flow_ids}
+    out = []
+    for side, (flow, actor, name, category, resource, label, conf, quantity, end) in {
+        "supply": (
+            "supply_flow",
+            "supplier_id",
+            "supplier_name",
+            "supplier_category",
+            "supply_resource",
+            "supply_resource_label",
+            "supply_confidential",
+            "supply_quantity",
+            0,
+        ),
+        "need": (
+            "need_flow",
+            "receiver_id",
+            "receiver_name",
+            "receiver_category",
+            "need_resource",
+            "need_resource_label",
+            "need_confidential",
+            "need_quantity",
+            -1,
+        ),
+    }.items():
+        if candidates is None or not len(candidates) or flow not in candidates.columns:
+            out.append(pd.DataFrame(columns=["flow_id", "geometry"]))
+            continue
+        ids = candidates[flow].astype(str)
+        missing = ~ids.isin(known)
+        part = candidates[missing].drop_duplicates(flow)
+        lines = part.geometry.to_numpy() if len(part) else np.array([], dtype=object)
+        ends = [
+            shapely.Point(shapely.get_coordinates(g)[end]) if g is not None else None for g in lines
+        ]
+        frame = pd.DataFrame(
+            {
+                "flow_id": part[flow].astype(str).to_numpy(),
+                "actor_id": _column(part, actor).to_numpy(),
+                "actor_name": _column(part, name).to_numpy(),
+                "actor_category": _column(part, category).to_numpy(),
+                "direction": side,
+                "resource": _column(part, resource).to_numpy(),
+                "resource_label": _column(part, label).to_numpy(),
+                "family": _column(part, "family").to_numpy(),
+                "synergy_type": "substitution",
+                "quantity_norm": pd.to_numeric(_column(part, quantity), errors="coerce").to_numpy(),
+                "unit_norm": _column(part, "unit_norm").to_numpy(),
+                "months": None,
+                "confidential": to_bool(_column(part, conf, False)),
+            }
+        )
+        out.append(gpd.GeoDataFrame(frame, geometry=ends, crs=candidates.crs))
+    return out[0], out[1]
+
+
+def publish_flows(
+    flows,
+    *,
+    public: bool,
+    places: pd.DataFrame | None = None,
+    naf=None,
+    naf_divisions=None,
+    lang: str = "fr",
+) -> gpd.GeoDataFrame:
+    """The display frame of supply and/or need flows (see the module docstring).
+
+    ``flows``: a GeoDataFrame with the contract's flow fields (points). ``places``: the output
+    of :func:`locate_communes` for these rows (commune names and centres); ``naf``: the NAF
+    code of each row's actor (aligned), used to name confidential actors. Masked rows lose
+    ``actor_id``; they are grouped under ``actor_key`` ``anon-1``, ``anon-2``… (one per
+    confidential actor, numbered in display order).
+    """
+    _lang(lang)
+    flows = flows.reset_index(drop=True)
+    n = len(flows)
+    confidential = to_bool(_column(flows, "confidential", False))
+    masked = confidential & bool(public)
+    quantity = pd.to_numeric(_column(flows, "quantity_norm"), errors="coerce").to_numpy(float)
+    units = _text_values(_column(flows, "unit_norm"))
+    categories = _column(flows, "actor_category").to_numpy(dtype=object)
+    naf_values = (
+        pd.Series(naf).reset_index(drop=True).to_numpy(dtype=object)
+        if naf is not None
+        else np.full(n, None)
+    )
+    if places is None:
+        places = locate_communes(flows.geometry)
+    places = places.reset_index(drop=True)
+    communes = places["commune"].to_numpy(dtype=object)
+    actor_ids = _text_values(_column(flows, "actor_id"))
+    names = _text_values(_column(flows, "actor_name"))
+    resource_labels = _text_values(_column(flows, "resource_label"))
+    resources = _text_values(_column(flows, "resource"))
+    resource_labels = np.where(
+        pd.isna(resource_labels), resources, resource_labels
+    )  # label falls back on the code
+    labels = _text_values(_column(flows, "label"))
+    anonymous = np.array(
+        [
+            anonymous_name(c, f, naf_divisions, lang)
+            for c, f in zip(categories, naf_values, strict=True)
+        ],
+        dtype=object,
+    )
+    display = np.where(masked, anonymous, names)
+    display = np.array(
+        [d if d else (a or UNKNOWN_ACTOR[lang]) for d, a in zip(display, actor_ids, strict=True)],
+        dtype=object,
+    )
+    keys = np.where(masked, None, actor_ids).astype(object)
+    if masked.any():
+        order = pd.DataFrame(
+            {"display": display, "commune": communes, "actor": actor_ids, "row": np.arange(n)}
+        )[masked]
+        order = order.fillna({"commune": ""}).sort_values(["display", "commune", "actor"])
+        numbers = {a: i + 1 for i, a in enumerate(dict.fromkeys(order["actor"]))}
+        for row, actor in zip(order["row"], order["actor"], strict=True):
+            keys[row] = f"anon-{numbers[actor]}"
+        # two confidential actors with the same public name in the same commune: number them
+        same = order.drop_duplicates("actor").groupby(["display", "commune"])["actor"]
+        for _, group in same:
+            if len(group) > 1:
+                for k, actor in enumerate(group, start=1):
+                    rows = order.loc[order["actor"] == actor, "row"].to_numpy()
+                    display[rows] = f"{display[rows[0]]} n°{NBSP}{k}"
+    size = class_index(quantity)
+    quantity_text = np.array(
+        [
+            size_class(q, u, lang) if m else format_quantity(q, u, lang)
+            for q, u, m in zip(quantity, units, masked, strict=True)
+        ],
+        dtype=object,
+    )
+    x = shapely.get_x(flows.geometry.to_numpy()) if n else np.array([])
+    y = shapely.get_y(flows.geometry.to_numpy()) if n else np.array([])
+    x = np.where(masked, places["x"].to_numpy(float), x)
+    y = np.where(masked, places["y"].to_numpy(float), y)
+    geometry = [
+        shapely.Point(a, b) if np.isfinite(a) and np.isfinite(b) else None
+        for a, b in zip(x, y, strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "flow_id": _text_values(_column(flows, "flow_id")),
+            "actor_id": np.where(masked, None, actor_ids),
+            "actor_key": keys,
+            "actor_display": display,
+            "actor_named": ~masked,
+            "category_display": [
+                category_label(c, lang, public=bool(m))
+                for c, m in zip(categories, masked, strict=True)
+            ],
+            "commune": communes,
+            "direction": _text_values(_column(flows, "direction")),
+            "direction_label": [direction_label(d, lang) for d in _column(flows, "direction")],
+            "resource": resources,
+            "resource_label": resource_labels,
+            "label_text": np.where(masked | pd.isna(labels), resource_labels, labels),
+            "family": _text_values(_column(flows, "family")),
+            "synergy_type": _text_values(_column(flows, "synergy_type")),
+            "months_text": [months_display(m, lang) for m in _column(flows, "months")],
+            "quantity_value": np.where(masked, np.nan, quantity),
+            "unit_norm": units,
+            "unit_text": [unit_label(u, lang) for u in units],
+            "quantity_text": quantity_text,
+            "size_class": size,
+            "confidential": confidential,
+            "masked": masked,
+        },
+        columns=PUBLISHED_FLOW_COLUMNS,
+    )
+    return gpd.GeoDataFrame(out, geometry=geometry, crs=flows.crs)
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _round_tenth(values: np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(values, dtype=float) * 10.0) / 10.0
+
+
+def publish_candidates(candidates, published_flows, *, public: bool, lang: str = "fr"):
+    """The display frame of synergy candidates (lines between the *published* positions).
+
+    ``published_flows``: :func:`publish_flows` of the supply and need flows (both sides, with
+    :func:`flows_from_candidates` for flows missing from the layers).
+    """
+    _lang(lang)
+    cands = candidates.reset_index(drop=True)
+    n = len(cands)
+    flows = published_flows.drop_duplicates("flow_id").set_index("flow_id")
+    supply_ids = _text_values(_column(cands, "supply_flow"))
+    need_ids = _text_values(_column(cands, "need_flow"))
+    s_pos = flows.index.get_indexer(supply_ids)
+    n_pos = flows.index.get_indexer(need_ids)
+    if (s_pos < 0).any() or (n_pos < 0).any():
+        missing = [i for i, p in zip(supply_ids, s_pos, strict=True) if p < 0]
+        missing += [i for i, p in zip(need_ids, n_pos, strict=True) if p < 0]
+        raise EitError(
+            "unknown_flow",
+            f"Candidates name flows that were not published: {', '.join(missing[:10])}",
+            ids=missing,
+        )
+
+    def side(column, pos):
+        return flows[column].to_numpy()[pos] if n else np.array([], dtype=object)
+
+    confidential = (
+        to_bool(_column(cands, "supply_confidential", False))
+        | to_bool(_column(cands, "need_confidential", False))
+        | side("confidential", s_pos).astype(bool)
+        | side("confidential", n_pos).astype(bool)
+    )
+    masked = confidential & bool(public)
+    units = _text_values(_column(cands, "unit_norm"))
+
+    def number(name):
+        return pd.to_numeric(_column(cands, name), errors="coerce").to_numpy(dtype=float)
+
+    distance = number("distance_km")
+    matched = number("matched_quantity")
+    coverage = number("coverage")
+    score = number("score")
+    impacts = {
+        "diverted": (number("diverted_t"), 1.0, "t/yr"),
+        "transport": (number("transport_tkm"), 1.0, "tkm/yr"),
+        "co2_transport": (number("co2_transport_kg"), 0.001, "tCO2e/yr"),
+        "avoided_co2": (number("avoided_co2_kg"), 0.001, "tCO2e/yr"),
+    }
+    statuses = _text_values(_column(cands, "status"))
+    notes = _text_values(_column(cands, "notes"))
+    data = {
+        "candidate_id": _text_values(_column(cands, "candidate_id")),
+        "status": statuses,
+        "status_label": [status_label(s, lang) for s in statuses],
+        "family": _text_values(_column(cands, "family")),
+        "supply_flow": supply_ids,
+        "need_flow": need_ids,
+        "supplier_key": side("actor_key", s_pos),
+        "supplier_display": side("actor_display", s_pos),
+        "supplier_commune": side("commune", s_pos),
+        "receiver_key": side("actor_key", n_pos),
+        "receiver_display": side("actor_display", n_pos),
+        "receiver_commune": side("commune", n_pos),
+        "supply_resource_label": side("resource_label", s_pos),
+        "need_resource_label": side("resource_label", n_pos),
+        "explanation": _text_values(_column(cands, "explanation_fr")),
+        "distance_method": _text_values(_column(cands, "distance_method")),
+        "distance_value": np.where(masked, np.nan, distance),
+        "distance_text": [
+            distance_class(d, lang) if m else f"{format_number(d, 1, lang)}{NBSP}km"
+            for d, m in zip(distance, masked, strict=True)
+        ],
+        "matched_value": np.where(masked, np.nan, matched),
+        "matched_text": [
+            size_class(q, u, lang) if m else format_quantity(q, u, lang)
+            for q, u, m in zip(matched, units, masked, strict=True)
+        ],
+        "unit_norm": units,
+        "coverage_value": np.where(masked, np.nan, coverage),
+        "coverage_text": [
+            share_class(c, lang) if m else format_share(c, lang)
+            for c, m in zip(coverage, masked, strict=True)
+        ],
+        "score_value": np.where(masked, _round_tenth(score), score),
+        "score_text": [
+            format_number(s, 1 if m else 2, lang) for s, m in zip(score, masked, strict=True)
+        ],
+    }
+    for part in ("score_compat", "score_coverage", "score_distance", "score_season"):
+        values = number(part)
+        data[part] = np.where(masked, _round_tenth(values), values)
+    for name, (values, factor, unit) in impacts.items():
+        scaled = values * factor
+        data[f"{name}_value"] = np.where(masked, np.nan, scaled)
+        data[f"{name}_text"] = [
+            "—" if v == 0 else size_class(v, unit, lang) if m else format_quantity(v, unit, lang)
+            for v, m in zip(scaled, masked, strict=True)
+        ]
+    data["notes_text"] = np.where(masked, None, notes)
+    data["notes_withheld"] = masked & ~pd.isna(notes) & (notes != "")
+    data["confidential"] = confidential
+    data["masked"] = masked
+    out = pd.DataFrame(data, columns=PUBLISHED_CANDIDATE_COLUMNS)
+    starts = flows.geometry.to_numpy()[s_pos] if n else []
+    ends = flows.geometry.to_numpy()[n_pos] if n else []
+    lines = [
+        shapely.LineString([a, b]) if a is not None and b is not None else None
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    return gpd.GeoDataFrame(out, geometry=lines, crs=published_flows.crs)
+
+
+def order_candidates(published) -> pd.DataFrame:
+    """Candidates in report order: retained, to explore, proposed, rejected; best score first."""
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    key = published["status"].map(lambda s: rank.get(s, len(rank)))
+    return (
+        published.assign(_rank=key.to_numpy(), _score=published["score_value"].fillna(-1))
+        .sort_values(["_rank", "_score", "candidate_id"], ascending=[True, False, True])
+        .drop(columns=["_rank", "_score"])
+    )
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def publish_groups(groups, published_need, published_supply=None, *, public, lang="fr"):
+    """The display frame of mutualisation groups.
+
+    Member and provider names come from the published flows (a member whose need flows in the
+    group are confidential is shown under its public name); in public mode the polygon is
+    rebuilt around the published positions and a group holding a confidential flow shows a
+    quantity class.
+    """
+    _lang(lang)
+    columns = [
+        "group_id",
+        "resource_label",
+        "family",
+        "n_actors",
+        "member_names",
+        "provider_names",
+        "quantity_text",
+        "quantity_value",
+        "unit_norm",
+        "max_pair_km",
+        "status_label",
+        "notes_text",
+        "member_keys",
+        "confidential",
+        "masked",
+    ]
+    if groups is None or not len(groups):
+        return gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry=[], crs=None)
+    groups = groups.reset_index(drop=True)
+    need = published_need.drop_duplicates("flow_id").set_index("flow_id")
+    supply = (
+        published_supply.drop_duplicates("flow_id").set_index("flow_id")
+        if published_supply is not None and len(published_supply)
+        else None
+    )
+    records, geoms = [], []
+    for _, group in groups.iterrows():
+        flow_ids = [f for f in str(group.get("need_flows") or "").split(",") if f]
+        rows = need.loc[[f for f in flow_ids if f in need.index]]
+        confidential = bool(to_bool(pd.Series([group.get("confidential", False)]))[0]) or bool(
+            rows["confidential"].any()
+        )
+        masked = confidential and bool(public)
+        members = rows.drop_duplicates("actor_key") if len(rows) else rows
+        names = sorted(str(v) for v in members["actor_display"]) if len(members) else []
+        if len(rows) < len(flow_ids) or not flow_ids:
+            if masked or (public and not len(flow_ids)):
+                # flows absent from the need layer cannot be checked: no name for them
+                extra = int(group.get("n_actors") or 0) - len(names)
+                names += [UNKNOWN_ACTOR[lang]] * max(extra, 0)
+            else:
+                names = [v for v in str(group.get("member_names") or "").split("; ") if v]
+        providers = []
+        for provider in [p for p in str(group.get("providers") or "").split(",") if p]:
+            own = (
+                supply[
+                    (supply["actor_id"].astype(str) == provider)
+                    & (supply["resource"] == group.get("resource"))
+                ]
+                if supply is not None
+                else None
+            )
+            if own is not None and len(own):
+                providers.append(str(own["actor_display"].iloc[0]))
+            elif not public:
+                providers.append(provider)
+        quantity = pd.to_numeric(pd.Series([group.get("combined_quantity")]), errors="coerce")[0]
+        unit = group.get("unit_norm")
+        if masked:
+            quantity_text = size_class(quantity, unit, lang)
+        else:
+            quantity_text = format_quantity(quantity, unit, lang)
+        points = [g for g in rows.geometry if g is not None and not g.is_empty]
+        if public and points:
+            hull = shapely.convex_hull(shapely.MultiPoint(points))
+            geometry = shapely.buffer(hull, 500.0)
+        elif masked:
+            geometry = None
+        else:
+            geometry = group.geometry
+        records.append(
+            {
+                "group_id": str(group.get("group_id")),
+                "resource_label": group.get("resource_label"),
+                "family": group.get("family"),
+                "n_actors": int(group.get("n_actors") or len(names)),
+                "member_names": "; ".join(names),
+                "provider_names": "; ".join(dict.fromkeys(providers)),
+                "quantity_text": quantity_text,
+                "quantity_value": np.nan if masked else quantity,
+                "unit_norm": unit,
+                "max_pair_km": np.nan if masked else group.get("max_pair_km"),
+                "status_label": status_label(group.get("status"), lang),
+                "notes_text": None if masked else group.get("notes"),
+                "member_keys": "," + ",".join(str(k) for k in members["actor_key"]) + ","
+                if len(members)
+                else ",",
+                "confidential": confidential,
+                "masked": masked,
+            }
+        )
+        geoms.append(geometry)
+    return gpd.GeoDataFrame(
+        pd.DataFrame.from_records(records, columns=columns), geometry=geoms, crs=groups.crs
+    )
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _sum(values) -> float:
+    values = pd.to_numeric(pd.Series(values), errors="coerce")
+    return float(values.sum()) if values.notna().any() else 0.0
+
+
+def summary_figures(flows, candidates, groups=None, actors: int | None = None) -> dict:
+    """The cover's figures from published frames (masked quantities are NaN, so they never
+    enter a sum; the counts of flows and candidates left out of the sums are given).
+
+    Keys: ``actors``, ``supply``, ``need``, ``groups``, ``statuses`` (status -> count),
+    ``families`` (DataFrame: family, supply, need), ``supply_t``, ``supply_mwh``, ``need_t``,
+    ``need_mwh``, ``matched_t``, ``matched_mwh`` (non-rejected candidates), ``masked_flows``,
+    ``masked_candidates``. ``actors``: the number of actors when known (published frames
+    cannot tell that an anonymous actor also has named flows).
+    """
+    direction = flows["direction"]
+    active = candidates[candidates["status"] != "rejected"] if len(candidates) else candidates
+    families = (
+        flows.assign(one=1)
+        .pivot_table(index="family", columns="direction", values="one", aggfunc="sum")
+        .reindex(columns=["supply", "need"])
+        .fillna(0)
+        .astype(int)
+        .reset_index()
+        if len(flows)
+        else pd.DataFrame(columns=["family", "supply", "need"])
+    )
+
+    def total(frame, unit, value="quantity_value"):
+        return _sum(frame.loc[frame["unit_norm"] == unit, value]) if len(frame) else 0.0
+
+    statuses = candidates["status"].value_counts().to_dict() if len(candidates) else {}
+    return {
+        "actors": int(flows["actor_key"].nunique()) if actors is None else int(actors),
+        "supply": int((direction == "supply").sum()),
+        "need": int((direction == "need").sum()),
+        "groups": 0 if groups is None else len(groups),
+        "statuses": {s: int(statuses.get(s, 0)) for s in STATUS_ORDER},
+        "families": families,
+        "supply_t": total(flows[direction == "supply"], "t/yr"),
+        "supply_mwh": total(flows[direction == "supply"], "MWh/yr"),
+        "need_t": total(flows[direction == "need"], "t/yr"),
+        "need_mwh": total(flows[direction == "need"], "MWh/yr"),
+        "matched_t": total(active, "t/yr", "matched_value"),
+        "matched_mwh": total(active, "MWh/yr", "matched_value"),
+        "masked_flows": int(flows["masked"].sum()),
+        "masked_candidates": int(active["masked"].sum()) if len(active) else 0,
+    }
+
+
+def family_totals(flows) -> pd.DataFrame:
+    """Per family, resource and unit: counts and published totals of supplies and needs.
+
+    Columns: ``family``, ``resource``, ``resource_label``, ``unit_norm``, ``n_supply``,
+    ``n_need``, ``supply_total``, ``need_total`` (NaN when no published quantity),
+    ``masked_supply``, ``masked_need``.
+    """
+    columns = [
+        "family",
+        "resource",
+        "resource_label",
+        "unit_norm",
+        "n_supply",
+        "n_need",
+        "supply_total",
+        "need_total",
+        "masked_supply",
+        "masked_need",
+    ]
+    if not len(flows):
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(
+        {
+            "family": flows["family"].fillna(""),
+            "resource": flows["resource"].fillna(""),
+            "resource_label": flows["resource_label"].fillna(""),
+            "unit_norm": flows["unit_norm"].fillna(""),
+            "is_supply": (flows["direction"] == "supply").to_numpy(),
+            "value": flows["quantity_value"].to_numpy(float),
+            "masked": flows["masked"].to_numpy(bool),
+        }
+    )
+    frame["supply_value"] = frame["value"].where(frame["is_supply"])
+    frame["need_value"] = frame["value"].where(~frame["is_supply"])
+    grouped = frame.groupby(["family", "resource", "resource_label", "unit_norm"], sort=True)
+    out = grouped.agg(
+        n_supply=("is_supply", "sum"),
+        n_need=("is_supply", lambda s: int((~s).sum())),
+        supply_total=("supply_value", lambda s: s.sum(min_count=1)),
+        need_total=("need_value", lambda s: s.sum(min_count=1)),
+        masked_supply=("masked", lambda s: int((s & frame.loc[s.index, "is_supply"]).sum())),
+        masked_need=("masked", lambda s: int((s & ~frame.loc[s.index, "is_supply"]).sum())),
+    ).reset_index()
+    out["n_supply"] = out["n_supply"].astype(int)
+    return out[columns]
+
+
+SYNERGY_TABLE_COLUMNS = [
+    "candidate_id",
+    "status_label",
+    "family_label",
+    "supplier_display",
+    "supplier_commune",
+    "supply_resource_label",
+    "receiver_display",
+    "receiver_commune",
+    "need_resource_label",
+    "distance_value",
+    "distance_text",
+    "matched_value",
+    "matched_text",
+    "unit_text",
+    "coverage_value",
+    "coverage_text",
+    "score_value",
+    "explanation",
+    "diverted_value",
+    "avoided_co2_value",
+    "avoided_co2_text",
+    "notes_text",
+    "masked",
+]
+
+
+def synergy_table(published, family_labels=None, lang: str = "fr") -> pd.DataFrame:
+    """The synergy table for CSV/XLSX, in report order, from published candidates only."""
+    table = order_candidates(published) if len(published) else published
+    out = pd.DataFrame(
+        {
+            "candidate_id": table["candidate_id"].to_numpy(),
+            "status_label": table["status_label"].to_numpy(),
+            "family_label": [
+                (family_labels or {}).get(f, f) for f in table["family"].to_numpy(dtype=object)
+            ],
+            "unit_text": [unit_label(u, lang) for u in table["unit_norm"]],
+        }
+    )
+    for column in SYNERGY_TABLE_COLUMNS:
+        if column not in out:
+            out[column] = table[column].to_numpy() if column in table else None
+    out["distance_value"] = np.round(out["distance_value"].astype(float), 2)
+    out["coverage_value"] = np.round(out["coverage_value"].astype(float), 3)
+    out["score_value"] = np.round(out["score_value"].astype(float), 3)
+    return out[SYNERGY_TABLE_COLUMNS].reset_index(drop=True)
+
+
+def write_table(frame: pd.DataFrame, path, headers=None, title: str = "", lang: str = "fr"):
+    """Write ``frame`` as CSV (``;`` and decimal comma in French, UTF-8 with BOM for
+    spreadsheets) or XLSX (bold frozen header, widths fitted, document title set)."""
+    path = Path(path)
+    table = frame.rename(columns=headers or {})
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = (title or "Synergies")[:31].translate(str.maketrans("", "", "[]:*?/\\"))
+        sheet.append([str(c) for c in table.columns])
+        for row in table.itertuples(index=False):
+            sheet.append([None if _missing(v) else _excel_value(v) for v in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for i, column in enumerate(table.columns, start=1):
+            longest = max([len(str(column))] + [len(str(v)) for v in table[column].head(200)])
+            sheet.column_dimensions[get_column_letter(i)].width = min(max(10, longest + 2), 60)
+        book.properties.title = title
+        book.properties.creator = "EIT Synergies"
+        book.save(path)
+        return path
+    table.to_csv(
+        path,
+        sep=";" if lang == "fr" else ",",
+        decimal="," if lang == "fr" else ".",
+        index=False,
+        encoding="utf-8-sig",
+    )
+    return path
+
+
+def _excel_value(value):
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value

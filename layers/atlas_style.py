@@ -1,0 +1,325 @@
+"""Look of the atlas: fonts, colours and the renderers of its map layers.
+
+The atlas's maps highlight what the current page is about: every renderer below reads the
+current page (``@atlas_feature``: ``kind``, ``hl_flows``, ``hl_cands``, ``hl_actors``,
+``family``) and fades the rest. Outside an atlas (the slide image) everything is in focus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (
+    QgsArrowSymbolLayer,
+    QgsCategorizedSymbolRenderer,
+    QgsFillSymbol,
+    QgsLineSymbol,
+    QgsMarkerSymbol,
+    QgsPalLayerSettings,
+    QgsPointDisplacementRenderer,
+    QgsProperty,
+    QgsRendererCategory,
+    QgsSingleSymbolRenderer,
+    QgsSymbolLayer,
+    QgsTextBufferSettings,
+    QgsTextFormat,
+    QgsUnitTypes,
+    QgsVectorLayerSimpleLabeling,
+)
+from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT_FAMILY = "Open Sans"
+
+PRIMARY = "#1D4E5F"
+ACCENT = "#2A9D8F"
+LIGHT = "#EAF1F3"
+TEXT = "#333333"
+MUTED = "#6B7378"
+RULE = "#C5D1D5"
+COMMUNE_FILL = "#F4F2ED"
+WARNING = "#B2182B"
+STATUS_COLOURS = {
+    "retained": "#1A9850",
+    "to_explore": "#F28E2B",
+    "proposed": "#3A6EA5",
+}
+SIZES_MM = (2.4, 3.2, 4.2, 5.4)  # marker size of each quantity class; unknown = the first
+
+_registered: list[int] = []
+
+
+def register_fonts() -> str:
+    """Make the shipped Open Sans available to Qt (once); the family name to use."""
+    if not _registered:
+        for path in sorted(FONT_DIR.glob("*.ttf")):
+            _registered.append(QFontDatabase.addApplicationFont(str(path)))
+    if FONT_FAMILY in QFontDatabase().families():
+        return FONT_FAMILY
+    return QFont().defaultFamily()
+
+
+def font(size: float, weight: str = "normal", italic: bool = False) -> QFont:
+    """The report font at ``size`` points (``weight``: normal, semibold, bold)."""
+    qfont = QFont(register_fonts())
+    qfont.setPointSizeF(size)
+    qfont.setWeight(
+        {"normal": QFont.Normal, "semibold": QFont.DemiBold, "bold": QFont.Bold}[weight]
+    )
+    qfont.setItalic(italic)
+    return plain_glyphs(qfont)
+
+
+def plain_glyphs(qfont: QFont) -> QFont:
+    """No ligatures: the PDF's text then reads, copies and searches as typed ("fi", not "ﬁ")."""
+    qfont.setStyleStrategy(QFont.PreferNoShaping)
+    return qfont
+
+
+def text_format(size: float, colour: str = TEXT, weight="normal", italic=False, buffer=0.0):
+    fmt = QgsTextFormat()
+    fmt.setFont(font(size, weight, italic))
+    fmt.setSize(size)
+    fmt.setSizeUnit(QgsUnitTypes.RenderPoints)
+    fmt.setColor(QColor(colour))
+    if buffer:
+        settings = QgsTextBufferSettings()
+        settings.setEnabled(True)
+        settings.setSize(buffer)
+        settings.setSizeUnit(QgsUnitTypes.RenderMillimeters)
+        settings.setColor(QColor(255, 255, 255, 230))
+        fmt.setBuffer(settings)
+    return fmt
+
+
+def rgba(colour: str, alpha: int) -> str:
+    c = QColor(colour)
+    return f"{c.red()},{c.green()},{c.blue()},{alpha}"
+
+
+def _page(attribute: str) -> str:
+    return f"attribute(@atlas_feature, '{attribute}')"
+
+
+NOT_IN_LEGEND = "@legend_column_count IS NULL"
+#: True in legends (their scope has @legend_column_count), on the cover and the slide image.
+ALL_IN_FOCUS = f"(@legend_column_count IS NOT NULL OR coalesce({_page('kind')}, 'cover') = 'cover')"
+
+
+def in_list(attribute: str, field: str) -> str:
+    """Expression: the feature's ``field`` is in the page's comma-wrapped list ``attribute``."""
+    return f"strpos(coalesce({_page(attribute)}, ''), ',' || \"{field}\" || ',') > 0"
+
+
+def focus(attribute: str, field: str) -> str:
+    return f"({ALL_IN_FOCUS} OR {in_list(attribute, field)})"
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def style_communes(layer, with_labels: bool = True) -> None:
+    symbol = QgsFillSymbol.createSimple(
+        {
+            "color": COMMUNE_FILL,
+            "outline_color": "#FFFFFF",
+            "outline_width": "0.35",
+            "outline_width_unit": "MM",
+        }
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+    if with_labels:
+        settings = QgsPalLayerSettings()
+        settings.fieldName = "name"
+        settings.setFormat(text_format(6.0, "#8E8A80", italic=True, buffer=0.0))
+        settings.placement = QgsPalLayerSettings.OverPoint
+        settings.obstacle = False
+        settings.priority = 1
+        layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+        layer.setLabelsEnabled(True)
+
+
+def style_perimeter(layer) -> None:
+    symbol = QgsFillSymbol.createSimple(
+        {"color": "0,0,0,0", "outline_color": "#7A8A90", "outline_width": "0.6"}
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+
+def style_groups(layer, family_colours: dict[str, str]) -> None:
+    """Mutualisation groups: translucent family colour, dashed outline (one legend entry)."""
+    in_focus = (
+        f"({ALL_IN_FOCUS} OR (coalesce({_page('kind')}, '') = 'family' AND "
+        f"\"family\" = {_page('family')}) OR "
+        f"(coalesce({_page('kind')}, '') = 'actor' AND strpos(\"member_keys\", "
+        f"',' || {_page('actor_key')} || ',') > 0))"
+    )
+    colour = (
+        "CASE "
+        + " ".join(f"WHEN \"family\" = '{code}' THEN '{{{code}}}'" for code in family_colours)
+        + " ELSE '{other}' END"
+    )
+
+    def expression(alpha_in: int, alpha_out: int) -> str:
+        def pick(alpha):
+            values = {code: rgba(c, alpha) for code, c in family_colours.items()}
+            values["other"] = rgba("#7A7A7A", alpha)
+            return colour.format(**values)
+
+        return f"if({in_focus}, {pick(alpha_in)}, {pick(alpha_out)})"
+
+    symbol = QgsFillSymbol.createSimple(
+        {
+            "color": rgba("#7A7A7A", 50),
+            "outline_color": "#7A7A7A",
+            "outline_width": "0.45",
+            "outline_style": "dash",
+        }
+    )
+    fill = symbol.symbolLayer(0)
+    fill.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyFillColor, QgsProperty.fromExpression(expression(55, 0))
+    )
+    fill.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyStrokeColor, QgsProperty.fromExpression(expression(230, 35))
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+
+def style_overview(layer) -> None:
+    symbol = QgsFillSymbol.createSimple(
+        {"color": "#E3E7E8", "outline_color": "#8A9A9F", "outline_width": "0.3"}
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+
+
+def style_links(layer, status_labels: dict[str, str]) -> None:
+    """Candidates as arrows from supplier to receiver, coloured by status."""
+    in_focus = focus("hl_cands", "candidate_id")
+    categories = []
+    for status, colour in STATUS_COLOURS.items():
+        arrow = QgsArrowSymbolLayer()
+        arrow.setIsCurved(False)
+        arrow.setIsRepeated(False)
+        arrow.setArrowWidth(0.5)
+        arrow.setArrowStartWidth(0.5)
+        arrow.setHeadLength(2.2)
+        arrow.setHeadThickness(1.3)
+        arrow.setArrowWidthUnit(QgsUnitTypes.RenderMillimeters)
+        arrow.setArrowStartWidthUnit(QgsUnitTypes.RenderMillimeters)
+        arrow.setHeadLengthUnit(QgsUnitTypes.RenderMillimeters)
+        arrow.setHeadThicknessUnit(QgsUnitTypes.RenderMillimeters)
+        body = QgsFillSymbol.createSimple(
+            {"color": colour, "outline_color": "#FFFFFF", "outline_width": "0.1"}
+        )
+        body.symbolLayer(0).setDataDefinedProperty(
+            QgsSymbolLayer.PropertyFillColor,
+            QgsProperty.fromExpression(
+                f"if({in_focus}, '{rgba(colour, 235)}', '{rgba(colour, 45)}')"
+            ),
+        )
+        body.symbolLayer(0).setDataDefinedProperty(
+            QgsSymbolLayer.PropertyStrokeColor,
+            QgsProperty.fromExpression(f"if({in_focus}, '255,255,255,255', '255,255,255,0')"),
+        )
+        arrow.setSubSymbol(body)
+        width = f"if({in_focus} AND NOT {ALL_IN_FOCUS}, 0.9, 0.45)"
+        arrow.setDataDefinedProperty(
+            QgsSymbolLayer.PropertyArrowWidth, QgsProperty.fromExpression(width)
+        )
+        arrow.setDataDefinedProperty(
+            QgsSymbolLayer.PropertyArrowStartWidth, QgsProperty.fromExpression(width)
+        )
+        symbol = QgsLineSymbol()
+        symbol.changeSymbolLayer(0, arrow)
+        categories.append(QgsRendererCategory(status, symbol, status_labels.get(status, status)))
+    layer.setRenderer(QgsCategorizedSymbolRenderer("status", categories))
+
+
+def _flow_symbol(colour: str) -> QgsMarkerSymbol:
+    symbol = QgsMarkerSymbol.createSimple(
+        {
+            "name": "circle",
+            "color": colour,
+            "outline_color": "#FFFFFF",
+            "outline_width": "0.35",
+            "size": "3.2",
+        }
+    )
+    layer = symbol.symbolLayer(0)
+    in_focus = focus("hl_flows", "flow_id")
+    layer.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyName,
+        QgsProperty.fromExpression("if(\"direction\" = 'need', 'square', 'circle')"),
+    )
+    sizes = ", ".join(f"{s}" for s in SIZES_MM)
+    layer.setDataDefinedProperty(
+        QgsSymbolLayer.PropertySize,
+        QgsProperty.fromExpression(
+            f'coalesce(array_get(array({sizes}), "size_class"), {SIZES_MM[1]})'
+        ),
+    )
+    layer.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyFillColor,
+        QgsProperty.fromExpression(f"if({in_focus}, '{rgba(colour, 255)}', '{rgba(colour, 55)}')"),
+    )
+    layer.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyStrokeColor,
+        QgsProperty.fromExpression(
+            f"if({in_focus}, if({NOT_IN_LEGEND} AND \"masked\", '{rgba(TEXT, 255)}', "
+            "'255,255,255,255'), '255,255,255,60')"
+        ),
+    )
+    layer.setDataDefinedProperty(
+        QgsSymbolLayer.PropertyStrokeStyle,
+        QgsProperty.fromExpression(f"if({NOT_IN_LEGEND} AND \"masked\", 'dot', 'solid')"),
+    )
+    return symbol
+
+
+def style_flows(layer, family_labels: dict[str, tuple[str, str]]) -> None:
+    """Supplies (circles) and needs (squares) coloured by family, sized by quantity class,
+    spread around their actor when several share a place; a dotted outline marks a flow
+    placed at its commune (public mode)."""
+    categories = [
+        QgsRendererCategory(code, _flow_symbol(colour), label)
+        for code, (label, colour) in family_labels.items()
+    ]
+    categories.append(QgsRendererCategory("", _flow_symbol("#9A9A9A"), "—", False))
+    embedded = QgsCategorizedSymbolRenderer("family", categories)
+    renderer = QgsPointDisplacementRenderer("")
+    renderer.setEmbeddedRenderer(embedded)
+    renderer.setTolerance(1.5)
+    renderer.setToleranceUnit(QgsUnitTypes.RenderMillimeters)
+    renderer.setPlacement(QgsPointDisplacementRenderer.ConcentricRings)
+    renderer.setCircleRadiusAddition(0.2)
+    renderer.setCircleWidth(0.0)
+    renderer.setCircleColor(QColor(0, 0, 0, 0))
+    centre = QgsMarkerSymbol.createSimple(
+        {"name": "circle", "color": "#555555", "outline_style": "no", "size": "0.9"}
+    )
+    renderer.setCenterSymbol(centre)
+    layer.setRenderer(renderer)
+
+
+def style_actor_labels(layer) -> None:
+    """Actor names next to their flows, on the pages that are about them."""
+    symbol = QgsMarkerSymbol.createSimple(
+        {"name": "circle", "color": "0,0,0,0", "outline_style": "no", "size": "5"}
+    )
+    layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+    settings = QgsPalLayerSettings()
+    settings.isExpression = True
+    settings.fieldName = (
+        f"CASE WHEN @eit_label_all = 1 THEN \"label\" WHEN {ALL_IN_FOCUS} THEN NULL "
+        f"WHEN {in_list('hl_actors', 'actor_key')} THEN \"label\" ELSE NULL END"
+    )
+    settings.setFormat(text_format(7.0, PRIMARY, weight="semibold", buffer=0.8))
+    settings.placement = QgsPalLayerSettings.AroundPoint
+    settings.dist = 2.6
+    settings.distUnits = QgsUnitTypes.RenderMillimeters
+    settings.autoWrapLength = 28
+    settings.priority = 8
+    settings.displayAll = False
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+    layer.setLabelsEnabled(True)
