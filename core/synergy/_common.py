@@ -12,25 +12,10 @@ import pyproj
 import shapely
 
 from ..errors import EitError
+from ..flows import OUTPUT_FIELDS, parse_months
 
 #: Fields of the supply and need layers (CONTRACT.md, "Output fields").
-FLOW_FIELDS = (
-    "flow_id",
-    "actor_id",
-    "actor_name",
-    "actor_category",
-    "direction",
-    "resource",
-    "resource_label",
-    "family",
-    "synergy_type",
-    "quantity",
-    "unit",
-    "quantity_norm",
-    "unit_norm",
-    "months",
-    "confidential",
-)
+FLOW_FIELDS = OUTPUT_FIELDS
 #: Fields without which a flow layer cannot be used at all.
 REQUIRED_FIELDS = ("flow_id", "actor_id", "resource")
 
@@ -48,7 +33,6 @@ ALL_YEAR = 0xFFF
 MONTH_COUNT = np.array([bin(m).count("1") for m in range(1 << 12)], dtype=np.int8)
 
 _TRUE_WORDS = {"1", "true", "vrai", "oui", "yes", "y", "o", "x", "t"}
-_ALL_YEAR_WORDS = {"toutel'année", "toutel'annee", "annee", "année", "all", "1-12", "*"}
 
 
 def metric_crs_of(metric_crs) -> pyproj.CRS:
@@ -103,39 +87,16 @@ def map_unique(values: pd.Series, func, na_value) -> np.ndarray:
 
 
 def months_mask(text) -> int | None:
-    """12-bit mask of the months in ``text`` (``3-10``, ``11-2``, ``1,2,6``).
+    """12-bit mask of the months in ``text`` (``3-10``, ``11-2``, ``1,2,6``, month names...).
 
-    Empty means all year. Returns None when the text cannot be read.
+    Empty means all year. Returns None when the text cannot be read. The flow model's reader
+    (:func:`core.flows.parse_months`) does the parsing, so both read months alike.
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ALL_YEAR
     if isinstance(text, (int, float, np.integer, np.floating)) and float(text).is_integer():
         text = str(int(text))
-    s = str(text).strip().lower()
-    for old, new in ((" ", ""), (";", ","), ("–", "-"), ("—", "-"), ("/", ",")):
-        s = s.replace(old, new)
-    if s == "" or s in _ALL_YEAR_WORDS:
-        return ALL_YEAR
-    mask = 0
-    try:
-        for part in s.split(","):
-            if not part:
-                continue
-            if "-" in part:
-                first, last = (int(p) for p in part.split("-", 1))
-            else:
-                first = last = int(part)
-            if not (1 <= first <= 12 and 1 <= last <= 12):
-                return None
-            month = first
-            while True:
-                mask |= 1 << (month - 1)
-                if month == last:
-                    break
-                month = month % 12 + 1
-    except ValueError:
-        return None
-    return mask or None
+    return parse_months(text)[1]
 
 
 def months_masks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

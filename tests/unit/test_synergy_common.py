@@ -36,9 +36,14 @@ def test_empty_months_mean_all_year(text):
     assert months_mask(text) == ALL_YEAR
 
 
-@pytest.mark.parametrize("text", ["13", "0-3", "mars", "3-", "1,,x"])
+@pytest.mark.parametrize("text", ["13", "0-3", "bientôt", "3-", "1,,x"])
 def test_unreadable_months_are_none(text):
     assert months_mask(text) is None
+
+
+def test_month_names_are_read_like_the_flow_tables():
+    assert months_of(months_mask("mars")) == [3]
+    assert months_of(months_mask("mars-mai")) == [3, 4, 5]
 
 
 def test_months_masks_vectorised_flags_unreadable():
