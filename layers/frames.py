@@ -195,3 +195,14 @@ def table_path(value) -> Path | None:
         return None
     path = Path(value.split("|")[0])
     return path if path.suffix.lower() in TABLE_SUFFIXES and path.exists() else None
+
+
+def table_sheet(value) -> str | None:
+    """The sheet named in a QGIS source string (``classeur.xlsx|layername=Flux``), if any."""
+    if not isinstance(value, str):
+        return None
+    for part in value.split("|")[1:]:
+        key, _, name = part.partition("=")
+        if key.strip().lower() == "layername" and name.strip():
+            return name.strip()
+    return None

@@ -9,7 +9,6 @@ from qgis.core import (
     QgsProcessingParameterCrs,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsWkbTypes,
 )
@@ -24,6 +23,7 @@ from .inputs import (
     field_overrides,
     load_catalogue,
     read_table_parameter,
+    table_parameters,
     write_frame,
 )
 from .messages import processing_error, translate_rejected
@@ -85,17 +85,7 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.ACTORS, self.tr("Actors table"), [QgsProcessing.TypeVector]
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.FLOWS, self.tr("Flows table (input/output balances)"),
-                [QgsProcessing.TypeVector],
-            )
-        )  # fmt: skip
+        table_parameters(self)
         catalogue_parameters(self)
         labels = {
             "ACTOR_ID_FIELD": (self.tr("Actor id column (actors)"), self.ACTORS),

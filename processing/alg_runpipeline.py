@@ -12,7 +12,6 @@ from qgis.core import (
     QgsProcessingMultiStepFeedback,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
-    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
@@ -26,7 +25,12 @@ from ..layers.gpkg import read_layer, write_layer
 from ..translation import tr
 from .base import EitAlgorithm
 from .feedback import FeedbackProgress
-from .inputs import catalogue_parameters, load_catalogue, read_table_parameter
+from .inputs import (
+    catalogue_parameters,
+    load_catalogue,
+    read_table_parameter,
+    table_parameters,
+)
 from .messages import processing_error, translate_rejected
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
@@ -103,17 +107,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
         )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.ACTORS, self.tr("Actors table"), [QgsProcessing.TypeVector]
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.FLOWS, self.tr("Flows table (input/output balances)"),
-                [QgsProcessing.TypeVector],
-            )
-        )  # fmt: skip
+        table_parameters(self)
         self.addParameter(
             QgsProcessingParameterFile(
                 self.BAN_FILE, self.tr("Local BAN address file (adresses-XX.csv.gz)"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qgis.core import QgsProcessingException, QgsWkbTypes
 
-from ..layers.frames import source_to_frame, table_path
+from ..layers.frames import source_to_frame, table_path, table_sheet
 from ..translation import tr
 
 
@@ -18,7 +18,13 @@ def read_table_parameter(alg, parameters, name, context, feedback, keep_geometry
     value = parameters.get(name)
     path = table_path(value) if isinstance(value, str) else None
     if path is not None:
-        return str(path), path.name, None
+        sheet = table_sheet(value)
+        if sheet is None:
+            return str(path), path.name, None
+        from ..core.tables import read_table
+
+        frame = read_table(str(path), layer=sheet, name=f"{path.name} ({sheet})")
+        return frame, f"{path.name} ({sheet})", None
     source = alg.parameterAsSource(parameters, name, context)
     if source is None:
         raise QgsProcessingException(alg.invalidSourceError(parameters, name))
@@ -52,6 +58,22 @@ def describe_counts(counts: dict) -> str:
         supply=counts.get("supply", 0),
         need=counts.get("need", 0),
         rejected=counts["rows_rejected"],
+    )
+
+
+def table_parameters(alg) -> None:
+    """The ACTORS and FLOWS table parameters (files or layers, with or without geometry)."""
+    from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSource
+
+    alg.addParameter(
+        QgsProcessingParameterFeatureSource(
+            "ACTORS", tr("Actors table"), [QgsProcessing.TypeVector]
+        )
+    )
+    alg.addParameter(
+        QgsProcessingParameterFeatureSource(
+            "FLOWS", tr("Flows table (input/output balances)"), [QgsProcessing.TypeVector]
+        )
     )
 
 

@@ -126,3 +126,24 @@ def test_layer_inputs_and_style_post_processor(plugin):
     unplaced = [f for f in layer.getFeatures() if f.geometry().isNull()]
     placed = [f for f in layer.getFeatures() if not f.geometry().isNull()]
     assert placed and len(unplaced) < len(placed)
+
+
+def test_workbook_sheet_chosen_in_qgis_is_read(plugin, tmp_path):
+    """A workbook whose flows are on a sheet that is neither first nor named Flux."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["rien à lire ici"])
+    sheet = book.create_sheet("Bilan 2025")
+    sheet.append(["acteur", "sens", "ressource", "quantite", "unite"])
+    sheet.append(["A01", "gisement", "WOOD_SAWDUST", 12, "t/an"])
+    sheet.append(["A02", "besoin", "WOOD_SAWDUST", 5, "t/an"])
+    path = tmp_path / "classeur.xlsx"
+    book.save(path)
+    result = run(
+        {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": f"{path}|layername=Bilan 2025",
+         **memory_outputs()}
+    )  # fmt: skip
+    assert (result["ROWS_READ"], result["ROWS_USED"]) == (2, 2)
+    assert result["OUTPUT_SUPPLY"].featureCount() == 1
