@@ -920,6 +920,16 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <source>EIT report, A4 landscape</source>
+      <translation>Rapport EIT, A4 paysage</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>EIT report, A4 portrait</source>
+      <translation>Rapport EIT, A4 portrait</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
       <source>EIT Synergies workspace</source>
       <translation>Espace de travail EIT Synergies</translation>
     </message>
@@ -1059,19 +1069,6 @@
       <location filename="../processing/alg_geocodeactors.py" />
       <source>Output CRS</source>
       <translation>SCR de sortie</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_buildflowlayers.py" />
-      <location filename="../processing/alg_geocodeactors.py" />
-      <location filename="../processing/alg_runpipeline.py" />
-      <source>Actors table</source>
-      <translation>Table des acteurs</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_buildflowlayers.py" />
-      <location filename="../processing/alg_runpipeline.py" />
-      <source>Flows table (input/output balances)</source>
-      <translation>Table des flux (bilans entrant/sortant)</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
@@ -1396,6 +1393,12 @@
     </message>
     <message>
       <location filename="../processing/alg_geocodeactors.py" />
+      <location filename="../processing/inputs.py" />
+      <source>Actors table</source>
+      <translation>Table des acteurs</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_geocodeactors.py" />
       <source>BAN address file (adresses-XX.csv.gz)</source>
       <translation>Fichier d'adresses BAN (adresses-XX.csv.gz)</translation>
     </message>
@@ -1666,6 +1669,11 @@
       <location filename="../processing/inputs.py" />
       <source>{read} rows read = {used} used ({supply} supplies, {need} needs) + {rejected} rejected</source>
       <translation>{read} lignes lues = {used} utilisées ({supply} gisements, {need} besoins) + {rejected} rejetées</translation>
+    </message>
+    <message>
+      <location filename="../processing/inputs.py" />
+      <source>Flows table (input/output balances)</source>
+      <translation>Table des flux (bilans entrant/sortant)</translation>
     </message>
     <message>
       <location filename="../processing/inputs.py" />

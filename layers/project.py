@@ -31,8 +31,11 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.workspace import LAYERS
+
 from ..translation import tr
 from .styles import style_candidate_layer, style_flow_layer, style_group_layer
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 #: actor category -> (marker shape, colour)
 CATEGORY_SYMBOLS = {
@@ -204,6 +207,31 @@ def _apply_forms(layer, resources_layer) -> None:
         layer.setEditorWidgetSetup(index, QgsEditorWidgetSetup("ValueMap", {"map": value_map}))
 
 
+def layout_names() -> dict[str, str]:
+    """Template file -> the print layout's name in the project (translated)."""
+    return {
+        "atlas_a4_landscape.qpt": tr("EIT report, A4 landscape"),
+        "atlas_a4_portrait.qpt": tr("EIT report, A4 portrait"),
+    }
+
+
+def add_layout_templates(project) -> int:
+    """The shipped report templates as print layouts of the project (to fill by hand or with
+    the atlas); returns how many were added."""
+    from .atlas_layout import load_template
+
+    added = 0
+    for filename, name in layout_names().items():
+        path = TEMPLATES / filename
+        if not path.exists():
+            continue
+        layout = load_template(project, path)
+        layout.setName(name)
+        if project.layoutManager().addLayout(layout):
+            added += 1
+    return added
+
+
 def build_project(gpkg: Path, project_path: Path, families_frame, public: bool = True) -> dict:
     """Write ``project_path`` (.qgz) over the workspace ``gpkg``; returns role -> layer."""
     project = QgsProject()
@@ -258,6 +286,7 @@ def build_project(gpkg: Path, project_path: Path, families_frame, public: bool =
             relation.addFieldPair("actor_id", "actor_id")
             if relation.isValid():
                 project.relationManager().addRelation(relation)
+    add_layout_templates(project)
     QgsExpressionContextUtils.setProjectVariable(project, "eit_public", 1 if public else 0)
     QgsExpressionContextUtils.setProjectVariable(project, "eit_workspace", gpkg.name)
     extent_layer = layers.get("territory") or layers.get("actors")

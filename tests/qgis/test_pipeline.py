@@ -90,6 +90,8 @@ def test_project_loads_with_valid_layers(first_run, qgis_processing):
     actors = next(item for item in layers if item.source().endswith("layername=acteurs"))
     assert actors.renderer().type() == "categorizedSymbol"
     assert project.relationManager().relations()
+    layouts = [layout.name() for layout in project.layoutManager().printLayouts()]
+    assert len(layouts) == 2 and all(layouts)
     status = next(item for item in layers if item.source().endswith("layername=synergies"))
     setup = status.editorWidgetSetup(status.fields().indexOf("status"))
     assert setup.type() == "ValueMap"
