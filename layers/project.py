@@ -31,7 +31,6 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.workspace import LAYERS
-
 from ..translation import tr
 from .styles import style_candidate_layer, style_flow_layer, style_group_layer
 
