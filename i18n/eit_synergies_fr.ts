@@ -581,7 +581,6 @@
     <message>
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
-      <location filename="../layers/summary.py" />
       <location filename="../processing/alg_exportatlas.py" />
       <source>Actor</source>
       <translation>Acteur</translation>
@@ -963,11 +962,6 @@
       <location filename="../layers/summary.py" />
       <source>EIT Synergies — summary of the run</source>
       <translation>EIT Synergies — synthèse de l'exécution</translation>
-    </message>
-    <message>
-      <location filename="../layers/summary.py" />
-      <source>confidential</source>
-      <translation>confidentiel</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />

@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from ..translation import tr
-from .project import category_labels, status_labels
+from ..translation import qgis_locale, tr
 
 
 def _number(value, digits=0) -> str:
@@ -18,28 +17,32 @@ def _number(value, digits=0) -> str:
 
 
 def public_view(candidates, public: bool):
-    """Candidates as the summary shows them: confidential names and quantities hidden."""
-    labels = category_labels()
+    """Candidates as the summary shows them: a confidential side shows its category instead
+    of its name, and the quantity becomes a size class (the atlas's rules, core/report.py)."""
+    from ..core.report import category_label, format_quantity, size_class, status_label
+
+    lang = "fr" if qgis_locale() == "fr" else "en"
     rows = []
     for _, row in candidates.iterrows():
         masked = {}
         for side, prefix in (("supply", "supplier"), ("need", "receiver")):
             hidden = public and bool(row.get(f"{side}_confidential"))
-            category = labels.get(str(row.get(f"{prefix}_category")), tr("Actor"))
-            masked[prefix] = category if hidden else str(row.get(f"{prefix}_name") or "")
+            category = row.get(f"{prefix}_category")
+            name = (
+                category_label(category, lang, public=True) if hidden else row.get(f"{prefix}_name")
+            )
+            masked[prefix] = str(name or "")
             masked[f"{side}_hidden"] = hidden
+        amount, unit = row.get("matched_quantity"), row.get("unit_norm")
         hidden_quantity = masked["supply_hidden"] or masked["need_hidden"]
-        quantity = (
-            tr("confidential")
-            if hidden_quantity
-            else f"{_number(row.get('matched_quantity'))} {row.get('unit_norm') or ''}"
-        )
         masked.update(
             resource=f"{row.get('supply_resource_label')} → {row.get('need_resource_label')}",
             distance=_number(row.get("distance_km"), 1),
-            quantity=quantity,
+            quantity=size_class(amount, unit, lang)
+            if hidden_quantity
+            else format_quantity(amount, unit, lang),
             score=_number(row.get("score"), 2),
-            status=status_labels().get(str(row.get("status")), str(row.get("status"))),
+            status=status_label(row.get("status"), lang),
         )
         rows.append(masked)
     return rows
