@@ -21,6 +21,7 @@ class EitSynergiesPlugin:
         self.actions: list[QAction] = []
         self.menu_name = ""
         self.missing_modules: list[str] = []
+        self.workshop = None  # the workshop dock and its toolbar (ui/workshop.py)
         self.ban_geocoder = None
         self.locator_filter = None
         install_translator()
@@ -43,6 +44,10 @@ class EitSynergiesPlugin:
         self.iface.addPluginToMenu(self.menu_name, action)
         self.iface.addToolBarIcon(action)
         self.actions.append(action)
+        from .ui.workshop import WorkshopController
+
+        self.workshop = WorkshopController(self.iface)
+        self.workshop.init_gui()
         self.register_locator_filter()
         self.report_missing_dependencies()
 
@@ -94,6 +99,9 @@ class EitSynergiesPlugin:
             search.setText("eit")
 
     def unload(self) -> None:
+        if self.workshop is not None:
+            self.workshop.unload()
+            self.workshop = None
         self.unregister_locator_filter()
         for action in self.actions:
             self.iface.removePluginMenu(self.menu_name, action)

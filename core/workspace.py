@@ -206,3 +206,174 @@ def key_figures(supply, need, candidates, groups=None, actors=None) -> dict:
                 by_family.setdefault(str(family), {"supply": 0, "need": 0})[side] = int(count)
     figures["flows_by_family"] = by_family
     return figures
+
+
+# --------------------------------------------------------------------------- workshop helpers
+# Pure helpers of the workshop dock (ui/dock.py): what it shows, filters and writes.
+
+#: unit strings offered in the flow form, per resource dimension (the core's units parse them)
+UNIT_CHOICES = {
+    "mass": ("t/an", "kg/an", "t/mois", "kg/mois", "kg/semaine", "t"),
+    "energy": ("MWh/an", "kWh/an", "GWh/an", "GJ/an", "MWh/mois", "kWh/mois"),
+    "volume": ("m3/an", "L/an", "m3/mois", "L/mois", "m3/semaine", "hL/an"),
+    "time": ("h/an", "h/mois", "h/semaine"),
+    "count": ("unité/an", "unité/mois", "unité"),
+    "area": ("m2", "ha"),
+}
+#: units offered for a material counted the other way when the catalogue knows its density
+_DENSITY_UNITS = {"mass": ("m3/an", "m3/mois"), "volume": ("t/an", "t/mois")}
+
+
+def unit_choices(resource) -> list[str]:
+    """Units a user may pick for ``resource`` (a catalogue ``Resource``): the ones of its
+    dimension, plus volume (mass) or mass (volume) units when its density is known; every
+    choice is checked against the core's unit conversion."""
+    from .units import conversion, parse_unit
+
+    choices = list(UNIT_CHOICES.get(resource.dimension, ()))
+    density = getattr(resource, "density_t_per_m3", None)
+    if density is not None and not (isinstance(density, float) and np.isnan(density)):
+        choices += list(_DENSITY_UNITS.get(resource.dimension, ()))
+    default = str(resource.default_unit or "")
+    if default and resource.dimension != "area":
+        default = f"{default}/an" if "/" not in default else default
+    if default and default not in choices:
+        choices.insert(0, default)
+    elif default:
+        choices.remove(default)
+        choices.insert(0, default)
+    return [u for u in choices if not conversion(parse_unit(u), resource).error]
+
+
+def latest_decisions(decisions) -> pd.DataFrame:
+    """The last decision taken on each candidate (``candidate_id``, ``status``, ``notes``),
+    in the order the rows were written (``timestamp`` then row order)."""
+    columns = ["candidate_id", "status", "notes"]
+    if decisions is None or not len(decisions) or "candidate_id" not in decisions.columns:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame = decisions.reset_index(drop=True)
+    order = np.arange(len(frame))
+    if "timestamp" in frame.columns:
+        stamp = pd.to_datetime(frame["timestamp"], errors="coerce", utc=True)
+        frame = frame.assign(_stamp=stamp, _order=order)
+        frame = frame.sort_values(["_stamp", "_order"], kind="stable", na_position="first")
+    last = frame.drop_duplicates("candidate_id", keep="last")
+    out = pd.DataFrame({c: last[c] if c in last.columns else None for c in columns})
+    return out.reset_index(drop=True)
+
+
+def decisions_to_carry(current, decisions) -> pd.DataFrame:
+    """The ``previous`` frame of :func:`carry_over_decisions` for a recomputation in the dock:
+    the decided rows of ``current`` (status other than ``proposed``), overridden by the last
+    row of each candidate in the ``decisions`` log. Automatic notes of undecided candidates are
+    left out, so a new search writes its own notes for them."""
+    columns = ["candidate_id", "status", "notes"]
+    parts = []
+    if current is not None and len(current) and "candidate_id" in current.columns:
+        decided = current[current["status"].astype(str).isin(STATUSES[1:])]
+        parts.append(pd.DataFrame({c: decided[c] for c in columns if c in decided.columns}))
+    last = latest_decisions(decisions)
+    if len(last):
+        parts.append(last)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    both = pd.concat(parts, ignore_index=True)
+    return both.drop_duplicates("candidate_id", keep="last").reset_index(drop=True)
+
+
+def _truthy(values) -> np.ndarray:
+    """Booleans from a column of bools, 0/1 or text (``true``, ``oui``...); null is False."""
+    series = pd.Series(values, dtype=object)
+    text = series.map(lambda v: "" if v is None or v is pd.NA else str(v).strip().lower())
+    return text.isin({"true", "1", "1.0", "oui", "yes", "vrai", "t", "o", "y"}).to_numpy()
+
+
+def candidate_mask(candidates, families=None, categories=None, min_score=0.0) -> np.ndarray:
+    """Rows of ``candidates`` kept by the dock's filters: family in ``families`` (None: all),
+    supplier or receiver category in ``categories`` (None: all; ``""`` stands for no
+    category), score at least ``min_score``."""
+    n = len(candidates)
+    keep = np.ones(n, dtype=bool)
+    if not n:
+        return keep
+    if families is not None:
+        keep &= candidates["family"].astype(object).isin(list(families)).to_numpy()
+    if categories is not None:
+        wanted = set(categories)
+        hit = np.zeros(n, dtype=bool)
+        for column in ("supplier_category", "receiver_category"):
+            if column in candidates.columns:
+                values = candidates[column].astype(object).where(candidates[column].notna(), "")
+                hit |= values.isin(wanted).to_numpy()
+        keep &= hit
+    if min_score:
+        score = pd.to_numeric(candidates["score"], errors="coerce").fillna(0).to_numpy()
+        keep &= score >= float(min_score) - 1e-9
+    return keep
+
+
+def confidential_rows(candidates) -> np.ndarray:
+    """Candidates with a confidential flow at either end (shown without names or quantities
+    in public mode)."""
+    hit = np.zeros(len(candidates), dtype=bool)
+    for column in ("supply_confidential", "need_confidential"):
+        if column in candidates.columns:
+            hit |= _truthy(candidates[column].to_numpy(dtype=object))
+    return hit
+
+
+def family_balance(supply, need, measure="count", public=False) -> pd.DataFrame:
+    """Supply and need per family: flow counts (``measure="count"``) or tonnes per year of
+    the flows counted in mass (``"tonnes"``). With ``public``, tonnes leave confidential flows
+    out (a family total must not reveal one company's quantity)."""
+    rows = {}
+    for side, frame in (("supply", supply), ("need", need)):
+        if frame is None or not len(frame):
+            continue
+        data = frame
+        if measure == "tonnes":
+            data = data[data["unit_norm"].astype(str).eq("t/yr")]
+            if public and "confidential" in data.columns:
+                data = data[~_truthy(data["confidential"].to_numpy(dtype=object))]
+            values = pd.to_numeric(data["quantity_norm"], errors="coerce").fillna(0)
+            totals = values.groupby(data["family"].astype(str)).sum()
+        else:
+            totals = data.groupby(data["family"].astype(str)).size()
+        for family, value in totals.items():
+            rows.setdefault(family, {"supply": 0.0, "need": 0.0})[side] = float(value)
+    out = pd.DataFrame(
+        [{"family": f, **v} for f, v in rows.items()], columns=["family", "supply", "need"]
+    )
+    return out.sort_values("family", kind="stable").reset_index(drop=True)
+
+
+def candidates_by_status(candidates) -> pd.DataFrame:
+    """Candidate counts per family (rows) and status (columns, in :data:`STATUSES` order)."""
+    if candidates is None or not len(candidates):
+        return pd.DataFrame(columns=["family", *STATUSES])
+    status = (
+        candidates["status"]
+        .astype(object)
+        .where(candidates["status"].astype(object).isin(STATUSES), "proposed")
+    )
+    table = pd.crosstab(candidates["family"].astype(str), status)
+    table = table.reindex(columns=list(STATUSES), fill_value=0)
+    return table.reset_index().rename(columns={"index": "family"})
+
+
+def new_flow_id(existing, actor_id: str) -> str:
+    """A flow id for a flow entered in the workshop: ``<actor>-atelier-<k>``, unused so far."""
+    taken = {str(v) for v in existing}
+    k = 1
+    while f"{actor_id}-atelier-{k}" in taken:
+        k += 1
+    return f"{actor_id}-atelier-{k}"
+
+
+def new_actor_id(existing) -> str:
+    """An actor id for an actor placed in the workshop: ``ATELIER-<k>``, unused so far."""
+    taken = {str(v) for v in existing}
+    k = 1
+    while f"ATELIER-{k}" in taken:
+        k += 1
+    return f"ATELIER-{k}"

@@ -48,6 +48,8 @@
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
+      <location filename="../layers/workspace.py" />
+      <location filename="../ui/dock.py" />
       <source>Actors</source>
       <translation>Acteurs</translation>
     </message>
@@ -68,6 +70,7 @@
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
+      <location filename="../ui/dock.py" />
       <source>Status</source>
       <translation>Statut</translation>
     </message>
@@ -135,6 +138,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../ui/flow_form.py" />
       <source>Unit</source>
       <translation>Unité</translation>
     </message>
@@ -153,6 +157,7 @@
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
+      <location filename="../ui/dock.py" />
       <source>Score</source>
       <translation>Score</translation>
     </message>
@@ -236,6 +241,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/workspace.py" />
       <source>Territory</source>
       <translation>Territoire</translation>
     </message>
@@ -353,11 +359,14 @@
     <message>
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
+      <location filename="../ui/flow_form.py" />
       <source>Resource</source>
       <translation>Ressource</translation>
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../ui/dock.py" />
+      <location filename="../ui/flow_form.py" />
       <source>Quantity</source>
       <translation>Quantité</translation>
     </message>
@@ -410,6 +419,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../ui/charts.py" />
       <source>number of flows</source>
       <translation>nombre de flux</translation>
     </message>
@@ -440,6 +450,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../ui/dock.py" />
       <source>Distance</source>
       <translation>Distance</translation>
     </message>
@@ -520,6 +531,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../ui/dock.py" />
       <source>Compatibility</source>
       <translation>Compatibilité</translation>
     </message>
@@ -535,8 +547,9 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../ui/dock.py" />
       <source>Season</source>
-      <translation>Saisonnalité</translation>
+      <translation>Saison</translation>
     </message>
     <message>
       <location filename="../layers/atlas.py" />
@@ -582,6 +595,7 @@
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../processing/alg_exportatlas.py" />
+      <location filename="../ui/flow_form.py" />
       <source>Actor</source>
       <translation>Acteur</translation>
     </message>
@@ -613,6 +627,7 @@
     <message>
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
+      <location filename="../ui/flow_form.py" />
       <source>Direction</source>
       <translation>Sens</translation>
     </message>
@@ -683,11 +698,13 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/workspace.py" />
       <source>Company</source>
       <translation>Entreprise</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/workspace.py" />
       <source>Farm</source>
       <translation>Exploitation agricole</translation>
     </message>
@@ -708,16 +725,19 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/workspace.py" />
       <source>Public body</source>
-      <translation>Collectivité ou organisme public</translation>
+      <translation>Collectivité, organisme public</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/workspace.py" />
       <source>Association</source>
       <translation>Association</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/workspace.py" />
       <source>Laboratory</source>
       <translation>Laboratoire</translation>
     </message>
@@ -728,6 +748,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/workspace.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
       <location filename="../processing/alg_exportatlas.py" />
       <location filename="../processing/alg_synergycandidates.py" />
@@ -736,6 +757,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/workspace.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
       <location filename="../processing/alg_exportatlas.py" />
       <location filename="../processing/alg_mutualisationcandidates.py" />
@@ -797,6 +819,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../ui/flow_form.py" />
       <source>Name</source>
       <translation>Nom</translation>
     </message>
@@ -837,6 +860,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../ui/flow_form.py" />
       <source>Months available</source>
       <translation>Mois de disponibilité</translation>
     </message>
@@ -904,6 +928,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../ui/dock.py" />
       <source>To pursue</source>
       <translation>À poursuivre</translation>
     </message>
@@ -914,6 +939,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../ui/dock.py" />
       <source>Set aside</source>
       <translation>Écartée</translation>
     </message>
@@ -945,6 +971,7 @@
     <message>
       <location filename="../layers/project.py" />
       <location filename="../layers/styles.py" />
+      <location filename="../layers/workspace.py" />
       <source>Other</source>
       <translation>Autre</translation>
     </message>
@@ -1047,6 +1074,70 @@
       <location filename="../layers/summary.py" />
       <source>{resource}: {n} actors within {km} km</source>
       <translation>{resource} : {n} acteurs à moins de {km} km</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <location filename="../ui/dock.py" />
+      <location filename="../ui/workshop.py" />
+      <source>EIT workshop</source>
+      <translation>Atelier EIT</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>Care home</source>
+      <translation>EHPAD, médico-social</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>Health facility</source>
+      <translation>Établissement de santé</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>Work-integration organisation</source>
+      <translation>Structure d'insertion</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>Farm machinery cooperative</source>
+      <translation>CUMA</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>No category</source>
+      <translation>Sans catégorie</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>proposed</source>
+      <translation>proposée</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>to pursue</source>
+      <translation>à poursuivre</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>to look into</source>
+      <translation>à approfondir</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>set aside</source>
+      <translation>écartée</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <location filename="../processing/base.py" />
+      <location filename="../ui/dock.py" />
+      <source>Synergies</source>
+      <translation>Synergies</translation>
+    </message>
+    <message>
+      <location filename="../layers/workspace.py" />
+      <source>Pooling groups</source>
+      <translation>Mutualisations</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
@@ -1646,11 +1737,6 @@
     </message>
     <message>
       <location filename="../processing/base.py" />
-      <source>Synergies</source>
-      <translation>Synergies</translation>
-    </message>
-    <message>
-      <location filename="../processing/base.py" />
       <source>Reports</source>
       <translation>Rapports</translation>
     </message>
@@ -1903,6 +1989,422 @@
       <location filename="../processing/provider.py" />
       <source>Algorithm {alg} is not available: install {modules} ({command}).</source>
       <translation>L'algorithme {alg} n'est pas disponible : installez {modules} ({command}).</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>Charts unavailable: pyqtgraph is not installed. Install it with: {command}</source>
+      <translation>Graphiques indisponibles : pyqtgraph n'est pas installé. Installez-le avec : {command}</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>tonnes per year (materials)</source>
+      <translation>tonnes par an (matières)</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>Supply and need by family, in</source>
+      <translation>Gisements et besoins par famille, en</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>Synergies by family and status (click a bar to filter)</source>
+      <translation>Synergies par famille et statut (cliquez une barre pour filtrer)</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>supplies (solid)</source>
+      <translation>gisements (plein)</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>needs (light)</source>
+      <translation>besoins (clair)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>No workspace open</source>
+      <translation>Aucun espace de travail ouvert</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Open a workspace…</source>
+      <translation>Ouvrir un espace de travail…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Public mode</source>
+      <translation>Mode public</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Confidential flows show neither a name nor a quantity, on the map and in the list</source>
+      <translation>Les flux confidentiels ne montrent ni nom ni quantité, sur la carte comme dans la liste</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Presentation</source>
+      <translation>Présentation</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Map full screen with its legend, QGIS toolbars hidden (Esc to leave)</source>
+      <translation>Carte en plein écran avec sa légende, barres d'outils de QGIS masquées (Échap pour sortir)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Undo</source>
+      <translation>Annuler</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Undo the last decision (Ctrl+Z)</source>
+      <translation>Annuler la dernière décision (Ctrl+Z)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Filters</source>
+      <translation>Filtres</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Charts</source>
+      <translation>Graphiques</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Selected synergy</source>
+      <translation>Synergie sélectionnée</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Select a synergy in the list</source>
+      <translation>Choisissez une synergie dans la liste</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Quantities</source>
+      <translation>Quantités</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Open questions raised in the room…</source>
+      <translation>Questions ouvertes soulevées dans la salle…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Save the notes</source>
+      <translation>Enregistrer les notes</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Show everything</source>
+      <translation>Tout afficher</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Pick an actor on the map</source>
+      <translation>Choisir un acteur sur la carte</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Place a new actor on the map</source>
+      <translation>Placer un nouvel acteur sur la carte</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Add or correct a supply or need…</source>
+      <translation>Ajouter ou corriger un gisement ou un besoin…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Click an actor to see its neighbours within the distance.</source>
+      <translation>Cliquez sur un acteur pour voir ses voisins dans le rayon choisi.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Types of actors</source>
+      <translation>Types d'acteurs</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Open a workspace</source>
+      <translation>Ouvrir un espace de travail</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>EIT workspace (*.gpkg)</source>
+      <translation>Espace de travail EIT (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Searching synergies…</source>
+      <translation>Recherche des synergies…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <location filename="../ui/flow_form.py" />
+      <source>Confidential actor</source>
+      <translation>Acteur confidentiel</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Resource, from → to</source>
+      <translation>Ressource, de → vers</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>To look into</source>
+      <translation>À approfondir</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Resource families</source>
+      <translation>Familles de ressources</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>No workspace found: open an eit.gpkg.</source>
+      <translation>Aucun espace de travail trouvé : ouvrez un fichier eit.gpkg.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Distance: per resource</source>
+      <translation>Distance : selon la ressource</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Choose an actor.</source>
+      <translation>Choisissez un acteur.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Presentation mode: press Esc to leave.</source>
+      <translation>Mode présentation : appuyez sur Échap pour en sortir.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Open a workspace (eit.gpkg) to start.</source>
+      <translation>Ouvrez un espace de travail (eit.gpkg) pour commencer.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>{shown} of {total} synergies shown · {decided} decided</source>
+      <translation>{shown} synergies affichées sur {total} · {decided} décidées</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Minimum score: {score}</source>
+      <translation>Score minimal : {score}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>{resource} — score {score} — {km} km — {status}</source>
+      <translation>{resource} — score {score} — {km} km — {status}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>unknown</source>
+      <translation>inconnu</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>&lt;b&gt;Supply&lt;/b&gt;: {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Need&lt;/b&gt;: {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Exchanged&lt;/b&gt;: {m_qty} · {why}</source>
+      <translation>&lt;b&gt;Gisement&lt;/b&gt; : {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Besoin&lt;/b&gt; : {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Échangé&lt;/b&gt; : {m_qty} · {why}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>&lt;b&gt;{name}&lt;/b&gt; ({category}): {n} possible synergies within {km} km</source>
+      <translation>&lt;b&gt;{name}&lt;/b&gt; ({category}) : {n} synergies possibles dans un rayon de {km} km</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>placed in the workshop</source>
+      <translation>placé pendant l'atelier</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Possible synergies</source>
+      <translation>Synergies possibles</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Reading the lines</source>
+      <translation>Lecture des liens</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>{path} is not an EIT workspace (missing tables: {tables}).</source>
+      <translation>{path} n'est pas un espace de travail EIT (tables manquantes : {tables}).</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Distance: {km} km</source>
+      <translation>Distance : {km} km</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>Synergy search failed: {error}</source>
+      <translation>La recherche de synergies a échoué : {error}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>The workspace {path} is missing.</source>
+      <translation>L'espace de travail {path} est introuvable.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>updated in {s} s</source>
+      <translation>mis à jour en {s} s</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>width: quantity exchanged</source>
+      <translation>épaisseur : quantité échangée</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>solid: to pursue · dashed: to look into</source>
+      <translation>plein : à poursuivre · tirets : à approfondir</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>faded dots: set aside</source>
+      <translation>pointillés pâles : écartée</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Supply or need of an actor</source>
+      <translation>Gisement ou besoin d'un acteur</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Flow</source>
+      <translation>Flux</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Flow to correct</source>
+      <translation>Flux à corriger</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Supply: what the actor has to spare</source>
+      <translation>Gisement : ce que l'acteur a en trop</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Need: what the actor is looking for</source>
+      <translation>Besoin : ce que l'acteur recherche</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Type to search the catalogue</source>
+      <translation>Tapez pour chercher dans le catalogue</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>The participant's words (optional)</source>
+      <translation>Les mots du participant (facultatif)</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Label</source>
+      <translation>Libellé</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>empty if unknown</source>
+      <translation>vide si inconnue</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>e.g. 3-10; empty = all year</source>
+      <translation>ex. 3-10 ; vide = toute l'année</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Confidential (never shown in public mode)</source>
+      <translation>Confidentiel (jamais montré en mode public)</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Comment</source>
+      <translation>Commentaire</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Save</source>
+      <translation>Enregistrer</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Cancel</source>
+      <translation>Annuler</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>New flow</source>
+      <translation>Nouveau flux</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>workshop</source>
+      <translation>atelier</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Name of the new actor</source>
+      <translation>Nom du nouvel acteur</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Type of activity</source>
+      <translation>Type d'activité</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Give the new actor a name.</source>
+      <translation>Donnez un nom au nouvel acteur.</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Choose a resource of the catalogue.</source>
+      <translation>Choisissez une ressource du catalogue.</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>supply</source>
+      <translation>gisement</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>need</source>
+      <translation>besoin</translation>
+    </message>
+    <message>
+      <location filename="../ui/presentation.py" />
+      <source>Esc: leave the presentation</source>
+      <translation>Échap : quitter la présentation</translation>
+    </message>
+    <message>
+      <location filename="../ui/tasks.py" />
+      <source>EIT: searching synergies</source>
+      <translation>EIT : recherche des synergies</translation>
+    </message>
+    <message>
+      <location filename="../ui/workshop.py" />
+      <source>Open the EIT workshop panel</source>
+      <translation>Ouvrir le panneau de l'atelier EIT</translation>
+    </message>
+    <message>
+      <location filename="../ui/workshop.py" />
+      <source>EIT Synergies workshop</source>
+      <translation>Atelier EIT Synergies</translation>
+    </message>
+    <message>
+      <location filename="../ui/workshop.py" />
+      <source>The workshop needs {modules}: {command}</source>
+      <translation>L'atelier a besoin de {modules} : {command}</translation>
     </message>
   </context>
 </TS>

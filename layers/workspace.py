@@ -1,0 +1,699 @@
+"""The workspace GeoPackage in QGIS: its tables as project layers, styled, and written back.
+
+The workshop dock (``ui/dock.py``) works on one ``eit.gpkg`` (table names in
+``core.workspace.LAYERS``). :func:`load_workspace` adds its map layers to the project (once,
+in one group); :class:`WorkspaceStore` reads the tables unfiltered (the project's layers carry
+the dock's filters as subset strings) and writes every change at once through the OGR
+provider: each call is its own committed transaction, so a crash loses nothing already
+entered. :func:`apply_workshop_style` styles the layers for a projector, with a public mode in
+which confidential flows show neither a name nor a quantity.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsExpression,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsLineSymbol,
+    QgsMarkerSymbol,
+    QgsPalLayerSettings,
+    QgsProject,
+    QgsProperty,
+    QgsRendererCategory,
+    QgsSymbol,
+    QgsSymbolLayer,
+    QgsTextBackgroundSettings,
+    QgsTextBufferSettings,
+    QgsTextFormat,
+    QgsVectorFileWriter,
+    QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QSizeF, QVariant
+from qgis.PyQt.QtGui import QColor, QFont
+
+from ..core.workspace import GPKG_NAME, LAYERS
+from ..translation import tr
+from .frames import _attribute, _python_value
+from .styles import family_labels, flow_renderer
+
+#: custom layer property holding the role of a workspace layer (``actors``, ``supply``...)
+ROLE_PROPERTY = "eit_synergies/role"
+#: custom layer property holding the GeoPackage the layer comes from
+SOURCE_PROPERTY = "eit_synergies/workspace"
+#: roles shown on the map, top of the legend first
+MAP_ROLES = ("actors", "candidates", "supply", "need", "groups", "territory")
+#: roles whose layer is hidden when first loaded (shown from the legend when wanted)
+HIDDEN_ROLES = ("supply", "need", "groups")
+CONFIDENTIAL_FIELDS = {
+    "actors": ("confidential",),
+    "supply": ("confidential",),
+    "need": ("confidential",),
+    "candidates": ("supply_confidential", "need_confidential"),
+    "groups": ("confidential",),
+}
+#: actor categories (``categorie`` of the actors table) -> marker shape and colour
+CATEGORY_SYMBOLS = {
+    "entreprise": ("square", "#1f4e79"),
+    "exploitation_agricole": ("triangle", "#4d9221"),
+    "ehpad": ("cross_fill", "#c51b7d"),
+    "hopital": ("cross_fill", "#8e0152"),
+    "insertion": ("diamond", "#e08214"),
+    "collectivite": ("pentagon", "#5e3c99"),
+    "association": ("star", "#d6604d"),
+    "laboratoire": ("hexagon", "#35978f"),
+    "cuma": ("trapezoid", "#7f3b08"),
+}
+OTHER_CATEGORY = ("circle", "#636363")
+STATUS_COLOURS = {
+    "proposed": "#6b6b6b",
+    "retained": "#1a9641",
+    "to_explore": "#e6a000",
+    "rejected": "#b2182b",
+}
+
+
+def category_labels() -> dict[str, str]:
+    """Actor category value -> label in the QGIS locale."""
+    return {
+        "entreprise": tr("Company"),
+        "exploitation_agricole": tr("Farm"),
+        "ehpad": tr("Care home"),
+        "hopital": tr("Health facility"),
+        "insertion": tr("Work-integration organisation"),
+        "collectivite": tr("Public body"),
+        "association": tr("Association"),
+        "laboratoire": tr("Laboratory"),
+        "cuma": tr("Farm machinery cooperative"),
+    }
+
+
+def category_label(value) -> str:
+    if value is None or str(value).strip() == "":
+        return tr("No category")
+    return category_labels().get(str(value), str(value))
+
+
+def status_labels() -> dict[str, str]:
+    """Status code -> the words the facilitator uses."""
+    return {
+        "proposed": tr("proposed"),
+        "retained": tr("to pursue"),
+        "to_explore": tr("to look into"),
+        "rejected": tr("set aside"),
+    }
+
+
+def layer_names() -> dict[str, str]:
+    return {
+        "actors": tr("Actors"),
+        "supply": tr("Supplies (gisements)"),
+        "need": tr("Needs (besoins)"),
+        "candidates": tr("Synergies"),
+        "groups": tr("Pooling groups"),
+        "territory": tr("Territory"),
+    }
+
+
+def normalise_path(path) -> str:
+    return str(Path(str(path)).expanduser().resolve())
+
+
+def table_uri(gpkg, table: str) -> str:
+    return f"{normalise_path(gpkg)}|layername={table}"
+
+
+def _connection(gpkg):
+    """A QGIS database connection to the GeoPackage (it shares QGIS's OGR handles: opening
+    the file behind QGIS's back while layers read it breaks their SQLite connections)."""
+    from qgis.core import QgsProviderRegistry
+
+    metadata = QgsProviderRegistry.instance().providerMetadata("ogr")
+    return metadata.createConnection(normalise_path(gpkg), {})
+
+
+def gpkg_tables(gpkg) -> list[str]:
+    """Names of the tables of a GeoPackage (empty when it cannot be opened)."""
+    if not Path(normalise_path(gpkg)).is_file():
+        return []
+    try:
+        return [table.tableName() for table in _connection(gpkg).tables()]
+    except Exception:  # noqa: BLE001 - QgsProviderConnectionException: not a GeoPackage
+        return []
+
+
+def project_workspace(project=None) -> str | None:
+    """The ``eit.gpkg`` of the current project: the source of a loaded workspace layer, else a
+    ``eit.gpkg`` next to the project file."""
+    project = project or QgsProject.instance()
+    for layer in project.mapLayers().values():
+        source = layer.customProperty(SOURCE_PROPERTY)
+        if source and Path(str(source)).exists():
+            return str(source)
+    home = project.absolutePath()
+    if home and (Path(home) / GPKG_NAME).exists():
+        return normalise_path(Path(home) / GPKG_NAME)
+    return None
+
+
+def find_layers(project, gpkg) -> dict[str, QgsVectorLayer]:
+    """role -> layer of the project already loaded from ``gpkg``."""
+    wanted = normalise_path(gpkg)
+    found = {}
+    for layer in project.mapLayers().values():
+        role = layer.customProperty(ROLE_PROPERTY)
+        if role and layer.customProperty(SOURCE_PROPERTY) == wanted:
+            found.setdefault(str(role), layer)
+            continue
+        source = layer.source().split("|")[0]
+        if isinstance(layer, QgsVectorLayer) and Path(source).exists():
+            try:
+                same = normalise_path(source) == wanted
+            except OSError:
+                same = False
+            if same and "layername=" in layer.source():
+                table = layer.source().split("layername=")[1].split("|")[0]
+                for role_name, table_name in LAYERS.items():
+                    if table == table_name:
+                        layer.setCustomProperty(ROLE_PROPERTY, role_name)
+                        layer.setCustomProperty(SOURCE_PROPERTY, wanted)
+                        found.setdefault(role_name, layer)
+    return found
+
+
+def load_workspace(project, gpkg, families_frame, public=True) -> dict[str, QgsVectorLayer]:
+    """Add the workspace's map layers to ``project`` (those not loaded yet), in one group,
+    styled for the workshop. Returns role -> layer."""
+    path = normalise_path(gpkg)
+    tables = set(gpkg_tables(path))
+    layers = find_layers(project, path)
+    root = project.layerTreeRoot()
+    group_name = tr("EIT workshop")
+    group = root.findGroup(group_name)
+    for role in MAP_ROLES:
+        table = LAYERS[role]
+        if role in layers or table not in tables:
+            continue
+        layer = QgsVectorLayer(table_uri(path, table), layer_names()[role], "ogr")
+        if not layer.isValid():
+            continue
+        layer.setCustomProperty(ROLE_PROPERTY, role)
+        layer.setCustomProperty(SOURCE_PROPERTY, path)
+        apply_workshop_style(layer, role, families_frame, public)
+        if group is None:
+            group = root.insertGroup(0, group_name)
+        project.addMapLayer(layer, False)
+        node = group.addLayer(layer)
+        if role in HIDDEN_ROLES:
+            node.setItemVisibilityChecked(False)
+        layers[role] = layer
+    return layers
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def _text_format(size: float, bold=True, colour="#111111", plate=False) -> QgsTextFormat:
+    """Large text with a white halo, or on a white rounded plate (``plate``: as legible from
+    the back of the room, and three times faster to draw than a halo for many labels)."""
+    text = QgsTextFormat()
+    font = QFont("DejaVu Sans")
+    font.setBold(bold)
+    text.setFont(font)
+    text.setSize(size)
+    text.setColor(QColor(colour))
+    if plate:
+        background = QgsTextBackgroundSettings()
+        background.setEnabled(True)
+        background.setType(QgsTextBackgroundSettings.ShapeRectangle)
+        background.setSizeType(QgsTextBackgroundSettings.SizeBuffer)
+        background.setSize(QSizeF(0.9, 0.4))
+        background.setRadii(QSizeF(0.8, 0.8))
+        background.setFillColor(QColor(255, 255, 255, 220))
+        background.setStrokeWidth(0)
+        text.setBackground(background)
+        return text
+    buffer = QgsTextBufferSettings()
+    buffer.setEnabled(True)
+    buffer.setSize(1.2)
+    buffer.setColor(QColor("white"))
+    text.setBuffer(buffer)
+    return text
+
+
+def confidential_condition(role: str) -> str:
+    """SQL/QGIS expression true for the features of ``role`` that are confidential."""
+    fields = CONFIDENTIAL_FIELDS.get(role, ())
+    # a missing flag counts as confidential (the safe side)
+    return " OR ".join(f'coalesce("{f}", true)' for f in fields) or "false"
+
+
+def label_expression(role: str, public: bool) -> str | None:
+    """The label expression of a workspace layer; in public mode confidential features get
+    an empty label (no name, no quantity)."""
+    quantity = "format_number({q}, 0) || ' ' || replace(replace({u}, '/yr', '/an'), 'unit', 'u.')"
+    if role == "actors":
+        text = '"name"'
+    elif role in ("supply", "need"):
+        qty = quantity.format(q='"quantity_norm"', u='"unit_norm"')
+        text = f"\"actor_name\" || '\\n' || \"resource_label\" || coalesce('\\n' || {qty}, '')"
+    elif role == "candidates":
+        qty = quantity.format(q='"matched_quantity"', u='"unit_norm"')
+        # only the lines the room kept carry a label: the map stays readable
+        text = f"if(\"status\" IN ('retained', 'to_explore'), coalesce({qty}, ''), '')"
+    elif role == "groups":
+        text = "\"resource_label\" || ' (' || \"n_actors\" || ')'"
+    else:
+        return None
+    if public and role in CONFIDENTIAL_FIELDS:
+        return f"CASE WHEN {confidential_condition(role)} THEN '' ELSE {text} END"
+    return text
+
+
+def apply_labels(layer, role: str, public: bool) -> None:
+    expression = label_expression(role, public)
+    if expression is None:
+        layer.setLabelsEnabled(False)
+        return
+    settings = QgsPalLayerSettings()
+    settings.fieldName = expression
+    settings.isExpression = True
+    size = {"actors": 13, "candidates": 10, "supply": 10, "need": 10, "groups": 11}[role]
+    settings.setFormat(
+        _text_format(size, bold=role in ("actors", "groups"), plate=role in ("actors", "groups"))
+    )
+    if role == "candidates":
+        settings.placement = QgsPalLayerSettings.Line
+    elif role in ("actors", "supply", "need"):
+        settings.placement = QgsPalLayerSettings.OrderedPositionsAroundPoint
+        settings.dist = 1.5
+    settings.priority = 8 if role == "actors" else 4
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+    layer.setLabelsEnabled(True)
+
+
+def actor_renderer() -> QgsCategorizedSymbolRenderer:
+    """Actors by type of activity: one shape and colour per category, French labels."""
+    categories = []
+    for value, (shape, colour) in CATEGORY_SYMBOLS.items():
+        symbol = QgsMarkerSymbol.createSimple(
+            {
+                "name": shape,
+                "color": colour,
+                "outline_color": "#ffffff",
+                "outline_width": "0.5",
+                "size": "5",
+            }
+        )
+        categories.append(QgsRendererCategory(value, symbol, category_label(value)))
+    shape, colour = OTHER_CATEGORY
+    other = QgsMarkerSymbol.createSimple(
+        {"name": shape, "color": colour, "outline_color": "#ffffff", "size": "4.5"}
+    )
+    categories.append(QgsRendererCategory("", other, tr("Other")))
+    return QgsCategorizedSymbolRenderer("category", categories)
+
+
+def candidate_renderer(families_frame, public: bool) -> QgsCategorizedSymbolRenderer:
+    """Synergy lines: colour by family with a white casing, width by exchanged quantity
+    (constant for confidential flows in public mode), dashed when to look into, faded when
+    set aside."""
+    width = (
+        'coalesce(0.6 + 2.6 * sqrt("matched_quantity" / '
+        'maximum("matched_quantity", group_by:="unit_norm")), 0.6)'
+        " + if(\"status\" IN ('retained', 'to_explore'), 1.2, 0)"
+    )
+    if public:
+        width = f"CASE WHEN {confidential_condition('candidates')} THEN 1.2 ELSE {width} END"
+    width = f"({width})"
+    style = (
+        "CASE WHEN \"status\" = 'to_explore' THEN 'dash' "
+        "WHEN \"status\" = 'rejected' THEN 'dot' ELSE 'solid' END"
+    )
+    # decided lines stand out; proposed ones stay in the background
+    opacity = (
+        "CASE WHEN \"status\" IN ('retained', 'to_explore') THEN 100 "
+        "WHEN \"status\" = 'rejected' THEN 25 ELSE 40 END"
+    )
+    categories = []
+    for code, (label, colour) in family_labels(families_frame).items():
+        symbol = QgsLineSymbol.createSimple(
+            {"color": "#ffffff", "width": "1.5", "capstyle": "round"}
+        )
+        symbol.symbolLayer(0).setDataDefinedProperty(
+            QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression(f"{width} + 0.9")
+        )
+        line = QgsLineSymbol.createSimple({"color": colour, "width": "0.8", "capstyle": "round"})
+        top = line.symbolLayer(0).clone()
+        top.setDataDefinedProperty(
+            QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression(width)
+        )
+        top.setDataDefinedProperty(
+            QgsSymbolLayer.PropertyStrokeStyle, QgsProperty.fromExpression(style)
+        )
+        symbol.appendSymbolLayer(top)
+        symbol.setDataDefinedProperty(
+            QgsSymbol.PropertyOpacity, QgsProperty.fromExpression(opacity)
+        )
+        categories.append(QgsRendererCategory(code, symbol, label))
+    return QgsCategorizedSymbolRenderer("family", categories)
+
+
+def public_flow_renderer(families_frame, kind: str, public: bool):
+    """The flow layers' renderer (``layers.styles``); in public mode a confidential flow's
+    size no longer tells its quantity."""
+    renderer = flow_renderer(families_frame, kind)
+    if public:
+        for category in renderer.categories():
+            layer = category.symbol().symbolLayer(0)
+            size = layer.dataDefinedProperties().property(QgsSymbolLayer.PropertySize)
+            expression = size.expressionString() if size else "3"
+            layer.setDataDefinedProperty(
+                QgsSymbolLayer.PropertySize,
+                QgsProperty.fromExpression(
+                    f"CASE WHEN {confidential_condition(kind)} THEN 3 ELSE {expression} END"
+                ),
+            )
+    return renderer
+
+
+def apply_workshop_style(layer, role: str, families_frame, public: bool) -> None:
+    """Renderer and labels of a workspace layer for the workshop (public mode or not)."""
+    if role == "actors":
+        layer.setRenderer(actor_renderer())
+    elif role == "candidates":
+        layer.setRenderer(candidate_renderer(families_frame, public))
+    elif role in ("supply", "need"):
+        layer.setRenderer(public_flow_renderer(families_frame, role, public))
+    elif role == "groups":
+        from .styles import style_group_layer
+
+        style_group_layer(layer, families_frame)
+    elif role == "territory":
+        from qgis.core import QgsFillSymbol, QgsSingleSymbolRenderer
+
+        symbol = QgsFillSymbol.createSimple(
+            {"color": "#f4f1e8", "outline_color": "#8c8c8c", "outline_width": "0.5"}
+        )
+        layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+    apply_labels(layer, role, public)
+    layer.triggerRepaint()
+
+
+# --------------------------------------------------------------------------- reading/writing
+
+
+def layer_frame(layer, with_geometry=True, request=None):
+    """All features of ``layer`` as a (Geo)DataFrame, with its ``fid`` column."""
+    names = layer.fields().names()
+    has_geometry = with_geometry and layer.wkbType() != QgsWkbTypes.NoGeometry
+    request = request or QgsFeatureRequest()
+    if not has_geometry:
+        request.setFlags(QgsFeatureRequest.NoGeometry)
+    rows, wkbs, fids = [], [], []
+    for feature in layer.getFeatures(request):
+        fids.append(feature.id())
+        rows.append([_python_value(v) for v in feature.attributes()])
+        if has_geometry:
+            geometry = feature.geometry()
+            empty = geometry is None or geometry.isNull() or geometry.isEmpty()
+            wkbs.append(None if empty else bytes(geometry.asWkb()))
+    frame = pd.DataFrame(rows, columns=names)
+    frame["fid"] = fids
+    if not has_geometry:
+        return frame
+    import geopandas as gpd
+    import shapely
+
+    geometry = shapely.from_wkb(pd.Series(wkbs, dtype=object).to_numpy())
+    crs = layer.crs()
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=(crs.authid() or crs.toWkt()) or None)
+
+
+def _features(frame, layer, geometry_column="geometry") -> list[QgsFeature]:
+    """Features of ``layer``'s fields from the rows of ``frame`` (fid left to the provider)."""
+    import shapely
+
+    fields = layer.fields()
+    pk = set(layer.dataProvider().pkAttributeIndexes())
+    has_geometry = geometry_column in frame.columns and layer.wkbType() != QgsWkbTypes.NoGeometry
+    if has_geometry and getattr(frame, "crs", None) is not None:
+        target = layer.crs().authid()
+        if target and frame.crs.to_string() != target:
+            frame = frame.to_crs(target)
+    wkbs = (
+        shapely.to_wkb(frame[geometry_column].to_numpy(), output_dimension=2)
+        if has_geometry and len(frame)
+        else None
+    )
+    columns = {}
+    for i in range(fields.count()):
+        name = fields.at(i).name()
+        if i not in pk and name in frame.columns and name != geometry_column:
+            columns[i] = frame[name].to_numpy(dtype=object)
+    features = []
+    for row in range(len(frame)):
+        feature = QgsFeature(fields)
+        for i, values in columns.items():
+            feature.setAttribute(i, _attribute(values[row], fields.at(i).type()))
+        if has_geometry and wkbs[row] is not None:
+            geometry = QgsGeometry()
+            geometry.fromWkb(wkbs[row])
+            feature.setGeometry(geometry)
+        features.append(feature)
+    return features
+
+
+def write_table(frame, gpkg, table: str, crs="EPSG:2154", wkb_type=None) -> QgsVectorLayer:
+    """Create (or overwrite) ``table`` in ``gpkg`` with the rows of ``frame``."""
+    from .frames import fields_for, geometry_type
+
+    if wkb_type is None:
+        wkb_type = geometry_type(frame)
+    geometry_column = "geometry" if wkb_type != QgsWkbTypes.NoGeometry else None
+    fields = fields_for(frame, geometry_column)
+    if geometry_column and getattr(frame, "crs", None) is not None:
+        crs = frame.crs.to_string()
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = table
+    options.fileEncoding = "UTF-8"
+    path = normalise_path(gpkg)
+    options.actionOnExistingFile = (
+        QgsVectorFileWriter.CreateOrOverwriteLayer
+        if Path(path).exists()
+        else QgsVectorFileWriter.CreateOrOverwriteFile
+    )
+    writer = QgsVectorFileWriter.create(
+        path,
+        fields,
+        wkb_type,
+        QgsCoordinateReferenceSystem(crs) if geometry_column else QgsCoordinateReferenceSystem(),
+        QgsProject.instance().transformContext(),
+        options,
+    )
+    if writer.hasError():
+        raise OSError(writer.errorMessage())
+    data = frame if geometry_column else frame.drop(columns="geometry", errors="ignore")
+    writer.addFeatures(_features_for_fields(data, fields, geometry_column))
+    del writer
+    return QgsVectorLayer(table_uri(path, table), table, "ogr")
+
+
+def _features_for_fields(frame, fields: QgsFields, geometry_column) -> list[QgsFeature]:
+    import shapely
+
+    wkbs = (
+        shapely.to_wkb(frame[geometry_column].to_numpy(), output_dimension=2)
+        if geometry_column and len(frame)
+        else None
+    )
+    columns = [frame[fields.at(i).name()].to_numpy(dtype=object) for i in range(fields.count())]
+    types = [fields.at(i).type() for i in range(fields.count())]
+    features = []
+    for row in range(len(frame)):
+        feature = QgsFeature(fields)
+        feature.setAttributes([_attribute(c[row], t) for c, t in zip(columns, types, strict=True)])
+        if wkbs is not None and wkbs[row] is not None:
+            geometry = QgsGeometry()
+            geometry.fromWkb(wkbs[row])
+            feature.setGeometry(geometry)
+        features.append(feature)
+    return features
+
+
+DECISION_FIELDS = (
+    ("candidate_id", QVariant.String),
+    ("status", QVariant.String),
+    ("notes", QVariant.String),
+    ("timestamp", QVariant.String),
+    ("action", QVariant.String),
+    ("previous_status", QVariant.String),
+    ("previous_notes", QVariant.String),
+)
+
+
+class WorkspaceStore:
+    """Unfiltered access to the workspace tables; every write is committed at once."""
+
+    def __init__(self, gpkg):
+        self.path = normalise_path(gpkg)
+        self._layers: dict[str, QgsVectorLayer] = {}
+
+    def tables(self) -> list[str]:
+        return gpkg_tables(self.path)
+
+    def close(self) -> None:
+        """Let go of the tables (their OGR handles close with the layers)."""
+        self._layers.clear()
+
+    def layer(self, role: str) -> QgsVectorLayer | None:
+        layer = self._layers.get(role)
+        if layer is None:
+            table = LAYERS[role]
+            if table not in self.tables():
+                return None
+            layer = QgsVectorLayer(table_uri(self.path, table), table, "ogr")
+            if not layer.isValid():
+                return None
+            self._layers[role] = layer
+        return layer
+
+    def frame(self, role: str, with_geometry=True):
+        layer = self.layer(role)
+        if layer is None:
+            return None
+        layer.dataProvider().reloadData()
+        return layer_frame(layer, with_geometry)
+
+    def _fids(self, role: str, key: str, value) -> list[int]:
+        layer = self.layer(role)
+        request = QgsFeatureRequest().setFilterExpression(
+            f"{QgsExpression.quotedColumnRef(key)} = {QgsExpression.quotedValue(value)}"
+        )
+        request.setFlags(QgsFeatureRequest.NoGeometry)
+        layer.dataProvider().reloadData()
+        return [f.id() for f in layer.dataProvider().getFeatures(request)]
+
+    def ensure_decisions(self) -> QgsVectorLayer:
+        """The ``decisions`` log table (created empty when missing)."""
+        layer = self.layer("decisions")
+        if layer is not None:
+            return layer
+        fields = QgsFields()
+        for name, kind in DECISION_FIELDS:
+            fields.append(QgsField(name, kind))
+        _connection(self.path).createVectorTable(
+            "", LAYERS["decisions"], fields, QgsWkbTypes.NoGeometry,
+            QgsCoordinateReferenceSystem(), False, {},
+        )  # fmt: skip
+        return self.layer("decisions")
+
+    def set_decision(self, candidate_id: str, status: str, notes: str, action="set") -> dict:
+        """Write the status and notes of a candidate and log the decision; returns the
+        previous values (``status``, ``notes``)."""
+        layer = self.layer("candidates")
+        fids = self._fids("candidates", "candidate_id", candidate_id)
+        if not fids:
+            raise KeyError(candidate_id)
+        provider = layer.dataProvider()
+        feature = next(provider.getFeatures(QgsFeatureRequest(fids[0])))
+        previous = {
+            "status": _python_value(feature["status"]),
+            "notes": _python_value(feature["notes"]),
+        }
+        changes = {
+            provider.fieldNameIndex("status"): status,
+            provider.fieldNameIndex("notes"): notes or None,
+        }
+        if not provider.changeAttributeValues({fid: changes for fid in fids}):
+            raise OSError(f"cannot write the status of {candidate_id} in {self.path}")
+        self.log_decision(candidate_id, status, notes, action, previous)
+        return previous
+
+    def log_decision(self, candidate_id, status, notes, action="set", previous=None) -> None:
+        layer = self.ensure_decisions()
+        fields = layer.fields()
+        feature = QgsFeature(fields)
+        values = {
+            "candidate_id": candidate_id,
+            "status": status,
+            "notes": notes or None,
+            "timestamp": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "action": action,
+            "previous_status": (previous or {}).get("status"),
+            "previous_notes": (previous or {}).get("notes"),
+        }
+        for name, value in values.items():
+            index = fields.indexFromName(name)
+            if index >= 0:
+                feature.setAttribute(index, value)
+        ok, _ = layer.dataProvider().addFeatures([feature])
+        if not ok:
+            raise OSError(f"cannot log the decision on {candidate_id} in {self.path}")
+
+    def replace_rows(self, role: str, frame) -> int:
+        """Replace every row of a table by the rows of ``frame`` (columns the table lacks are
+        left out)."""
+        layer = self.layer(role)
+        provider = layer.dataProvider()
+        if not provider.truncate():
+            raise OSError(f"cannot update {LAYERS[role]} in {self.path}")
+        ok, _ = provider.addFeatures(_features(frame, layer))
+        if not ok:
+            raise OSError(f"cannot update {LAYERS[role]} in {self.path}")
+        return len(frame)
+
+    def upsert(self, role: str, key: str, frame) -> int:
+        """Write the rows of ``frame``: a row whose ``key`` exists replaces it, others are
+        added."""
+        layer = self.layer(role)
+        provider = layer.dataProvider()
+        count = 0
+        for _, row in frame.iterrows():
+            fids = self._fids(role, key, row[key])
+            if fids:
+                provider.deleteFeatures(fids)
+            part = frame.loc[[row.name]]
+            ok, _ = provider.addFeatures(_features(part, layer))
+            if not ok:
+                raise OSError(f"cannot write {row[key]} in {LAYERS[role]} ({self.path})")
+            count += 1
+        return count
+
+
+def point_in_layer_crs(point, source_crs, layer) -> tuple[float, float]:
+    """``point`` (QgsPointXY in ``source_crs``) in ``layer``'s CRS."""
+    transform = QgsCoordinateTransform(
+        source_crs, layer.crs(), QgsProject.instance().transformContext()
+    )
+    out = transform.transform(point)
+    return out.x(), out.y()
+
+
+def lon_lat(x: float, y: float, crs) -> tuple[float, float]:
+    """WGS84 longitude/latitude of a point of ``crs``."""
+    from qgis.core import QgsPointXY
+
+    transform = QgsCoordinateTransform(
+        crs, QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance().transformContext()
+    )
+    out = transform.transform(QgsPointXY(x, y))
+    return out.x(), out.y()
+
+
+def is_nan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

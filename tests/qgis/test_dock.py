@@ -1,0 +1,576 @@
+"""The workshop dock driven offscreen on the demo workspace (pytest-qgis)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsExpression,
+    QgsExpressionContext,
+    QgsExpressionContextUtils,
+    QgsProject,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import Qt
+
+HERE = Path(__file__).resolve().parent
+
+
+def _helper():
+    spec = importlib.util.spec_from_file_location("eit_dock_workspace", HERE / "dock_workspace.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+dock_workspace = _helper()
+SECRET = dock_workspace.SECRET_NAME
+
+
+def wait_for(condition, timeout=20.0):
+    """Process events until ``condition()`` is true (bounded)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QgsApplication.processEvents()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture(scope="session")
+def template_workspace(tmp_path_factory, qgis_processing):
+    """The demo workspace, built once by the plugin's algorithms (provider registered only
+    while building, so the plugin tests still see no provider outside their fixture)."""
+    from eit_synergies.processing.provider import EitProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = EitProvider()
+    assert registry.addProvider(provider)
+    try:
+        folder = tmp_path_factory.mktemp("template")
+        gpkg = dock_workspace.build_demo_workspace(folder)
+    finally:
+        registry.removeProvider(provider)
+    return gpkg
+
+
+@pytest.fixture
+def workspace(template_workspace, tmp_path):
+    target = tmp_path / "atelier"
+    target.mkdir()
+    shutil.copy(template_workspace, target / "eit.gpkg")
+    return target / "eit.gpkg"
+
+
+@pytest.fixture
+def dock(qgis_iface, workspace):
+    from eit_synergies.ui.dock import WorkshopDock
+
+    QgsProject.instance().clear()
+    widget = WorkshopDock(qgis_iface)
+    widget.resize(480, 900)
+    widget.show()
+    assert widget.open_workspace(str(workspace))
+    yield widget
+    widget.cleanup()
+    widget.close()
+    widget.deleteLater()
+    QgsProject.instance().clear()
+    QgsApplication.processEvents()
+
+
+def read_table(gpkg, table):
+    layer = QgsVectorLayer(f"{gpkg}|layername={table}", table, "ogr")
+    assert layer.isValid()
+    return list(layer.getFeatures())
+
+
+def move_slider_and_wait(dock, km):
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(1))
+    dock.distance_slider.setValue(km)
+    assert wait_for(lambda: done), "the candidate search never finished"
+    assert wait_for(lambda: not dock.runner.busy())
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def test_open_loads_styled_grouped_layers_once(dock, workspace):
+    project = QgsProject.instance()
+    group = project.layerTreeRoot().findGroup("EIT workshop")
+    assert group is not None
+    names = {node.layer().customProperty("eit_synergies/role") for node in group.findLayers()}
+    assert {"actors", "supply", "need", "candidates", "groups", "territory"} <= names
+    actors = dock.layers["actors"]
+    renderer = actors.renderer()
+    assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "category"
+    shapes = {c.value(): c.symbol().symbolLayer(0).shape() for c in renderer.categories()}
+    assert shapes["entreprise"] != shapes["exploitation_agricole"] != shapes["collectivite"]
+    labels = {c.value(): c.label() for c in renderer.categories()}
+    assert labels["ehpad"] == "Care home"  # the label of the locale (French under QGIS fr)
+    text = actors.labeling().settings().format()
+    # projector: large, on a white plate (or with a halo)
+    assert text.size() >= 12 and (text.background().enabled() or text.buffer().enabled())
+    count = len(project.mapLayers())
+    assert dock.open_workspace(str(workspace))  # again: nothing loaded twice
+    assert len(project.mapLayers()) == count
+    assert dock.table.rowCount() == len(read_table(workspace, "synergies")) > 0
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def test_filters_change_the_features_shown(dock, workspace):
+    synergies = dock.layers["candidates"]
+    total = synergies.featureCount()
+    families = [f["family"] for f in read_table(workspace, "synergies")]
+    dock.set_checked(dock.family_list, ["organic"])
+    assert "organic" in synergies.subsetString()
+    assert synergies.featureCount() == families.count("organic") < total
+    assert dock.table.rowCount() == families.count("organic")
+    supply_families = {f["family"] for f in dock.layers["supply"].getFeatures()}
+    assert supply_families == {"organic"}
+
+    actors = dock.layers["actors"]
+    dock.set_checked(dock.category_list, ["ehpad"])
+    assert actors.featureCount() == 3  # the demo's three care homes
+    for feature in synergies.getFeatures():
+        assert "ehpad" in (feature["supplier_category"], feature["receiver_category"])
+
+    dock.reset_filters()
+    assert synergies.featureCount() == total and actors.featureCount() == 33
+    scores = [f["score"] for f in read_table(workspace, "synergies")]
+    dock.score_slider.setValue(70)
+    assert synergies.featureCount() == sum(s >= 0.7 for s in scores) < total
+    assert dock.table.rowCount() == synergies.featureCount()
+
+
+def test_clicking_a_chart_bar_filters_the_map_on_its_family(dock):
+    dock.tabs.setCurrentWidget(dock.charts)  # charts are drawn when shown
+    charts = dock.charts
+    assert charts.available()
+    assert charts.status_families and charts.balance_families
+    family = charts.status_families[0]
+    charts.familyClicked.emit(family)
+    assert dock.selected_families() == [family]
+    assert {f["family"] for f in dock.layers["candidates"].getFeatures()} == {family}
+    charts.familyClicked.emit(family)  # same bar again: everything back
+    assert dock.selected_families() is None
+    # the bar under a point of the plot is the family of that row
+    plot = charts.status_plot
+    plot.resize(400, 300)
+    QgsApplication.processEvents()
+    view = plot.plotItem.vb
+    from qgis.PyQt.QtCore import QPointF
+
+    scene_point = view.mapViewToScene(QPointF(0.5, 1.0))
+    assert charts.family_at(plot, scene_point) == charts.status_families[1]
+
+
+def test_without_pyqtgraph_the_dock_says_so():
+    from eit_synergies.ui.charts import FamilyCharts
+
+    charts = FamilyCharts(pyqtgraph_module=None)
+    assert not charts.available()
+    assert "pyqtgraph" in charts.message.text() and "pip install" in charts.message.text()
+
+
+def test_charts_count_supply_and_need_by_family(dock):
+    dock.tabs.setCurrentWidget(dock.charts)
+    balance = dock.charts.last_balance
+    supply = [f["family"] for f in dock.layers["supply"].getFeatures()]
+    row = balance[balance["family"] == "organic"].iloc[0]
+    assert row["supply"] == supply.count("organic")
+    dock.charts.measure.setCurrentIndex(1)  # tonnes
+    tonnes = dock.charts.last_balance
+    assert tonnes["supply"].sum() > balance["supply"].sum()
+
+
+# --------------------------------------------------------------------------- slider
+
+
+def test_distance_slider_reruns_the_search(dock, workspace):
+    move_slider_and_wait(dock, 2)
+    near = read_table(workspace, "synergies")
+    assert near and max(f["distance_km"] for f in near) <= 2
+    assert dock.table.rowCount() == len(near)
+    move_slider_and_wait(dock, 12)
+    far = read_table(workspace, "synergies")
+    assert len(far) > len(near)
+    assert max(f["distance_km"] for f in far) <= 12
+    assert {f["max_distance_km"] for f in far} == {12}
+    assert dock.last_round_trip is not None and dock.last_round_trip < 5
+
+
+def test_slider_moves_are_debounced_and_the_last_one_wins(dock, workspace):
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(dock.distance_km()))
+    for km in (3, 4, 5, 6, 7):
+        dock.distance_slider.setValue(km)
+        QgsApplication.processEvents()
+    assert wait_for(lambda: done and not dock.runner.busy())
+    assert done == [7]  # one search for the burst of moves
+    assert {f["max_distance_km"] for f in read_table(workspace, "synergies")} == {7}
+
+
+def test_a_running_search_is_cancelled_when_the_slider_moves_again(dock, workspace):
+    first = dock.search_now()
+    dock.distance_slider.setValue(5)
+    dock.runner.start_now()
+    assert first.isCanceled() or first.generation < dock.runner.generation
+    assert wait_for(lambda: not dock.runner.busy())
+    assert {f["max_distance_km"] for f in read_table(workspace, "synergies")} == {5}
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def first_candidate(dock):
+    return dock.table.item(0, 0).data(Qt.UserRole)
+
+
+def test_status_and_notes_are_written_at_once_and_logged(dock, workspace):
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.notes.setPlainText("Qui transporte ? Voir la chambre d'agriculture")
+    dock.status_buttons["retained"].click()
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "retained"
+    assert rows[candidate]["notes"] == "Qui transporte ? Voir la chambre d'agriculture"
+    log = read_table(workspace, "decisions")
+    assert [(f["candidate_id"], f["status"]) for f in log] == [(candidate, "retained")]
+    assert log[0]["timestamp"] and log[0]["notes"].startswith("Qui transporte")
+    # the map shows it at once: the project layer reads the new status
+    layer = dock.layers["candidates"]
+    shown = [f["status"] for f in layer.getFeatures() if f["candidate_id"] == candidate]
+    assert shown == ["retained"]
+
+
+def test_undo_restores_the_previous_status_and_notes(dock, workspace):
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.status_buttons["to_explore"].click()
+    dock.notes.setPlainText("question")
+    dock.status_buttons["rejected"].click()
+    assert dock.undo()
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "to_explore"
+    assert not rows[candidate]["notes"]
+    assert dock.undo()
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "proposed"
+    assert not dock.undo() and not dock.undo_button.isEnabled()
+    actions = [f["action"] for f in read_table(workspace, "decisions")]
+    assert actions == ["set", "set", "undo", "undo"]
+
+
+def test_ctrl_z_in_the_dock_undoes(dock, workspace):
+    from qgis.PyQt.QtTest import QTest
+
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.status_buttons["retained"].click()
+    dock.table.setFocus()
+    QTest.keyClick(dock.table, Qt.Key_Z, Qt.ControlModifier)
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "proposed"
+
+
+def test_decisions_are_kept_when_candidates_are_recomputed(dock, workspace):
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.notes.setPlainText("à revoir avec la mairie")
+    dock.status_buttons["retained"].click()
+    km = int(max(f["distance_km"] for f in read_table(workspace, "synergies")
+                 if f["candidate_id"] == candidate)) + 1  # fmt: skip
+    move_slider_and_wait(dock, max(km, 3))
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "retained"
+    assert rows[candidate]["notes"] == "à revoir avec la mairie"
+    move_slider_and_wait(dock, 0)  # gone out of range? it comes back with its decision
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "retained"
+
+
+def test_state_and_decisions_survive_closing_and_reopening_the_project(dock, workspace):
+    project = QgsProject.instance()
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.notes.setPlainText("Qui porte le projet ?")
+    dock.status_buttons["to_explore"].click()
+    dock.set_checked(dock.category_list, ["entreprise", "exploitation_agricole"])
+    dock.score_slider.setValue(30)
+    dock.public_check.setChecked(False)
+    move_slider_and_wait(dock, 9)
+    qgz = workspace.parent / "atelier.qgz"
+    assert project.write(str(qgz))
+    subsets = {r: layer.subsetString() for r, layer in dock.layers.items()}
+
+    project.clear()
+    assert dock.store is None and dock.table.rowCount() == 0
+    assert project.read(str(qgz))
+    assert dock.store is not None and Path(dock.store.path) == workspace.resolve()
+    assert dock.distance_slider.value() == 9 and dock.score_slider.value() == 30
+    assert dock.selected_categories() == ["entreprise", "exploitation_agricole"]
+    assert not dock.public and not dock.public_check.isChecked()
+    assert {r: layer.subsetString() for r, layer in dock.layers.items()} == subsets
+    assert len(project.mapLayers()) == len(subsets)  # the saved layers, not loaded twice
+    row = dock._candidate(candidate)
+    assert row["status"] == "to_explore" and row["notes"] == "Qui porte le projet ?"
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "to_explore"
+
+
+# --------------------------------------------------------------------------- public mode
+
+
+def label_texts(layer):
+    """(feature, label text) for every feature, evaluating the layer's label expression."""
+    settings = layer.labeling().settings()
+    assert settings.isExpression
+    expression = QgsExpression(settings.fieldName)
+    context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    out = []
+    for feature in layer.getFeatures():
+        context.setFeature(feature)
+        value = expression.evaluate(context)
+        assert not expression.hasEvalError(), expression.evalErrorString()
+        out.append((feature, "" if value is None else str(value)))
+    return out
+
+
+def confidential(feature, role):
+    from eit_synergies.layers.workspace import CONFIDENTIAL_FIELDS
+
+    return any(bool(feature[f]) for f in CONFIDENTIAL_FIELDS[role])
+
+
+def test_public_mode_hides_confidential_names_and_quantities_on_the_map(dock):
+    assert dock.public  # on by default
+    seen_confidential = 0
+    open_row = next(
+        r for r in range(dock.table.rowCount())
+        if not confidential(dock._candidate(dock.table.item(r, 0).data(Qt.UserRole)),
+                            "candidates")
+    )  # fmt: skip
+    dock.table.selectRow(open_row)
+    dock.status_buttons["retained"].click()  # lines the room kept carry their quantity
+    for role in ("actors", "supply", "need", "candidates", "groups"):
+        layer = dock.layers[role]
+        assert layer.labelsEnabled()
+        shown = 0
+        for feature, text in label_texts(layer):
+            assert SECRET not in text
+            if confidential(feature, role):
+                seen_confidential += 1
+                assert text == "", (role, text)
+            else:
+                shown += bool(text)
+        assert shown > 0, f"no label at all on {role}"
+    assert seen_confidential >= 5
+    # the same expressions in private mode do show them (the check above can fail)
+    dock.set_public(False)
+    texts = [t for _, t in label_texts(dock.layers["actors"])]
+    assert SECRET in texts
+    flows = [t for _, t in label_texts(dock.layers["supply"])]
+    assert any(SECRET in t for t in flows)
+    # and line widths stop telling confidential quantities in public mode
+    dock.set_public(True)
+    from qgis.core import QgsSymbolLayer
+
+    renderer = dock.layers["candidates"].renderer()
+    categories = renderer.categories()
+    symbol = categories[0].symbol()
+    line = symbol.symbolLayer(1)
+    width = line.dataDefinedProperties().property(QgsSymbolLayer.PropertyStrokeWidth)
+    assert "confidential" in width.expressionString()
+
+
+def test_public_mode_hides_confidential_names_and_quantities_in_the_list(dock):
+    secret_rows = [
+        r for r in range(dock.table.rowCount())
+        if dock._candidate(dock.table.item(r, 0).data(Qt.UserRole))["supplier_name"] == SECRET
+        or dock._candidate(dock.table.item(r, 0).data(Qt.UserRole))["receiver_name"] == SECRET
+    ]  # fmt: skip
+    assert secret_rows
+    dock.table.selectRow(secret_rows[0])
+    texts = " ".join(dock.list_texts())
+    assert SECRET not in texts
+    assert "Confidential actor" in texts
+    assert dock.table.item(secret_rows[0], 2).text() == "—"
+    dock.select_actor(dock_workspace.SECRET_ACTOR)
+    assert SECRET not in " ".join(dock.list_texts())
+    dock.public_check.setChecked(False)
+    assert SECRET in " ".join(dock.list_texts())
+
+
+# --------------------------------------------------------------------------- map
+
+
+def test_selecting_an_actor_shows_rings_and_lines_to_its_candidates(dock):
+    dock.select_actor("A07")
+    assert dock.selected_actor == "A07"
+    assert len(dock.bands) == 3  # two rings and the lines
+    mine = dock._actor_candidates()
+    assert len(mine) > 0
+    assert dock.bands[2].numberOfVertices() == 2 * len(mine)
+    assert f"{len(mine)} possible synergies" in dock.actor_info.text()
+    dock.layers["actors"].removeSelection()
+    assert dock.bands == []
+
+
+def test_selecting_a_candidate_zooms_and_highlights(dock):
+    canvas = dock.iface.mapCanvas()
+    before = canvas.extent()
+    dock.table.selectRow(0)
+    assert dock.highlight is not None
+    assert canvas.extent() != before
+    assert dock.layers["candidates"].selectedFeatureCount() == 1
+    assert "score" in dock.detail_title.text()
+    assert dock.part_bars["score_distance"].value() > 0
+
+
+def test_presentation_mode_hides_the_chrome_and_restores_it(dock, qgis_iface):
+    from qgis.PyQt.QtWidgets import QToolBar
+
+    window = qgis_iface.mainWindow()
+    toolbar = QToolBar("other", window)
+    window.addToolBar(toolbar)
+    window.show()
+    toolbar.show()
+    dock.public_check.setChecked(False)
+    dock.presentation_button.setChecked(True)
+    assert dock.presentation.active and dock.public  # public by default in presentation
+    assert not toolbar.isVisible() and not window.menuBar().isVisible()
+    overlay = dock.presentation.overlay
+    assert overlay is not None and "Care home" in overlay.entries
+    dock.presentation.shortcut.activated.emit()  # Esc
+    assert not dock.presentation.active and not dock.presentation_button.isChecked()
+    assert toolbar.isVisible() and window.menuBar().isVisible()
+    window.removeToolBar(toolbar)
+    window.hide()
+
+
+# --------------------------------------------------------------------------- form
+
+
+def nearby_need(dock):
+    """A need flow, and another actor within 3 km of it that has no flow of its resource."""
+    need = dock.need
+    actors = dock.actors
+    for _, row in need.iterrows():
+        if row["synergy_type"] != "substitution" or row.geometry is None:
+            continue
+        distances = actors.geometry.distance(row.geometry)
+        near = actors[(distances < 3000) & (actors["actor_id"] != row["actor_id"])]
+        if len(near):
+            return row, near.iloc[0]
+    raise AssertionError("no need with a neighbour in the demo")
+
+
+def test_form_adds_a_supply_normalised_by_the_core_and_refreshes_candidates(dock, workspace):
+    need, actor = nearby_need(dock)
+    dialog = dock.flow_form(actor["actor_id"])
+    assert dialog.actor_id() == actor["actor_id"]
+    dialog.direction.setCurrentIndex(0)
+    dialog.set_resource(need["resource"])
+    units = [dialog.unit.itemData(i) for i in range(dialog.unit.count())]
+    assert units, "no unit offered for the resource"
+    dialog.quantity.setText("12,5")
+    dialog.unit.setCurrentIndex(0)
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(1))
+    dialog.try_accept()
+    assert dialog.result() == dialog.Accepted, dialog.message.text()
+    new_id = f"{actor['actor_id']}-atelier-1"
+    supply = {f["flow_id"]: f for f in read_table(workspace, "gisements")}
+    assert new_id in supply
+    flow = supply[new_id]
+    assert flow["resource"] == need["resource"] and flow["quantity"] == 12.5
+    assert flow["unit_norm"] and flow["quantity_norm"] > 0
+    assert flow["actor_name"] == actor["name"]
+    assert wait_for(lambda: done and not dock.runner.busy())
+    ids = {f["candidate_id"] for f in read_table(workspace, "synergies")}
+    assert f"{new_id}>{need['flow_id']}" in ids
+    assert dock.layers["supply"].featureCount() == len(supply)
+
+
+def test_form_refuses_what_the_core_rejects(dock, workspace):
+    before = len(read_table(workspace, "besoins"))
+    dialog = dock.flow_form("A07")
+    dialog.direction.setCurrentIndex(1)
+    dialog.set_resource("ORG_GREEN_WASTE")
+    dialog.quantity.setText("-4")
+    dialog.try_accept()
+    assert dialog.result() != dialog.Accepted
+    assert "negative" in dialog.message.text().lower() or dialog.message.text()
+    assert len(read_table(workspace, "besoins")) == before
+
+
+def test_form_corrects_an_existing_flow(dock, workspace):
+    flow = dock.supply.iloc[0]
+    dialog = dock.flow_form(flow["actor_id"])
+    index = dialog.existing.findData(flow["flow_id"])
+    assert index > 0
+    dialog.existing.setCurrentIndex(index)
+    assert dialog.resource_code() == flow["resource"]
+    dialog.quantity.setText("777")
+    dialog.try_accept()
+    assert dialog.result() == dialog.Accepted, dialog.message.text()
+    rows = [f for f in read_table(workspace, "gisements") if f["flow_id"] == flow["flow_id"]]
+    assert len(rows) == 1 and rows[0]["quantity"] == 777
+    assert wait_for(lambda: not dock.runner.busy())
+
+
+def test_a_new_actor_placed_on_the_map_gets_its_flow(dock, workspace):
+    from qgis.core import QgsPointXY
+
+    actors_before = len(read_table(workspace, "acteurs"))
+    extent = dock.iface.mapCanvas().extent()
+    point = QgsPointXY(extent.center())
+    dialog = dock.flow_form(None, new_actor_point=point)
+    dialog.new_name.setText("Ferme du Test")
+    dialog.new_category.setCurrentIndex(dialog.new_category.findData("exploitation_agricole"))
+    dialog.direction.setCurrentIndex(1)
+    dialog.set_resource("ORG_MANURE")
+    dialog.try_accept()
+    assert dialog.result() == dialog.Accepted, dialog.message.text()
+    actors = read_table(workspace, "acteurs")
+    assert len(actors) == actors_before + 1
+    new = [a for a in actors if a["name"] == "Ferme du Test"][0]
+    assert new["geo_method"] == "given" and new["actor_id"] == "ATELIER-1"
+    needs = [f for f in read_table(workspace, "besoins") if f["actor_id"] == "ATELIER-1"]
+    assert len(needs) == 1 and needs[0]["resource"] == "ORG_MANURE"
+    assert wait_for(lambda: not dock.runner.busy())
+
+
+# --------------------------------------------------------------------------- plugin
+
+
+def test_plugin_toolbar_opens_the_dock_and_unload_removes_it(
+    recording_iface, qgis_processing, load_plugin, eit_providers, workspace
+):
+    QgsProject.instance().clear()
+    plugin = load_plugin(recording_iface)
+    try:
+        action = plugin.workshop.action
+        assert action.objectName() == "eitSynergiesWorkshop"
+        action.trigger()
+        dock = plugin.workshop.dock
+        assert dock is not None and dock.store is None  # no workspace in this project
+        assert dock.open_workspace(str(workspace))
+    finally:
+        plugin.unload()
+    assert plugin.workshop is None
+    assert eit_providers() == []
+    # the dock's project connections are gone: saving a project does not call it any more
+    QgsProject.instance().clear()
+    second = load_plugin(recording_iface)
+    second.unload()

@@ -1,0 +1,104 @@
+"""The workshop dock in the real QGIS desktop (Xvfb), on the demo workspace, in French."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _desktop():
+    spec = importlib.util.spec_from_file_location("eit_test_desktop", HERE / "test_desktop.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def french_qm(folder: Path) -> Path:
+    """The French translation with the dock's strings waiting in ``i18n/pending_dock.tsv``
+    (until they are merged into the .ts), compiled with lrelease."""
+    tree = ET.parse(ROOT / "i18n" / "eit_synergies_fr.ts")
+    context = tree.getroot().find("context")
+    known = {m.findtext("source"): m for m in context.iter("message")}
+    pending = ROOT / "i18n" / "pending_dock.tsv"
+    if pending.exists():
+        for line in pending.read_text(encoding="utf-8").splitlines():
+            if "\t" not in line:
+                continue
+            source, french = (p.replace("\\n", "\n") for p in line.split("\t", 1))
+            message = known.get(source)
+            if message is None:
+                message = ET.SubElement(context, "message")
+                ET.SubElement(message, "source").text = source
+                ET.SubElement(message, "translation")
+            translation = message.find("translation")
+            if not translation.text or translation.get("type") == "unfinished":
+                translation.text = french
+                translation.attrib.pop("type", None)
+    ts = folder / "fr.ts"
+    tree.write(ts, encoding="utf-8", xml_declaration=True)
+    qm = folder / "fr.qm"
+    subprocess.run(["lrelease", "-silent", str(ts), "-qm", str(qm)], check=True)
+    return qm
+
+
+def test_dock_in_the_real_desktop(tmp_path, monkeypatch):
+    desktop = _desktop()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "dock.png"
+    presentation = ARTIFACTS / "dock-presentation.png"
+    for path in (shot, presentation):
+        if path.exists():
+            path.unlink()
+    original = desktop.make_profile
+
+    def french_profile(base):
+        profiles = original(base)
+        ini = profiles / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+        ini.write_text(
+            ini.read_text(encoding="utf-8")
+            + "\n[locale]\noverrideFlag=true\nuserLocale=fr_FR\nglobalLocale=fr_FR\n",
+            encoding="utf-8",
+        )
+        return profiles
+
+    monkeypatch.setattr(desktop, "make_profile", french_profile)
+    report = desktop.run_desktop(
+        tmp_path,
+        HERE / "dock_startup.py",
+        {
+            "EIT_DOCK_SCREENSHOT": str(shot),
+            "EIT_DOCK_PRESENTATION_SCREENSHOT": str(presentation),
+            "EIT_DOCK_FOLDER": str(tmp_path / "atelier"),
+            "EIT_DOCK_TESTS": str(HERE),
+            "EIT_EXTRA_QM": str(french_qm(tmp_path)),
+        },
+        timeout=200,
+    )
+    assert "error" not in report, report.get("error")
+    assert report["opened"] and report["rows"] > 50
+    assert {"actors", "supply", "need", "candidates"} <= set(report["layers"])
+    assert report["decided"] == 4
+    texts = " ".join(report["list_texts"])
+    assert "Huilerie Zorglub Confidentielle" not in texts  # public by default
+    assert "à poursuivre" in texts  # French in the room
+    p = report["presentation"]
+    assert p["active"] and p["public"] and not p["menubar_visible"]
+    assert p["visible_toolbars"] == 0 and p["legend"]
+    after = report["after_esc"]
+    assert not after["active"] and after["menubar_visible"] and after["visible_toolbars"] > 0
+    assert report["saved"]
+    assert report["first"] == {"docks": 1, "toolbars": 1}
+    assert report["after_unload"] == {"docks": 0, "toolbars": 0}
+    assert report["after_reload"] == {"docks": 0, "toolbars": 1}  # the dock opens on demand
+    restored = report["restored"]
+    assert restored["dock"] and restored["workspace"].endswith("eit.gpkg")
+    assert restored["decided"] == 4
+    assert report["bands"] == 3  # the selected actor's two rings and its lines
+    for path in (shot, presentation):
+        assert path.exists() and path.stat().st_size > 50_000

@@ -1,0 +1,171 @@
+"""Long work of the dock as ``QgsTask``: the candidate search runs off the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from qgis.core import QgsApplication, QgsTask
+from qgis.PyQt.QtCore import QObject, QTimer
+
+from ..core.errors import Canceled, EitError
+from ..translation import tr
+
+
+class TaskProgress:
+    """The core's progress protocol over a ``QgsTask``."""
+
+    def __init__(self, task: QgsTask):
+        self.task = task
+        self.lines: list[str] = []
+
+    def report(self, fraction: float) -> None:
+        self.task.setProgress(100.0 * min(max(fraction, 0.0), 1.0))
+
+    def is_canceled(self) -> bool:
+        return self.task.isCanceled()
+
+    def log(self, message: str) -> None:
+        self.lines.append(message)
+
+
+def detach(frame):
+    """``(attributes, geometries, crs text)`` of a GeoDataFrame, to cross a thread.
+
+    pyproj CRS objects belong to the thread that made them (PROJ contexts are per thread):
+    a frame crosses between the GUI thread and a task as plain data and is rebuilt, with a
+    CRS of its own, on the other side (:func:`attach`).
+    """
+    if frame is None:
+        return None
+    crs = frame.crs.to_string() if frame.crs is not None else None
+    return frame.drop(columns="geometry").copy(), frame.geometry.to_numpy(), crs
+
+
+def attach(parts):
+    import geopandas as gpd
+
+    if parts is None:
+        return None
+    data, geometry, crs = parts
+    return gpd.GeoDataFrame(data, geometry=list(geometry), crs=crs)
+
+
+class CandidateSearchTask(QgsTask):
+    """``find_candidates`` on the supply/need frames, then the decisions carried over.
+
+    ``supply`` and ``need`` come as :func:`detach` parts. ``on_done(task)`` is called on the
+    GUI thread when the task ends: ``task.result`` holds the candidates as :func:`detach`
+    parts (``attach`` them there), or ``task.error`` the core error; nothing when canceled.
+    """
+
+    def __init__(self, supply, need, catalogue, max_distance_km, previous, on_done, generation):
+        super().__init__(tr("EIT: searching synergies"), QgsTask.CanCancel)
+        self.supply = supply
+        self.need = need
+        self.catalogue = catalogue
+        self.max_distance_km = float(max_distance_km)
+        self.previous = previous
+        self.on_done = on_done
+        self.generation = generation
+        self.result = None
+        self.carry = None
+        self.error: EitError | None = None
+        self.exception: Exception | None = None
+        self.seconds = 0.0
+        self.progress = TaskProgress(self)
+
+    def run(self) -> bool:
+        # The work runs in a thread of its own, started and ended here: pyproj keeps one
+        # PROJ context per OS thread and frees it with the Python thread state, which a
+        # pooled QThread loses between two tasks; the next task in that thread would use
+        # the freed context and crash (pyproj 3.7). A fresh thread has a fresh context.
+        worker = threading.Thread(target=self._work, name="eit-candidate-search", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.05)  # the core checks isCanceled() through the progress
+        return self.result is not None and not self.isCanceled()
+
+    def _work(self) -> None:
+        from ..core.synergy import find_candidates
+        from ..core.workspace import carry_over_decisions
+
+        start = time.perf_counter()
+        try:
+            found = find_candidates(
+                attach(self.supply),
+                attach(self.need),
+                self.catalogue.compatibility_frame,
+                self.max_distance_km,
+                self.catalogue.max_distance_km(),
+                progress=self.progress,
+            )
+            if not self.isCanceled():
+                frame, self.carry = carry_over_decisions(self.previous, found.candidates)
+                self.result = detach(frame)
+        except Canceled:
+            pass
+        except EitError as error:
+            self.error = error
+        except Exception as error:  # noqa: BLE001 - reported in the dock, never lost
+            self.exception = error
+        finally:
+            self.seconds = time.perf_counter() - start
+
+    def finished(self, result: bool) -> None:  # noqa: FBT001 - QgsTask API
+        if self.on_done is not None:
+            self.on_done(self)
+
+
+class SearchRunner(QObject):
+    """Debounced, cancel-the-previous runner of :class:`CandidateSearchTask`.
+
+    ``request(...)`` (re)starts a ``delay_ms`` timer; when it fires, the running task (if
+    any) is canceled and a new one is queued. Only the newest task's result reaches
+    ``on_result``; an older one that ends later is ignored.
+    """
+
+    def __init__(self, make_task_args, on_result, delay_ms=300, parent=None):
+        super().__init__(parent)
+        self.make_task_args = make_task_args
+        self.on_result = on_result
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(delay_ms)
+        self.timer.timeout.connect(self.start_now)
+        self.generation = 0
+        self.tasks: dict[int, CandidateSearchTask] = {}  # alive until they end
+        self.canceled = 0
+
+    def request(self) -> None:
+        self.timer.start()
+
+    def busy(self) -> bool:
+        return self.timer.isActive() or bool(self.tasks)
+
+    def start_now(self) -> CandidateSearchTask | None:
+        self.timer.stop()
+        for task in list(self.tasks.values()):
+            if not task.isCanceled():
+                task.cancel()
+                self.canceled += 1
+        args = self.make_task_args()
+        if args is None:
+            return None
+        self.generation += 1
+        task = CandidateSearchTask(**args, on_done=self._done, generation=self.generation)
+        self.tasks[self.generation] = task
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def _done(self, task: CandidateSearchTask) -> None:
+        self.tasks.pop(task.generation, None)
+        if task.generation == self.generation:
+            self.on_result(task)
+
+    def stop(self) -> None:
+        """Cancel everything; a task still running is dropped when it ends."""
+        self.timer.stop()
+        self.generation += 1  # no running task is the newest any more
+        for task in list(self.tasks.values()):
+            task.cancel()
