@@ -48,7 +48,6 @@
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
-      <location filename="../layers/workspace.py" />
       <location filename="../ui/dock.py" />
       <source>Actors</source>
       <translation>Acteurs</translation>
@@ -241,7 +240,6 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <location filename="../layers/workspace.py" />
       <source>Territory</source>
       <translation>Territoire</translation>
     </message>
@@ -698,13 +696,11 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/workspace.py" />
       <source>Company</source>
       <translation>Entreprise</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/workspace.py" />
       <source>Farm</source>
       <translation>Exploitation agricole</translation>
     </message>
@@ -725,19 +721,16 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/workspace.py" />
       <source>Public body</source>
       <translation>Collectivité, organisme public</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/workspace.py" />
       <source>Association</source>
       <translation>Association</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/workspace.py" />
       <source>Laboratory</source>
       <translation>Laboratoire</translation>
     </message>
@@ -748,7 +741,6 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/workspace.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
       <location filename="../processing/alg_exportatlas.py" />
       <location filename="../processing/alg_synergycandidates.py" />
@@ -757,7 +749,6 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <location filename="../layers/workspace.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
       <location filename="../processing/alg_exportatlas.py" />
       <location filename="../processing/alg_mutualisationcandidates.py" />
@@ -1084,60 +1075,8 @@
     </message>
     <message>
       <location filename="../layers/workspace.py" />
-      <source>Care home</source>
-      <translation>EHPAD, médico-social</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>Health facility</source>
-      <translation>Établissement de santé</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>Work-integration organisation</source>
-      <translation>Structure d'insertion</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>Farm machinery cooperative</source>
-      <translation>CUMA</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
       <source>No category</source>
       <translation>Sans catégorie</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>proposed</source>
-      <translation>proposée</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>to pursue</source>
-      <translation>à poursuivre</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>to look into</source>
-      <translation>à approfondir</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>set aside</source>
-      <translation>écartée</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <location filename="../processing/base.py" />
-      <location filename="../ui/dock.py" />
-      <source>Synergies</source>
-      <translation>Synergies</translation>
-    </message>
-    <message>
-      <location filename="../layers/workspace.py" />
-      <source>Pooling groups</source>
-      <translation>Mutualisations</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
@@ -1737,6 +1676,12 @@
     </message>
     <message>
       <location filename="../processing/base.py" />
+      <location filename="../ui/dock.py" />
+      <source>Synergies</source>
+      <translation>Synergies</translation>
+    </message>
+    <message>
+      <location filename="../processing/base.py" />
       <source>Reports</source>
       <translation>Rapports</translation>
     </message>
@@ -2263,7 +2208,7 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
-      <source>solid: to pursue · dashed: to look into</source>
+      <source>solid: to pursue · dashed: to explore further</source>
       <translation>plein : à poursuivre · tirets : à approfondir</translation>
     </message>
     <message>

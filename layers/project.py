@@ -36,17 +36,18 @@ from .styles import style_candidate_layer, style_flow_layer, style_group_layer
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-#: actor category -> (marker shape, colour)
+#: actor category -> (marker shape, colour): one symbology for the project, the dock and the
+#: atlas, chosen for a projector (distinct shapes, colours that stay apart when projected)
 CATEGORY_SYMBOLS = {
-    "entreprise": ("square", "#4d4d4d"),
-    "exploitation_agricole": ("triangle", "#4daf4a"),
-    "ehpad": ("circle", "#984ea3"),
-    "hopital": ("cross_fill", "#e41a1c"),
-    "insertion": ("pentagon", "#ff7f00"),
-    "collectivite": ("star", "#377eb8"),
-    "association": ("hexagon", "#a65628"),
-    "laboratoire": ("diamond", "#f781bf"),
-    "cuma": ("triangle", "#1b7837"),
+    "entreprise": ("square", "#1f4e79"),
+    "exploitation_agricole": ("triangle", "#4d9221"),
+    "ehpad": ("cross_fill", "#c51b7d"),
+    "hopital": ("cross_fill", "#8e0152"),
+    "insertion": ("diamond", "#e08214"),
+    "collectivite": ("pentagon", "#5e3c99"),
+    "association": ("star", "#d6604d"),
+    "laboratoire": ("hexagon", "#35978f"),
+    "cuma": ("trapezoid", "#7f3b08"),
 }
 
 

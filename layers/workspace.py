@@ -48,6 +48,7 @@ from qgis.PyQt.QtGui import QColor, QFont
 from ..core.workspace import GPKG_NAME, LAYERS
 from ..translation import tr
 from .frames import _attribute, _python_value
+from .project import CATEGORY_SYMBOLS, category_labels, layer_names
 from .styles import family_labels, flow_renderer
 
 #: custom layer property holding the role of a workspace layer (``actors``, ``supply``...)
@@ -65,18 +66,6 @@ CONFIDENTIAL_FIELDS = {
     "candidates": ("supply_confidential", "need_confidential"),
     "groups": ("confidential",),
 }
-#: actor categories (``categorie`` of the actors table) -> marker shape and colour
-CATEGORY_SYMBOLS = {
-    "entreprise": ("square", "#1f4e79"),
-    "exploitation_agricole": ("triangle", "#4d9221"),
-    "ehpad": ("cross_fill", "#c51b7d"),
-    "hopital": ("cross_fill", "#8e0152"),
-    "insertion": ("diamond", "#e08214"),
-    "collectivite": ("pentagon", "#5e3c99"),
-    "association": ("star", "#d6604d"),
-    "laboratoire": ("hexagon", "#35978f"),
-    "cuma": ("trapezoid", "#7f3b08"),
-}
 OTHER_CATEGORY = ("circle", "#636363")
 STATUS_COLOURS = {
     "proposed": "#6b6b6b",
@@ -86,46 +75,10 @@ STATUS_COLOURS = {
 }
 
 
-def category_labels() -> dict[str, str]:
-    """Actor category value -> label in the QGIS locale."""
-    return {
-        "entreprise": tr("Company"),
-        "exploitation_agricole": tr("Farm"),
-        "ehpad": tr("Care home"),
-        "hopital": tr("Health facility"),
-        "insertion": tr("Work-integration organisation"),
-        "collectivite": tr("Public body"),
-        "association": tr("Association"),
-        "laboratoire": tr("Laboratory"),
-        "cuma": tr("Farm machinery cooperative"),
-    }
-
-
 def category_label(value) -> str:
     if value is None or str(value).strip() == "":
         return tr("No category")
     return category_labels().get(str(value), str(value))
-
-
-def status_labels() -> dict[str, str]:
-    """Status code -> the words the facilitator uses."""
-    return {
-        "proposed": tr("proposed"),
-        "retained": tr("to pursue"),
-        "to_explore": tr("to look into"),
-        "rejected": tr("set aside"),
-    }
-
-
-def layer_names() -> dict[str, str]:
-    return {
-        "actors": tr("Actors"),
-        "supply": tr("Supplies (gisements)"),
-        "need": tr("Needs (besoins)"),
-        "candidates": tr("Synergies"),
-        "groups": tr("Pooling groups"),
-        "territory": tr("Territory"),
-    }
 
 
 def normalise_path(path) -> str:

@@ -15,7 +15,8 @@ from qgis.PyQt.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from ..core.dependencies import pip_command
 from ..core.workspace import STATUSES, candidates_by_status, family_balance
-from ..layers.workspace import STATUS_COLOURS, status_labels
+from ..layers.project import status_labels
+from ..layers.workspace import STATUS_COLOURS
 from ..translation import tr
 
 _pg = None

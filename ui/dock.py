@@ -67,8 +67,8 @@ from ..core.workspace import (
     new_actor_id,
     new_flow_id,
 )
+from ..layers.project import CATEGORY_SYMBOLS, status_labels
 from ..layers.workspace import (
-    CATEGORY_SYMBOLS,
     STATUS_COLOURS,
     WorkspaceStore,
     actor_renderer,
@@ -79,7 +79,6 @@ from ..layers.workspace import (
     load_workspace,
     normalise_path,
     project_workspace,
-    status_labels,
 )
 from ..translation import tr
 from .charts import FamilyCharts
@@ -1334,7 +1333,7 @@ class WorkshopDock(QgsDockWidget):
                     tr("Reading the lines"),
                     [
                         (None, tr("width: quantity exchanged")),
-                        (None, tr("solid: to pursue · dashed: to look into")),
+                        (None, tr("solid: to pursue · dashed: to explore further")),
                         (None, tr("faded dots: set aside")),
                     ],
                 )

@@ -23,7 +23,8 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.workspace import unit_choices
-from ..layers.workspace import CATEGORY_SYMBOLS, category_label
+from ..layers.project import CATEGORY_SYMBOLS
+from ..layers.workspace import category_label
 from ..translation import tr
 
 

@@ -114,7 +114,7 @@ def test_open_loads_styled_grouped_layers_once(dock, workspace):
     shapes = {c.value(): c.symbol().symbolLayer(0).shape() for c in renderer.categories()}
     assert shapes["entreprise"] != shapes["exploitation_agricole"] != shapes["collectivite"]
     labels = {c.value(): c.label() for c in renderer.categories()}
-    assert labels["ehpad"] == "Care home"  # the label of the locale (French under QGIS fr)
+    assert labels["ehpad"] == "Care home (EHPAD)"  # the label of the locale (French under QGIS fr)
     text = actors.labeling().settings().format()
     # projector: large, on a white plate (or with a halo)
     assert text.size() >= 12 and (text.background().enabled() or text.buffer().enabled())
@@ -450,7 +450,7 @@ def test_presentation_mode_hides_the_chrome_and_restores_it(dock, qgis_iface):
     assert dock.presentation.active and dock.public  # public by default in presentation
     assert not toolbar.isVisible() and not window.menuBar().isVisible()
     overlay = dock.presentation.overlay
-    assert overlay is not None and "Care home" in overlay.entries
+    assert overlay is not None and "Care home (EHPAD)" in overlay.entries
     dock.presentation.shortcut.activated.emit()  # Esc
     assert not dock.presentation.active and not dock.presentation_button.isChecked()
     assert toolbar.isVisible() and window.menuBar().isVisible()
