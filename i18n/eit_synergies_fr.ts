@@ -1936,6 +1936,41 @@
       <translation>L'algorithme {alg} n'est pas disponible : installez {modules} ({command}).</translation>
     </message>
     <message>
+      <location filename="../processing/summaries.py" />
+      <source>{n} synergy candidates within the distance limit.</source>
+      <translation>{n} synergies candidates dans la limite de distance.</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>{n} mutualisation groups of at least {min} actors.</source>
+      <translation>{n} groupes de mutualisation d'au moins {min} acteurs.</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>Actors: {n} ({given} from their coordinates, {commune} at their commune, {other} from an address); {review} to review.</source>
+      <translation>Acteurs : {n} ({given} d'après leurs coordonnées, {commune} à leur commune, {other} d'après une adresse) ; {review} à vérifier.</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>Update of the previous run: flows {new} new, {changed} changed, {gone} gone; candidates {cnew} new, {cgone} gone; {kept} decisions kept.</source>
+      <translation>Mise à jour de l'exécution précédente : flux {new} nouveaux, {changed} modifiés, {gone} disparus ; synergies {cnew} nouvelles, {cgone} disparues ; {kept} décisions conservées.</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>By family: {families}.</source>
+      <translation>Par famille : {families}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>Optimal allocation: {quantity} {unit} exchanged by {allocated} of {n} candidates.</source>
+      <translation>Répartition optimale : {quantity} {unit} échangées par {allocated} des {n} synergies candidates.</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>{n} flows have no position and were not matched.</source>
+      <translation>{n} flux n'ont pas de position et n'ont pas été appariés.</translation>
+    </message>
+    <message>
       <location filename="../ui/charts.py" />
       <source>Charts unavailable: pyqtgraph is not installed. Install it with: {command}</source>
       <translation>Graphiques indisponibles : pyqtgraph n'est pas installé. Installez-le avec : {command}</translation>

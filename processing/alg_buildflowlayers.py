@@ -157,7 +157,7 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         result = build_flows(actor_table, flows, catalogue, progress, source_name=flows_label)
         steps.pushInfo(f"{flows_label}: " + describe_counts(result.counts))
         for note in actor_table.notes + result.notes:
-            steps.pushInfo(note)
+            steps.pushDebugInfo(note)
         steps.setCurrentStep(2)
         actor_points = place_actors(actor_table, actors_geometry, progress)
         target = self.parameterAsCrs(parameters, self.OUTPUT_CRS, context)

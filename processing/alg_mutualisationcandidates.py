@@ -16,6 +16,7 @@ from .base import EitAlgorithm
 from .feedback import FeedbackProgress
 from .inputs import catalogue_parameters, load_catalogue, read_layer_parameter, write_frame
 from .messages import processing_error
+from .summaries import groups_summary
 
 
 class MutualisationCandidatesAlgorithm(EitAlgorithm):
@@ -105,7 +106,8 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
             progress=FeedbackProgress(feedback),
             default_distances=catalogue.max_distance_km(),
         )
-        for line in groups.attrs.get("log", []):
+        min_actors = self.parameterAsInt(parameters, self.MIN_ACTORS, context)
+        for line in groups_summary(groups, min_actors):
             feedback.pushInfo(line)
         dest = write_frame(
             self, groups, self.OUTPUT, parameters, context, feedback, QgsWkbTypes.MultiPolygon

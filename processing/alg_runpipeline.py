@@ -27,11 +27,18 @@ from .base import EitAlgorithm
 from .feedback import FeedbackProgress
 from .inputs import (
     catalogue_parameters,
+    describe_counts,
     load_catalogue,
     read_table_parameter,
     table_parameters,
 )
 from .messages import processing_error, translate_rejected
+from .summaries import (
+    candidates_summary,
+    carry_over_summary,
+    groups_summary,
+    placement_summary,
+)
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 DEMO_COMMUNES = PLUGIN_DIR / "data" / "demo" / "communes.geojson"
@@ -267,7 +274,14 @@ class RunPipelineAlgorithm(EitAlgorithm):
         )  # fmt: skip
         self.check(steps)
         written = self.publish(work, folder)
-        for line in result.log:
+        summary = placement_summary(result.actors) + [describe_counts(result.counts)]
+        summary += candidates_summary(
+            result.candidates, result.unplaced, families=catalogue.families_frame
+        )
+        summary += groups_summary(result.groups, options.min_actors)
+        if previous:
+            summary += carry_over_summary(result.reports)
+        for line in summary:
             steps.pushInfo(line)
         steps.pushInfo(
             self.tr("Written in {folder}: {files}").format(folder=folder, files=", ".join(written))

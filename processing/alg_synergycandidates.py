@@ -19,6 +19,7 @@ from .base import EitAlgorithm
 from .feedback import FeedbackProgress
 from .inputs import catalogue_parameters, load_catalogue, read_layer_parameter, write_frame
 from .messages import processing_error
+from .summaries import candidates_summary
 
 
 class SynergyCandidatesAlgorithm(EitAlgorithm):
@@ -140,7 +141,9 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             progress=FeedbackProgress(steps),
             snap_tolerance_m=self.parameterAsDouble(parameters, self.SNAP_TOLERANCE_M, context),
         )
-        for line in result.log:
+        for line in candidates_summary(
+            result.candidates, result.unplaced, result.allocation_totals, catalogue.families_frame
+        ):
             steps.pushInfo(line)
         steps.setCurrentStep(2)
         candidates = result.candidates.sort_values("score", ascending=False, kind="stable")

@@ -18,4 +18,6 @@ class FeedbackProgress:
         return self.feedback.isCanceled()
 
     def log(self, message: str) -> None:
-        self.feedback.pushInfo(message)
+        """The core's technical lines (English) go to the log as debug detail; algorithms
+        write their own summary for the user (``processing/summaries.py``)."""
+        self.feedback.pushDebugInfo(message)

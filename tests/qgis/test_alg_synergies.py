@@ -162,3 +162,33 @@ def test_mutualisation_groups(flow_layers):
         assert not feature.geometry().isEmpty()
     resources = {f["resource"] for f in layer.getFeatures()}
     assert "SRV_WASTE_COLLECTION" in resources
+
+
+class RecordingFeedback(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.info, self.debug = [], []
+
+    def pushInfo(self, text):
+        self.info.append(text)
+
+    def pushDebugInfo(self, text):
+        self.debug.append(text)
+
+
+def test_log_is_a_translated_summary_with_the_details_as_debug(flow_layers):
+    from qgis import processing
+
+    supply, need = flow_layers
+    feedback = RecordingFeedback()
+    processing.run(
+        "eit:synergycandidates",
+        {"SUPPLY": supply, "NEED": need, "ALLOCATE": True, "OUTPUT": "memory:"},
+        context=QgsProcessingContext(),
+        feedback=feedback,
+    )
+    info = "\n".join(feedback.info)
+    assert "synergy candidates within the distance limit" in info  # tr() source, English here
+    assert "Optimal allocation" in info
+    assert any("pair(s) within the distance limit" in line for line in feedback.debug)
+    assert not any("pair(s) within the distance limit" in line for line in feedback.info)

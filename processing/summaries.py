@@ -1,0 +1,94 @@
+"""What the algorithms tell the user in the log, in the QGIS locale.
+
+The core logs technical lines in English (kept as debug detail); these summaries are written
+from its structured results, through ``tr()``.
+"""
+
+from __future__ import annotations
+
+from ..translation import tr
+
+UNIT_WORDS = {"t/yr": "t/an", "MWh/yr": "MWh/an", "m3/yr": "m³/an", "h/yr": "h/an"}
+
+
+def _number(value) -> str:
+    return f"{float(value):,.0f}".replace(",", "\u202f")
+
+
+def candidates_summary(candidates, unplaced=None, totals=None, families=None) -> list[str]:
+    """``families``: the catalogue's families frame, for their names in the QGIS locale."""
+    from ..layers.styles import family_labels
+
+    names = (
+        {code: label for code, (label, _) in family_labels(families).items()}
+        if (families is not None)
+        else {}
+    )
+    lines = [tr("{n} synergy candidates within the distance limit.").format(n=len(candidates))]
+    if len(candidates):
+        by_family = candidates["family"].value_counts()
+        lines.append(
+            tr("By family: {families}.").format(
+                families=", ".join(
+                    f"{names.get(family, family)} {count}" for family, count in by_family.items()
+                )
+            )
+        )
+    for unit, total in (totals or {}).items():
+        lines.append(
+            tr(
+                "Optimal allocation: {quantity} {unit} exchanged by {allocated} of {n} "
+                "candidates."
+            ).format(
+                quantity=_number(total.get("quantity", 0)),
+                unit=UNIT_WORDS.get(unit, unit),
+                allocated=total.get("allocated", 0),
+                n=total.get("candidates", 0),
+            )
+        )
+    if unplaced is not None and len(unplaced):
+        lines.append(tr("{n} flows have no position and were not matched.").format(n=len(unplaced)))
+    return lines
+
+
+def groups_summary(groups, min_actors) -> list[str]:
+    return [
+        tr("{n} mutualisation groups of at least {min} actors.").format(
+            n=len(groups), min=min_actors
+        )
+    ]
+
+
+def placement_summary(actors) -> list[str]:
+    methods = actors["geo_method"].astype(str).value_counts().to_dict()
+    review = int(actors["geo_review"].astype(bool).sum()) if "geo_review" in actors else 0
+    return [
+        tr(
+            "Actors: {n} ({given} from their coordinates, {commune} at their commune, {other} "
+            "from an address); {review} to review."
+        ).format(
+            n=len(actors),
+            given=methods.get("given", 0),
+            commune=methods.get("commune", 0),
+            other=len(actors) - methods.get("given", 0) - methods.get("commune", 0),
+            review=review,
+        )
+    ]
+
+
+def carry_over_summary(reports) -> list[str]:
+    flows = reports["flows"]
+    cands = reports["candidates"]
+    return [
+        tr(
+            "Update of the previous run: flows {new} new, {changed} changed, {gone} gone; "
+            "candidates {cnew} new, {cgone} gone; {kept} decisions kept."
+        ).format(
+            new=len(flows.new),
+            changed=len(flows.changed),
+            gone=len(flows.gone),
+            cnew=len(cands.new),
+            cgone=len(cands.gone),
+            kept=cands.kept + reports["groups"].kept,
+        )
+    ]
