@@ -69,14 +69,31 @@ def combine_score(compat, coverage, distance, season) -> np.ndarray:
     return np.round(np.clip(score, 0.0, 1.0), 4)
 
 
+def group_ranks(keys, score) -> np.ndarray:
+    """Rank (1 = best, ties share the smallest rank) of each score within its key's group,
+    vectorised: one factorize and one sort instead of a groupby over strings."""
+    codes = pd.factorize(pd.Series(keys, dtype=object), sort=False)[0]
+    score = np.asarray(score, dtype=float)
+    order = np.lexsort((-score, codes))
+    c, v = codes[order], score[order]
+    n = len(c)
+    idx = np.arange(n)
+    new_group = np.r_[True, c[1:] != c[:-1]] if n else np.zeros(0, dtype=bool)
+    group_start = np.maximum.accumulate(np.where(new_group, idx, 0)) if n else idx
+    new_value = new_group | np.r_[True, v[1:] != v[:-1]] if n else new_group
+    tie_start = np.maximum.accumulate(np.where(new_value, idx, 0)) if n else idx
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = tie_start - group_start + 1
+    return ranks
+
+
 def add_ranks(frame: pd.DataFrame) -> pd.DataFrame:
     """``supply_rank`` / ``need_rank``: the candidate's place (1 = best score) among the
     candidates of its supply flow / of its need flow: a supply's best outlets, a need's best
     sources, as a facilitator reads them."""
     for column, key in (("supply_rank", "supply_flow"), ("need_rank", "need_flow")):
         if len(frame):
-            ranks = frame.groupby(key, sort=False)["score"].rank(ascending=False, method="min")
-            frame[column] = ranks.astype("int64")
+            frame[column] = group_ranks(frame[key].to_numpy(dtype=object), frame["score"])
         else:
             frame[column] = pd.Series(dtype="int64")
     if "geometry" in frame.columns:  # keep the geometry column last

@@ -465,3 +465,20 @@ def test_confidential_flags_and_names_are_carried():
     assert row["supplier_category"] == "industrie"
     assert bool(row["supply_confidential"]) is True and bool(row["need_confidential"]) is False
     assert row["status"] == "proposed"
+
+
+def test_group_ranks_match_pandas_rank_min():
+    from eit_synergies.core.synergy.scoring import group_ranks
+
+    rng = np.random.default_rng(7)
+    keys = rng.choice(["a", "b", "c", "d"], size=500)
+    score = np.round(rng.random(500), 1)  # many ties
+    expected = (
+        pd.DataFrame({"k": keys, "s": score})
+        .groupby("k")["s"]
+        .rank(ascending=False, method="min")
+        .astype("int64")
+        .to_numpy()
+    )
+    assert (group_ranks(keys, score) == expected).all()
+    assert group_ranks(np.array([], dtype=object), np.array([])).size == 0
