@@ -2233,6 +2233,11 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
+      <source>the {n} best listed</source>
+      <translation>les {n} meilleures listées</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
       <source>updated in {s} s</source>
       <translation>mis à jour en {s} s</translation>
     </message>

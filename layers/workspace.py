@@ -412,16 +412,20 @@ def _features(frame, layer, geometry_column="geometry") -> list[QgsFeature]:
         if has_geometry and len(frame)
         else None
     )
-    columns = {}
+    # values converted column by column, then set as whole rows (one call per feature)
+    n = len(frame)
+    columns = []
     for i in range(fields.count()):
         name = fields.at(i).name()
         if i not in pk and name in frame.columns and name != geometry_column:
-            columns[i] = frame[name].to_numpy(dtype=object)
+            kind = fields.at(i).type()
+            columns.append([_attribute(v, kind) for v in frame[name].to_numpy(dtype=object)])
+        else:
+            columns.append([None] * n)
     features = []
-    for row in range(len(frame)):
+    for row, attributes in enumerate(zip(*columns, strict=True) if columns else [()] * n):
         feature = QgsFeature(fields)
-        for i, values in columns.items():
-            feature.setAttribute(i, _attribute(values[row], fields.at(i).type()))
+        feature.setAttributes(list(attributes))
         if has_geometry and wkbs[row] is not None:
             geometry = QgsGeometry()
             geometry.fromWkb(wkbs[row])

@@ -87,6 +87,8 @@ from .tasks import SearchRunner, attach, detach
 
 SCOPE = "eit_synergies"
 DISTANCE_MAX_KM = 60
+#: rows of the candidate list: the best ones (the status line tells how many are shown)
+LIST_LIMIT = 200
 NO_CATEGORY = ""
 _UNITS_FR = {"t/yr": "t/an", "MWh/yr": "MWh/an", "m3/yr": "m³/an", "h/yr": "h/an",
              "unit/yr": "u./an", "m2": "m²"}  # fmt: skip
@@ -247,6 +249,7 @@ class WorkshopDock(QgsDockWidget):
         self.distance_slider.setValue(0)
         self.distance_slider.setPageStep(5)
         self.distance_slider.valueChanged.connect(self._distance_moved)
+        self.distance_slider.sliderReleased.connect(self._distance_released)
         sliders.addWidget(self.distance_label, 0, 0)
         sliders.addWidget(self.distance_slider, 0, 1)
         self.score_label = QLabel()
@@ -694,12 +697,24 @@ class WorkshopDock(QgsDockWidget):
 
     # ------------------------------------------------------------------ candidate search
     def _distance_moved(self, _value) -> None:
+        """While the handle is dragged, wait for the hand to stop (debounced search); a
+        keyboard or wheel step searches at once."""
         self._update_slider_labels()
         if self._restoring or self.store is None:
             return
         self._search_started = time.perf_counter()
-        self.runner.request()
         self.status_line.setText(tr("Searching synergies…"))
+        if self.distance_slider.isSliderDown():
+            self.runner.request()
+        else:
+            self.runner.start_now()
+
+    def _distance_released(self) -> None:
+        """The handle is let go: the search waiting for the debounce starts at once."""
+        if self._restoring or self.store is None or not self.runner.timer.isActive():
+            return
+        self._search_started = time.perf_counter()
+        self.runner.start_now()
 
     def search_now(self):
         """Start the candidate search at once (no debounce); returns the task."""
@@ -764,52 +779,66 @@ class WorkshopDock(QgsDockWidget):
         return "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
 
     def refresh_list(self) -> None:
+        """The list: the :data:`LIST_LIMIT` best visible candidates (what the room can read;
+        thousands of rows would take seconds to lay out)."""
         frame = self.visible_candidates()
         current = self._current_id
         self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        if frame is None or not len(frame):
+        self.table.setUpdatesEnabled(False)
+        try:
+            self.table.setRowCount(0)
+            if frame is not None and len(frame):
+                self._fill_rows(frame.iloc[:LIST_LIMIT], current)
+        finally:
+            self.table.setUpdatesEnabled(True)
             self.table.blockSignals(False)
-            self._show_detail(None if current is None else self._candidate(current))
-            return
+        self._show_detail(self._candidate(current) if current else None)
+
+    def _fill_rows(self, frame, current) -> None:
         hidden = confidential_rows(frame)
         labels = status_labels()
+
+        def column(name):
+            if name in frame.columns:
+                return frame[name].to_numpy(dtype=object)
+            return [None] * len(frame)
+
         self.table.setRowCount(len(frame))
         select_row = None
-        for row, (masked, (_, cand)) in enumerate(zip(hidden, frame.iterrows(), strict=True)):
-            s_conf = truthy(cand.get("supply_confidential"))
-            n_conf = truthy(cand.get("need_confidential"))
-            supplier = self.actor_text(cand["supplier_name"], s_conf)
-            receiver = self.actor_text(cand["receiver_name"], n_conf)
-            quantity = (
-                "—"
-                if self.public and masked
-                else quantity_text(cand["matched_quantity"], cand["unit_norm"])
-            )
-            status = str(cand["status"]) if cand["status"] in STATUSES else "proposed"
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        rows = zip(
+            hidden, column("candidate_id"), column("score"), column("supply_resource_label"),
+            column("supplier_name"), column("receiver_name"), column("supply_confidential"),
+            column("need_confidential"), column("matched_quantity"), column("unit_norm"),
+            column("status"), strict=True,
+        )  # fmt: skip
+        for row, (masked, cid, score, resource, s_name, r_name, s_conf, n_conf, qty, unit,
+                  status) in enumerate(rows):  # fmt: skip
+            cid = str(cid)
+            supplier = self.actor_text(s_name, truthy(s_conf))
+            receiver = self.actor_text(r_name, truthy(n_conf))
+            quantity = "—" if self.public and masked else quantity_text(qty, unit)
+            status = str(status) if status in STATUSES else "proposed"
             values = [
-                f"{float(cand['score']):.2f}".replace(".", ","),
-                f"{cand['supply_resource_label']}\n{supplier} → {receiver}",
+                f"{float(score):.2f}".replace(".", ","),
+                f"{resource}\n{supplier} → {receiver}",
                 quantity,
                 labels[status],
             ]
-            for column, text in enumerate(values):
+            for index, text in enumerate(values):
                 item = QTableWidgetItem(text)
-                item.setData(Qt.UserRole, str(cand["candidate_id"]))
+                item.setData(Qt.UserRole, cid)
                 item.setToolTip(text)
-                if column == 3:
+                if index == 3:
                     item.setForeground(QBrush(QColor(STATUS_COLOURS[status])))
-                    bold = QFont(item.font())
-                    bold.setBold(True)
                     item.setFont(bold)
-                self.table.setItem(row, column, item)
-            if str(cand["candidate_id"]) == current:
+                self.table.setItem(row, index, item)
+            if cid == current:
                 select_row = row
         self.table.resizeRowsToContents()
         if select_row is not None:
             self.table.selectRow(select_row)
-        self.table.blockSignals(False)
-        self._show_detail(self._candidate(current) if current else None)
 
     def list_texts(self) -> list[str]:
         """Every text of the list and of the detail panel (what the room can read)."""
@@ -1420,6 +1449,8 @@ class WorkshopDock(QgsDockWidget):
         text = tr("{shown} of {total} synergies shown · {decided} decided").format(
             shown=shown, total=total, decided=decided
         )
+        if shown > LIST_LIMIT:
+            text += " · " + tr("the {n} best listed").format(n=LIST_LIMIT)
         if self.last_round_trip is not None:
             text += " · " + tr("updated in {s} s").format(
                 s=f"{self.last_round_trip:.2f}".replace(".", ",")

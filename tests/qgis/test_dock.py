@@ -220,6 +220,59 @@ def test_slider_moves_are_debounced_and_the_last_one_wins(dock, workspace):
     assert {f["max_distance_km"] for f in read_table(workspace, "synergies")} == {7}
 
 
+def test_releasing_the_slider_searches_at_once_without_the_debounce(dock, workspace):
+    dock.runner.timer.setInterval(60_000)  # a debounce the test could never wait for
+    generation = dock.runner.generation
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(dock.distance_km()))
+    slider = dock.distance_slider
+    slider.setSliderDown(True)  # the hand holds the handle
+    for km in (4, 5, 6):
+        slider.setValue(km)
+        QgsApplication.processEvents()
+    assert dock.runner.timer.isActive() and not dock.runner.tasks  # waiting for the hand
+    slider.setSliderDown(False)  # released: emits sliderReleased
+    assert not dock.runner.timer.isActive()
+    assert dock.runner.generation == generation + 1 and dock.runner.tasks  # started now
+    assert wait_for(lambda: done and not dock.runner.busy(), timeout=20)
+    assert done == [6]
+    assert dock.runner.generation == generation + 1  # exactly one search
+    assert {f["max_distance_km"] for f in read_table(workspace, "synergies")} == {6}
+
+
+def test_a_drag_burst_gives_one_search(dock, workspace):
+    generation = dock.runner.generation
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(dock.distance_km()))
+    slider = dock.distance_slider
+    slider.setSliderDown(True)
+    for km in (3, 4, 5, 6, 7, 8):
+        slider.setValue(km)
+        QgsApplication.processEvents()
+    assert not dock.runner.tasks  # no search while the handle moves
+    assert wait_for(lambda: done and not dock.runner.busy())  # the hand stops: debounce
+    slider.setSliderDown(False)  # nothing left to search: no second run
+    QgsApplication.processEvents()
+    assert not dock.runner.busy()
+    assert done == [8]
+    assert dock.runner.generation == generation + 1
+
+
+def test_a_keyboard_step_searches_at_once(dock, workspace):
+    generation = dock.runner.generation
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(dock.distance_km()))
+    dock.distance_slider.setFocus()
+    dock.distance_slider.triggerAction(dock.distance_slider.SliderPageStepAdd)  # PgUp
+    assert not dock.runner.timer.isActive()
+    assert dock.runner.generation == generation + 1 and dock.runner.tasks
+    assert wait_for(lambda: done and not dock.runner.busy())
+    assert done == [dock.distance_slider.value()]
+    assert {f["max_distance_km"] for f in read_table(workspace, "synergies")} == {
+        dock.distance_slider.value()
+    }
+
+
 def test_a_running_search_is_cancelled_when_the_slider_moves_again(dock, workspace):
     first = dock.search_now()
     dock.distance_slider.setValue(5)
