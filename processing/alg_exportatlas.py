@@ -21,7 +21,7 @@ from qgis.core import (
 
 from ..core.errors import Canceled, EitError
 from .base import EitAlgorithm
-from .inputs import read_table_parameter
+from .inputs import flow_layer_parameters, read_table_parameter
 from .messages import processing_error
 
 COVERAGES = ("synergies", "actors", "families")
@@ -88,16 +88,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
                 [QgsProcessing.TypeVectorLine],
             )
         )  # fmt: skip
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.SUPPLY, self.tr("Supplies (gisements)"), [QgsProcessing.TypeVectorPoint]
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.NEED, self.tr("Needs (besoins)"), [QgsProcessing.TypeVectorPoint]
-            )
-        )
+        flow_layer_parameters(self)
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.MUTUALISATION, self.tr("Mutualisation groups (polygons)"),

@@ -17,7 +17,13 @@ from ..core.errors import Canceled, EitError
 from ..layers.styles import attach_style, style_candidate_layer
 from .base import EitAlgorithm
 from .feedback import FeedbackProgress
-from .inputs import catalogue_parameters, load_catalogue, read_layer_parameter, write_frame
+from .inputs import (
+    catalogue_parameters,
+    flow_layer_parameters,
+    load_catalogue,
+    read_layer_parameter,
+    write_frame,
+)
 from .messages import processing_error
 from .summaries import candidates_summary
 
@@ -55,16 +61,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
         )
 
     def initAlgorithm(self, config=None):
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.SUPPLY, self.tr("Supplies (gisements)"), [QgsProcessing.TypeVectorPoint]
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.NEED, self.tr("Needs (besoins)"), [QgsProcessing.TypeVectorPoint]
-            )
-        )
+        flow_layer_parameters(self)
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MAX_DISTANCE_KM,

@@ -77,6 +77,19 @@ def table_parameters(alg) -> None:
     )
 
 
+def flow_layer_parameters(alg) -> None:
+    """The SUPPLY and NEED point layers (outputs of eit:buildflowlayers)."""
+    from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSource
+
+    for name, label in (
+        ("SUPPLY", tr("Supplies (gisements)")),
+        ("NEED", tr("Needs (besoins)")),
+    ):
+        alg.addParameter(
+            QgsProcessingParameterFeatureSource(name, label, [QgsProcessing.TypeVectorPoint])
+        )
+
+
 def catalogue_parameters(alg) -> None:
     """The optional user catalogue and compatibility tables (extend the built-in ones)."""
     from qgis.core import QgsProcessingParameterDefinition, QgsProcessingParameterFile
