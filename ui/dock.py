@@ -183,6 +183,10 @@ class WorkshopDock(QgsDockWidget):
         self.runner.stop()
         self.presentation.leave()
         self._unset_map_tool()
+        canvas = self.iface.mapCanvas()
+        if canvas is not None:  # no render job may read the layers about to be removed
+            canvas.stopRendering()
+            canvas.waitWhileRendering()
         self.close_workspace()
         self.disconnect_all()
 

@@ -163,9 +163,13 @@ class SearchRunner(QObject):
         if task.generation == self.generation:
             self.on_result(task)
 
-    def stop(self) -> None:
-        """Cancel everything; a task still running is dropped when it ends."""
+    def stop(self, wait_ms: int = 10000) -> None:
+        """Cancel everything and wait (bounded) for a running task to end, so that nothing
+        runs in a thread once the dock and its layers are gone; a task that still ends later
+        is dropped (it is no longer the newest)."""
         self.timer.stop()
         self.generation += 1  # no running task is the newest any more
         for task in list(self.tasks.values()):
             task.cancel()
+        for task in list(self.tasks.values()):
+            task.waitForFinished(wait_ms)

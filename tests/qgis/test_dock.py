@@ -81,6 +81,12 @@ def dock(qgis_iface, workspace):
     widget.cleanup()
     widget.close()
     widget.deleteLater()
+    QgsApplication.processEvents()
+    canvas = qgis_iface.mapCanvas()
+    canvas.stopRendering()
+    canvas.waitWhileRendering()
+    canvas.setLayers([])
+    QgsApplication.taskManager().cancelAll()
     QgsProject.instance().clear()
     QgsApplication.processEvents()
 
