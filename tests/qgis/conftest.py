@@ -98,3 +98,16 @@ def load_plugin_fixture():
 @pytest.fixture(name="eit_providers")
 def eit_providers_fixture():
     return eit_providers
+
+
+@pytest.fixture(scope="session")
+def french_qm_dir(tmp_path_factory) -> Path:
+    """A folder holding ``eit_synergies_fr.qm``, compiled from the shipped ``.ts`` (which
+    tests/unit/test_i18n.py keeps complete), whatever ``make`` has built or not."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("qm")
+    qm = folder / "eit_synergies_fr.qm"
+    ts = ROOT / "i18n" / "eit_synergies_fr.ts"
+    subprocess.run(["lrelease", "-silent", str(ts), "-qm", str(qm)], check=True)
+    return folder

@@ -12,7 +12,6 @@ import csv
 import re
 import subprocess
 import unicodedata
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -45,44 +44,16 @@ LEAKS = ("zorglub", "98765", "98 765", "98,765")
 # --------------------------------------------------------------------------- set-up
 
 
-@pytest.fixture(scope="module")
-def french_qm(tmp_path_factory):
-    """The French .qm, built fresh from the .ts (plus the strings waiting to be merged)."""
-    folder = tmp_path_factory.mktemp("qm")
-    tree = ET.parse(ROOT / "i18n" / "eit_synergies_fr.ts")
-    context = tree.getroot().find("context")
-    messages = {m.findtext("source"): m for m in context.iter("message")}
-    pending = ROOT / "i18n" / "pending_atlas.tsv"
-    if pending.exists():  # strings not merged into the .ts yet (or merged untranslated)
-        for line in pending.read_text(encoding="utf-8").splitlines():
-            if "\t" not in line:
-                continue
-            english, french = (p.replace("\\n", "\n") for p in line.split("\t", 1))
-            message = messages.get(english)
-            if message is None:
-                message = ET.SubElement(context, "message")
-                ET.SubElement(message, "source").text = english
-                ET.SubElement(message, "translation")
-            translation = message.find("translation")
-            if not translation.text:
-                translation.text = french
-                translation.attrib.pop("type", None)
-    ts = folder / "fr.ts"
-    tree.write(ts, encoding="utf-8", xml_declaration=True)
-    qm = folder / "eit_synergies_fr.qm"
-    subprocess.run(["lrelease", "-silent", str(ts), "-qm", str(qm)], check=True)
-    return folder
-
-
 @pytest.fixture
-def french_report(plugin, french_qm):
-    """The report's French words from :func:`french_qm` (the plugin's modules as loaded now)."""
+def french_report(plugin, french_qm_dir):
+    """The report's French words from the shipped translation (the plugin's modules as
+    loaded now)."""
     import importlib
 
     module = importlib.import_module("eit_synergies.layers.atlas_text")
     old = module.ReportText.qm_dir
-    module.ReportText.qm_dir = french_qm
-    yield french_qm
+    module.ReportText.qm_dir = french_qm_dir
+    yield french_qm_dir
     module.ReportText.qm_dir = old
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,35 +17,7 @@ def _desktop():
     return module
 
 
-def french_qm(folder: Path) -> Path:
-    """The French translation with the dock's strings waiting in ``i18n/pending_dock.tsv``
-    (until they are merged into the .ts), compiled with lrelease."""
-    tree = ET.parse(ROOT / "i18n" / "eit_synergies_fr.ts")
-    context = tree.getroot().find("context")
-    known = {m.findtext("source"): m for m in context.iter("message")}
-    pending = ROOT / "i18n" / "pending_dock.tsv"
-    if pending.exists():
-        for line in pending.read_text(encoding="utf-8").splitlines():
-            if "\t" not in line:
-                continue
-            source, french = (p.replace("\\n", "\n") for p in line.split("\t", 1))
-            message = known.get(source)
-            if message is None:
-                message = ET.SubElement(context, "message")
-                ET.SubElement(message, "source").text = source
-                ET.SubElement(message, "translation")
-            translation = message.find("translation")
-            if not translation.text or translation.get("type") == "unfinished":
-                translation.text = french
-                translation.attrib.pop("type", None)
-    ts = folder / "fr.ts"
-    tree.write(ts, encoding="utf-8", xml_declaration=True)
-    qm = folder / "fr.qm"
-    subprocess.run(["lrelease", "-silent", str(ts), "-qm", str(qm)], check=True)
-    return qm
-
-
-def test_dock_in_the_real_desktop(tmp_path, monkeypatch):
+def test_dock_in_the_real_desktop(tmp_path, monkeypatch, french_qm_dir):
     desktop = _desktop()
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "dock.png"
@@ -76,7 +46,7 @@ def test_dock_in_the_real_desktop(tmp_path, monkeypatch):
             "EIT_DOCK_PRESENTATION_SCREENSHOT": str(presentation),
             "EIT_DOCK_FOLDER": str(tmp_path / "atelier"),
             "EIT_DOCK_TESTS": str(HERE),
-            "EIT_EXTRA_QM": str(french_qm(tmp_path)),
+            "EIT_EXTRA_QM": str(french_qm_dir / "eit_synergies_fr.qm"),
         },
         timeout=200,
     )
