@@ -8,12 +8,15 @@ from datetime import date
 from ..translation import qgis_locale, tr
 
 
+def report_language() -> str:
+    """The summary's language: the QGIS locale's when the report texts exist in it."""
+    return "fr" if qgis_locale() == "fr" else "en"
+
+
 def _number(value, digits=0) -> str:
-    try:
-        text = f"{float(value):,.{digits}f}"
-    except (TypeError, ValueError):
-        return "–"
-    return text.replace(",", "\u202f")
+    from ..core.report import format_number
+
+    return format_number(value, digits, report_language()) or "–"
 
 
 def public_view(candidates, public: bool):
@@ -21,7 +24,7 @@ def public_view(candidates, public: bool):
     of its name, and the quantity becomes a size class (the atlas's rules, core/report.py)."""
     from ..core.report import category_label, format_quantity, size_class, status_label
 
-    lang = "fr" if qgis_locale() == "fr" else "en"
+    lang = report_language()
     rows = []
     for _, row in candidates.iterrows():
         masked = {}

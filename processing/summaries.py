@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from ..translation import tr
 
-UNIT_WORDS = {"t/yr": "t/an", "MWh/yr": "MWh/an", "m3/yr": "m³/an", "h/yr": "h/an"}
-
-
-def _number(value) -> str:
-    return f"{float(value):,.0f}".replace(",", "\u202f")
-
 
 def candidates_summary(candidates, unplaced=None, totals=None, families=None) -> list[str]:
     """``families``: the catalogue's families frame, for their names in the QGIS locale."""
+    from ..core.report import format_number, unit_label
     from ..layers.styles import family_labels
+    from ..layers.summary import report_language
+
+    lang = report_language()
 
     names = (
         {code: label for code, (label, _) in family_labels(families).items()}
@@ -40,8 +38,8 @@ def candidates_summary(candidates, unplaced=None, totals=None, families=None) ->
                 "Optimal allocation: {quantity} {unit} exchanged by {allocated} of {n} "
                 "candidates."
             ).format(
-                quantity=_number(total.get("quantity", 0)),
-                unit=UNIT_WORDS.get(unit, unit),
+                quantity=format_number(total.get("quantity", 0), 0, lang),
+                unit=unit_label(unit, lang),
                 allocated=total.get("allocated", 0),
                 n=total.get("candidates", 0),
             )
