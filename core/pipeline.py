@@ -19,7 +19,7 @@ import pandas as pd
 
 from .catalogue import Catalogue
 from .flows import attach_geometry, build_flows, read_actors, read_flows
-from .geocode.pipeline import geocode_actors
+from .geocode.pipeline import as_points, geocode_actors
 from .progress import NullProgress, SubProgress, check_canceled
 from .synergy import find_candidates, find_mutualisation_groups
 from .workspace import (
@@ -92,9 +92,7 @@ def _place(actors_frame, previous_actors, options, progress, log):
         sirene_file=options.sirene_file,
         progress=progress,
     )
-    points = gpd.points_from_xy(placed["lon"], placed["lat"], crs="EPSG:4326")
-    actors = gpd.GeoDataFrame(placed, geometry=points, crs="EPSG:4326")
-    actors.loc[placed["lon"].isna().to_numpy(), "geometry"] = None
+    actors = as_points(placed)
     status = placed["geo_status"].value_counts().to_dict()
     log.append(
         "actors: "

@@ -40,16 +40,11 @@ FLOW_FIELD_PARAMETERS = {
 
 def place_actors(actor_table, geometry_frame, progress):
     """Actor points: the layer's geometry when it has one, else coordinates or commune."""
-    import geopandas as gpd
-
     if geometry_frame is not None:
         return geometry_frame
-    from ..core.geocode.pipeline import geocode_actors
+    from ..core.geocode.pipeline import as_points, geocode_actors
 
-    placed = geocode_actors(actor_table.frame, method=0, progress=progress)
-    points = gpd.points_from_xy(placed["lon"], placed["lat"], crs="EPSG:4326")
-    frame = gpd.GeoDataFrame(placed, geometry=points, crs="EPSG:4326")
-    frame.loc[placed["lon"].isna().to_numpy(), "geometry"] = None
+    frame = as_points(geocode_actors(actor_table.frame, method=0, progress=progress))
     frame.attrs["source"] = actor_table.source
     return frame
 

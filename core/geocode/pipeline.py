@@ -385,3 +385,14 @@ def geocode_actors(
         counts = out["geo_status"].value_counts().to_dict()
         progress.log(f"geocoded {len(out)} actors: {counts}")
     return out
+
+
+def as_points(placed: pd.DataFrame):
+    """The output of :func:`geocode_actors` as a GeoDataFrame of points (WGS84); rows that
+    could not be placed keep a null geometry."""
+    import geopandas as gpd
+
+    points = gpd.points_from_xy(placed["lon"], placed["lat"], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(placed, geometry=points, crs="EPSG:4326")
+    frame.loc[placed["lon"].isna().to_numpy(), "geometry"] = None
+    return frame

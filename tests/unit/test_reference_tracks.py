@@ -11,34 +11,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
 import pytest
-from eit_synergies.core.catalogue import Catalogue
-from eit_synergies.core.flows import attach_geometry, build_flows, read_actors
-from eit_synergies.core.geocode.pipeline import geocode_actors
-from eit_synergies.core.synergy import find_candidates, find_mutualisation_groups
+from eit_synergies.core.pipeline import PipelineOptions, run_pipeline
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 
 @pytest.fixture(scope="module")
 def demo():
-    catalogue = Catalogue.builtin()
-    actors = read_actors(DEMO / "actors.csv")
-    flows = build_flows(actors, DEMO / "flows.csv", catalogue)
-    placed = geocode_actors(actors.frame, method=0)
-    points = gpd.GeoDataFrame(
-        placed, geometry=gpd.points_from_xy(placed["lon"], placed["lat"]), crs="EPSG:4326"
+    """The demo through the main job, allocation off: the raw ranking a facilitator reads."""
+    result = run_pipeline(
+        DEMO / "actors.csv", DEMO / "flows.csv", options=PipelineOptions(allocate=False)
     )
-    supply = attach_geometry(flows.supply, points)
-    need = attach_geometry(flows.need, points)
-    assert not supply.geometry.isna().any() and not need.geometry.isna().any()
-    result = find_candidates(
-        supply, need, catalogue.compatibility_frame, 0, catalogue.max_distance_km()
-    )
-    groups = find_mutualisation_groups(need, supply, 10, 2)
-    categories = dict(zip(actors.frame["actor_id"], actors.frame["category"], strict=True))
-    return result.candidates, groups, categories
+    assert result.counts["unplaced"] == 0  # every flow placed (coordinates or commune)
+    actors = result.actors
+    categories = dict(zip(actors["actor_id"], actors["category"], strict=True))
+    return result.candidates, result.groups, categories
 
 
 def best_outlets(candidates, supply_resources, top):
