@@ -50,11 +50,11 @@ class CarryOver:
     new: list = field(default_factory=list)
     gone: list = field(default_factory=list)
     changed: list = field(default_factory=list)
+    kept_word: str = "decision(s) kept"  # what ``kept`` counts
 
     def summary(self, what: str) -> str:
-        kept = "unchanged" if what == "flows" else "decision(s) kept"
         return (
-            f"{what}: {self.kept} {kept}, {len(self.new)} new, "
+            f"{what}: {self.kept} {self.kept_word}, {len(self.new)} new, "
             f"{len(self.changed)} changed, {len(self.gone)} gone"
         )
 
@@ -130,7 +130,7 @@ def carry_over_placements(previous_actors, actors):
 
 def diff_flows(previous, current, key="flow_id", compare=("resource", "quantity_norm")):
     """New, changed and gone flows between two runs (lists of flow ids)."""
-    report = CarryOver()
+    report = CarryOver(kept_word="unchanged")
     if previous is None or not len(previous):
         report.new = current[key].astype(str).tolist()
         return report
