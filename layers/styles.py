@@ -90,6 +90,8 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
         self.style(layer, *self.args)
+        if self in StylePostProcessor._alive:  # styled: no longer needed by Processing
+            StylePostProcessor._alive.remove(self)
 
     @classmethod
     def create(cls, style, *args) -> StylePostProcessor:

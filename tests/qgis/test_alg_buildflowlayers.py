@@ -116,7 +116,12 @@ def test_layer_inputs_and_style_post_processor(plugin):
     details = context.layerToLoadOnCompletionDetails(supply_id)
     assert details.name and details.postProcessor() is not None
     layer = context.getMapLayer(supply_id)
-    details.postProcessor().postProcessLayer(layer, context, QgsProcessingFeedback())
+    from eit_synergies.layers.styles import StylePostProcessor
+
+    processor = details.postProcessor()
+    assert processor in StylePostProcessor._alive
+    processor.postProcessLayer(layer, context, QgsProcessingFeedback())
+    assert processor not in StylePostProcessor._alive  # released once the layer is styled
     renderer = layer.renderer()
     assert renderer.type() == "categorizedSymbol"
     assert renderer.classAttribute() == "family"
