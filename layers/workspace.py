@@ -26,13 +26,11 @@ from qgis.core import (
     QgsField,
     QgsFields,
     QgsGeometry,
-    QgsLineSymbol,
     QgsMarkerSymbol,
     QgsPalLayerSettings,
     QgsProject,
     QgsProperty,
     QgsRendererCategory,
-    QgsSymbol,
     QgsSymbolLayer,
     QgsTextBackgroundSettings,
     QgsTextBufferSettings,
@@ -49,7 +47,7 @@ from ..core.workspace import GPKG_NAME, LAYERS
 from ..translation import tr
 from .frames import _attribute, _python_value
 from .project import CATEGORY_SYMBOLS, category_labels, layer_names
-from .styles import family_labels, flow_renderer
+from .styles import candidate_renderer, flow_renderer
 
 #: custom layer property holding the role of a workspace layer (``actors``, ``supply``...)
 ROLE_PROPERTY = "eit_synergies/role"
@@ -59,6 +57,8 @@ SOURCE_PROPERTY = "eit_synergies/workspace"
 MAP_ROLES = ("actors", "candidates", "supply", "need", "groups", "territory")
 #: roles whose layer is hidden when first loaded (shown from the legend when wanted)
 HIDDEN_ROLES = ("supply", "need", "groups")
+#: actor names placed at most on one map view (the names in view when zoomed in)
+ACTOR_LABEL_LIMIT = 300
 CONFIDENTIAL_FIELDS = {
     "actors": ("confidential",),
     "supply": ("confidential",),
@@ -250,10 +250,22 @@ def apply_labels(layer, role: str, public: bool) -> None:
     )
     if role == "candidates":
         settings.placement = QgsPalLayerSettings.Line
+        # thousands of lines as obstacles would make every other label's placement crawl
+        # (seconds per redraw on a large territory), and they carry few labels themselves
+        obstacle = settings.obstacleSettings()
+        obstacle.setIsObstacle(False)
+        settings.setObstacleSettings(obstacle)
     elif role in ("actors", "supply", "need"):
         settings.placement = QgsPalLayerSettings.OrderedPositionsAroundPoint
         settings.dist = 1.5
     settings.priority = 8 if role == "actors" else 4
+    if role == "actors":
+        # a projector shows a few dozen names legibly; placing a thousand costs a redraw
+        # a third of a second
+        thinning = settings.thinningSettings()
+        thinning.setLimitNumberLabelsEnabled(True)
+        thinning.setMaximumNumberLabels(ACTOR_LABEL_LIMIT)
+        settings.setThinningSettings(thinning)
     layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
     layer.setLabelsEnabled(True)
 
@@ -278,51 +290,6 @@ def actor_renderer() -> QgsCategorizedSymbolRenderer:
     )
     categories.append(QgsRendererCategory("", other, tr("Other")))
     return QgsCategorizedSymbolRenderer("category", categories)
-
-
-def candidate_renderer(families_frame, public: bool) -> QgsCategorizedSymbolRenderer:
-    """Synergy lines: colour by family with a white casing, width by exchanged quantity
-    (constant for confidential flows in public mode), dashed when to look into, faded when
-    set aside."""
-    width = (
-        'coalesce(0.6 + 2.6 * sqrt("matched_quantity" / '
-        'maximum("matched_quantity", group_by:="unit_norm")), 0.6)'
-        " + if(\"status\" IN ('retained', 'to_explore'), 1.2, 0)"
-    )
-    if public:
-        width = f"CASE WHEN {confidential_condition('candidates')} THEN 1.2 ELSE {width} END"
-    width = f"({width})"
-    style = (
-        "CASE WHEN \"status\" = 'to_explore' THEN 'dash' "
-        "WHEN \"status\" = 'rejected' THEN 'dot' ELSE 'solid' END"
-    )
-    # decided lines stand out; proposed ones stay in the background
-    opacity = (
-        "CASE WHEN \"status\" IN ('retained', 'to_explore') THEN 100 "
-        "WHEN \"status\" = 'rejected' THEN 25 ELSE 40 END"
-    )
-    categories = []
-    for code, (label, colour) in family_labels(families_frame).items():
-        symbol = QgsLineSymbol.createSimple(
-            {"color": "#ffffff", "width": "1.5", "capstyle": "round"}
-        )
-        symbol.symbolLayer(0).setDataDefinedProperty(
-            QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression(f"{width} + 0.9")
-        )
-        line = QgsLineSymbol.createSimple({"color": colour, "width": "0.8", "capstyle": "round"})
-        top = line.symbolLayer(0).clone()
-        top.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression(width)
-        )
-        top.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyStrokeStyle, QgsProperty.fromExpression(style)
-        )
-        symbol.appendSymbolLayer(top)
-        symbol.setDataDefinedProperty(
-            QgsSymbol.PropertyOpacity, QgsProperty.fromExpression(opacity)
-        )
-        categories.append(QgsRendererCategory(code, symbol, label))
-    return QgsCategorizedSymbolRenderer("family", categories)
 
 
 def public_flow_renderer(families_frame, kind: str, public: bool):
@@ -602,17 +569,17 @@ class WorkspaceStore:
         if not ok:
             raise OSError(f"cannot log the decision on {candidate_id} in {self.path}")
 
-    def replace_rows(self, role: str, frame) -> int:
-        """Replace every row of a table by the rows of ``frame`` (columns the table lacks are
-        left out)."""
-        layer = self.layer(role)
-        provider = layer.dataProvider()
-        if not provider.truncate():
-            raise OSError(f"cannot update {LAYERS[role]} in {self.path}")
-        ok, _ = provider.addFeatures(_features(frame, layer))
-        if not ok:
-            raise OSError(f"cannot update {LAYERS[role]} in {self.path}")
-        return len(frame)
+    def replace_rows(self, role: str, frame, is_canceled=None) -> int:
+        """Replace every row of a table by the rows of ``frame`` in one transaction (columns
+        the table lacks are left out; see :func:`layers.gpkg_rows.replace_rows`)."""
+        import sqlite3
+
+        from .gpkg_rows import replace_rows
+
+        try:
+            return replace_rows(self.path, LAYERS[role], frame, is_canceled=is_canceled)
+        except sqlite3.Error as error:
+            raise OSError(f"cannot update {LAYERS[role]} in {self.path}: {error}") from error
 
     def upsert(self, role: str, key: str, frame) -> int:
         """Write the rows of ``frame``: a row whose ``key`` exists replaces it, others are
