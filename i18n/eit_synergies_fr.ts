@@ -742,17 +742,15 @@
     <message>
       <location filename="../layers/project.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
-      <location filename="../processing/alg_exportatlas.py" />
-      <location filename="../processing/alg_synergycandidates.py" />
+      <location filename="../processing/inputs.py" />
       <source>Supplies (gisements)</source>
       <translation>Gisements</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
       <location filename="../processing/alg_buildflowlayers.py" />
-      <location filename="../processing/alg_exportatlas.py" />
       <location filename="../processing/alg_mutualisationcandidates.py" />
-      <location filename="../processing/alg_synergycandidates.py" />
+      <location filename="../processing/inputs.py" />
       <source>Needs (besoins)</source>
       <translation>Besoins</translation>
     </message>
@@ -2077,6 +2075,16 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
+      <source>Lines on the map (the best ones)</source>
+      <translation>Lignes sur la carte (les meilleures)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>The map draws the best-scored synergies the filters keep, up to this number, and every synergy to pursue or to explore</source>
+      <translation>La carte trace les synergies les mieux notées que gardent les filtres, jusqu’à ce nombre, et toutes les synergies à poursuivre ou à approfondir</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
       <source>Show everything</source>
       <translation>Tout afficher</translation>
     </message>
@@ -2173,6 +2181,11 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
+      <source>saving…</source>
+      <translation>enregistrement…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
       <source>Minimum score: {score}</source>
       <translation>Score minimal : {score}</translation>
     </message>
@@ -2228,6 +2241,11 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
+      <source>The synergies could not be saved in {path}: {error}</source>
+      <translation>Les synergies n’ont pas pu être enregistrées dans {path} : {error}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
       <source>The workspace {path} is missing.</source>
       <translation>L'espace de travail {path} est introuvable.</translation>
     </message>
@@ -2235,6 +2253,11 @@
       <location filename="../ui/dock.py" />
       <source>the {n} best listed</source>
       <translation>les {n} meilleures listées</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>the {n} best on the map</source>
+      <translation>les {n} meilleures sur la carte</translation>
     </message>
     <message>
       <location filename="../ui/dock.py" />

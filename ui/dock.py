@@ -13,6 +13,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from qgis.core import (
     Qgis,
@@ -51,6 +52,7 @@ from qgis.PyQt.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -83,13 +85,18 @@ from ..layers.workspace import (
 from ..translation import tr
 from .charts import FamilyCharts
 from .presentation import Presentation
-from .tasks import SearchRunner, attach, detach
+from .tasks import SearchRunner, TableWriter, attach, detach
 
 SCOPE = "eit_synergies"
 DISTANCE_MAX_KM = 60
 #: rows of the candidate list: the best ones (the status line tells how many are shown)
 LIST_LIMIT = 200
+#: lines drawn on the map by default: the best visible ones, plus every decided one (tens of
+#: thousands of lines are unreadable on a projector and slow to draw; the facilitator can
+#: change it in the Filters tab, the status line tells when some are left out)
+MAP_LIMIT = 3000
 NO_CATEGORY = ""
+DECIDED_SQL = "\"status\" IN ('retained', 'to_explore')"
 _UNITS_FR = {"t/yr": "t/an", "MWh/yr": "MWh/an", "m3/yr": "m³/an", "h/yr": "h/an",
              "unit/yr": "u./an", "m2": "m²"}  # fmt: skip
 
@@ -127,6 +134,7 @@ class WorkshopDock(QgsDockWidget):
     """The workshop panel (see the module docstring)."""
 
     candidatesUpdated = pyqtSignal()  # noqa: N815 - Qt signal name
+    candidatesSaved = pyqtSignal()  # noqa: N815 - the whole table is in the GeoPackage
     decisionWritten = pyqtSignal(str)  # noqa: N815
     flowWritten = pyqtSignal(str)  # noqa: N815
 
@@ -159,6 +167,10 @@ class WorkshopDock(QgsDockWidget):
         self._connections: list = []
         self.presentation = Presentation(iface, self, self._presentation_left)
         self.runner = SearchRunner(self._task_args, self._search_done, 300, self)
+        self.writer = TableWriter(self._table_saved, self)
+        self.last_save_seconds = None
+        self._decision_serial = 0  # decisions written so far (a search started before one
+        self._search_serial = 0  # of them carries it again when it ends)
         self._build()
         self._connect(self.project.writeProject, self.write_state)
         self._connect(self.project.readProject, self.read_state)
@@ -181,6 +193,7 @@ class WorkshopDock(QgsDockWidget):
     def cleanup(self) -> None:
         """Undo everything the dock did outside itself (called by the plugin's unload)."""
         self.runner.stop()
+        self.writer.wait()
         self.presentation.leave()
         self._unset_map_tool()
         canvas = self.iface.mapCanvas()
@@ -377,6 +390,22 @@ class WorkshopDock(QgsDockWidget):
         self.category_list = QListWidget()
         self.category_list.itemChanged.connect(self._filters_changed)
         layout.addWidget(self.category_list, 2)
+        limit_row = QHBoxLayout()
+        limit_label = QLabel(tr("Lines on the map (the best ones)"))
+        limit_row.addWidget(limit_label)
+        self.map_limit = QSpinBox()
+        self.map_limit.setRange(10, 1_000_000)
+        self.map_limit.setSingleStep(500)
+        self.map_limit.setGroupSeparatorShown(True)
+        self.map_limit.setValue(MAP_LIMIT)
+        self.map_limit.setToolTip(
+            tr("The map draws the best-scored synergies the filters keep, up to this number, "
+               "and every synergy to pursue or to explore")
+        )  # fmt: skip
+        limit_label.setBuddy(self.map_limit)
+        self.map_limit.valueChanged.connect(self._filters_changed)
+        limit_row.addWidget(self.map_limit)
+        layout.addLayout(limit_row)
         row = QHBoxLayout()
         everything = QPushButton(tr("Show everything"))
         everything.clicked.connect(self.reset_filters)
@@ -473,6 +502,7 @@ class WorkshopDock(QgsDockWidget):
 
     def close_workspace(self) -> None:
         self.runner.stop()
+        self.writer.wait()  # the candidates table is left whole
         self.clear_map_marks()
         self._disconnect_layers()
         if self.store is not None:
@@ -681,9 +711,43 @@ class WorkshopDock(QgsDockWidget):
             )
         if self.score_slider.value():
             parts.append(f'"score" >= {self.min_score() - 1e-9:.6f}')
+        threshold = self.map_threshold()
+        if threshold is not None:
+            parts.append(f'("score" >= {threshold - 1e-9:.9f} OR {DECIDED_SQL})')
         out["candidates"] = " AND ".join(parts)
         out["groups"] = family
         return out
+
+    def map_threshold(self, frame=None) -> float | None:
+        """The score from which the visible candidates are drawn: the map shows the
+        ``map_limit`` best ones the filters keep (and every decided one); None when they all
+        fit."""
+        frame = self.candidates if frame is None else frame
+        if frame is None or not len(frame) or "score" not in frame.columns:
+            return None
+        mask = candidate_mask(
+            frame, self.selected_families(), self.selected_categories(), self.min_score()
+        )
+        scores = pd.to_numeric(frame["score"][mask], errors="coerce").dropna().to_numpy()
+        limit = int(self.map_limit.value())
+        if len(scores) <= limit:
+            return None
+        return float(-np.partition(-scores, limit - 1)[limit - 1])
+
+    def map_rows(self, frame) -> pd.Series:
+        """Rows of ``frame`` the map draws under the current filters (as the candidates
+        layer's subset string selects them)."""
+        mask = pd.Series(
+            candidate_mask(
+                frame, self.selected_families(), self.selected_categories(), self.min_score()
+            ),
+            index=frame.index,
+        )
+        threshold = self.map_threshold(frame)
+        if threshold is not None:
+            decided = frame["status"].astype(str).isin(STATUSES[1:3])
+            mask &= (pd.to_numeric(frame["score"], errors="coerce") >= threshold - 1e-9) | decided
+        return mask
 
     def apply_filters(self) -> None:
         """Filters → subset strings of the layers (no project reload) and the list."""
@@ -728,6 +792,7 @@ class WorkshopDock(QgsDockWidget):
     def _task_args(self):
         if self.store is None or self.supply is None:
             return None
+        self._search_serial = self._decision_serial
         return {
             "supply": detach(self.supply),
             "need": detach(self.need),
@@ -749,20 +814,69 @@ class WorkshopDock(QgsDockWidget):
             return
         self.last_search_seconds = task.seconds
         frame = attach(task.result)
-        self.store.replace_rows("candidates", frame)
-        self.candidates = frame  # what was just written: no need to read it back
-        layer = self.layers.get("candidates")
-        if layer is not None:
-            layer.dataProvider().reloadData()
-            layer.triggerRepaint()
-        self.refresh_list()
+        if self._decision_serial != self._search_serial:
+            # decisions were taken while the search ran: carry them too
+            from ..core.workspace import carry_over_decisions
+
+            frame, _ = carry_over_decisions(
+                decisions_to_carry(self.candidates, self.decisions), frame
+            )
+        self.candidates = frame  # what is written: no need to read it back
+        self.write_candidates(frame)
+        self.apply_filters()  # the map's share of the new candidates, the list, the legend
         self.refresh_charts()
-        self._refresh_proximity()
-        self._update_legend()
         if self._search_started is not None:
             self.last_round_trip = time.perf_counter() - self._search_started
         self._update_status_line()
         self.candidatesUpdated.emit()
+
+    def write_candidates(self, frame) -> None:
+        """Write the candidates to the GeoPackage. When the map draws only some of them
+        (``map_limit``), those rows are written first, at once, and the whole table follows
+        in the background (:class:`TableWriter`): the map is redrawn without waiting for
+        tens of thousands of rows. Any other write waits for the whole table first."""
+        canvas = self.iface.mapCanvas()
+        if canvas is not None:
+            canvas.stopRendering()  # redrawn below; no render keeps reading the old rows
+        self.writer.cancel()  # an older whole table is outdated: rolled back
+        shown = self.map_rows(frame)
+        plain = pd.DataFrame(frame)  # no CRS object crosses to the writer's thread
+        if bool(shown.all()):
+            self.store.replace_rows("candidates", plain)
+            self._table_reloaded()
+            return
+        self.store.replace_rows("candidates", plain[shown.to_numpy()])
+        self._table_reloaded()
+        self.writer.start(self.store.path, LAYERS["candidates"], plain.copy())
+        self._update_status_line()
+
+    def _table_reloaded(self) -> None:
+        layer = self.layers.get("candidates")
+        if layer is not None:
+            layer.dataProvider().reloadData()
+            layer.triggerRepaint()
+
+    def _table_saved(self, table, _rows, error) -> None:
+        """The background write of the whole candidates table has ended."""
+        self.last_save_seconds = self.writer.seconds
+        if error is not None:
+            self._message(
+                tr("The synergies could not be saved in {path}: {error}").format(
+                    path=self.store.path if self.store else "", error=error
+                ),
+                Qgis.Critical,
+            )
+            return
+        if self.store is None or table != LAYERS["candidates"]:
+            return
+        self._table_reloaded()
+        self._update_status_line()
+        self.candidatesSaved.emit()
+
+    def settle_writes(self) -> None:
+        """Let the background write of the candidates end before writing anything else."""
+        if self.writer.busy():
+            self.writer.wait()
 
     # ------------------------------------------------------------------ the list
     def visible_candidates(self):
@@ -966,6 +1080,8 @@ class WorkshopDock(QgsDockWidget):
         previous values for undo, refresh the map and the list."""
         if self.store is None:
             return
+        self.settle_writes()
+        self._decision_serial += 1
         try:
             previous = self.store.set_decision(candidate_id, status, notes, action)
         except KeyError:  # not among the current candidates: logged for the next search
@@ -1230,6 +1346,7 @@ class WorkshopDock(QgsDockWidget):
         """Write a normalised flow (one-row frame) at ``point`` (shapely, layer CRS)."""
         import geopandas as gpd
 
+        self.settle_writes()
         crs = self.supply.crs if self.supply is not None else "EPSG:2154"
         frame = gpd.GeoDataFrame(row, geometry=[point], crs=crs)
         role = "supply" if row["direction"].iloc[0] == "supply" else "need"
@@ -1259,6 +1376,7 @@ class WorkshopDock(QgsDockWidget):
 
         from ..layers.workspace import lon_lat, point_in_layer_crs
 
+        self.settle_writes()
         layer = self.store.layer("actors")
         x, y = point_in_layer_crs(point, self.iface.mapCanvas().mapSettings().destinationCrs(),
                                   layer)  # fmt: skip
@@ -1398,6 +1516,7 @@ class WorkshopDock(QgsDockWidget):
         p.writeEntry(SCOPE, "workspace", path)
         p.writeEntry(SCOPE, "distance_km", int(self.distance_slider.value()))
         p.writeEntry(SCOPE, "min_score", int(self.score_slider.value()))
+        p.writeEntry(SCOPE, "map_limit", int(self.map_limit.value()))
         p.writeEntry(SCOPE, "families_off", self._checked(self.family_list, Qt.Unchecked))
         p.writeEntry(SCOPE, "categories_off", self._checked(self.category_list, Qt.Unchecked))
         p.writeEntry(SCOPE, "public", bool(self.public))
@@ -1424,6 +1543,7 @@ class WorkshopDock(QgsDockWidget):
         try:
             self.distance_slider.setValue(p.readNumEntry(SCOPE, "distance_km", 0)[0])
             self.score_slider.setValue(p.readNumEntry(SCOPE, "min_score", 0)[0])
+            self.map_limit.setValue(p.readNumEntry(SCOPE, "map_limit", MAP_LIMIT)[0])
             self._uncheck(self.family_list, p.readListEntry(SCOPE, "families_off", [])[0])
             self._uncheck(self.category_list, p.readListEntry(SCOPE, "categories_off", [])[0])
         finally:
@@ -1455,6 +1575,12 @@ class WorkshopDock(QgsDockWidget):
         )
         if shown > LIST_LIMIT:
             text += " · " + tr("the {n} best listed").format(n=LIST_LIMIT)
+        if self.map_threshold() is not None:
+            text += " · " + tr("the {n} best on the map").format(
+                n=f"{self.map_limit.value():,}".replace(",", "\u202f")
+            )
+        if self.writer.busy():
+            text += " · " + tr("saving…")
         if self.last_round_trip is not None:
             text += " · " + tr("updated in {s} s").format(
                 s=f"{self.last_round_trip:.2f}".replace(".", ",")

@@ -173,3 +173,88 @@ class SearchRunner(QObject):
             task.cancel()
         for task in list(self.tasks.values()):
             task.waitForFinished(wait_ms)
+
+
+class TableWriter(QObject):
+    """Writes whole tables of the workspace in a thread of its own, one write at a time
+    (:func:`layers.gpkg_rows.replace_rows`, one transaction: the table is either the old or
+    the new one, never half written).
+
+    ``start`` cancels a write still running (its transaction is rolled back) and begins the
+    new one; ``wait`` blocks until the current write has ended, so that another write to the
+    same file (a decision, a flow) never meets it. ``on_done(table, rows, error)`` is called
+    on the GUI thread when a write ends (``error`` is None when it succeeded; a canceled
+    write does not call it).
+    """
+
+    def __init__(self, on_done, parent=None, poll_ms=15):
+        super().__init__(parent)
+        self.on_done = on_done
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._outcome = None
+        self.seconds = 0.0
+        self.timer = QTimer(self)
+        self.timer.setInterval(poll_ms)
+        self.timer.timeout.connect(self._poll)
+
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    def start(self, path, table: str, frame) -> None:
+        """Write ``frame`` (a plain DataFrame with a ``geometry`` column already in the
+        table's CRS: no CRS object crosses to the thread) as the rows of ``table``."""
+        self.cancel()
+        self._cancel = threading.Event()
+        cancel = self._cancel
+        outcome: dict = {"table": table}
+        self._outcome = outcome
+
+        def work():
+            from ..layers.gpkg_rows import replace_rows
+
+            start = time.perf_counter()
+            try:
+                outcome["rows"] = replace_rows(path, table, frame, is_canceled=cancel.is_set)
+            except Canceled:
+                outcome["canceled"] = True
+            except Exception as error:  # noqa: BLE001 - reported on the GUI thread
+                outcome["error"] = error
+            finally:
+                outcome["seconds"] = time.perf_counter() - start
+
+        self._thread = threading.Thread(target=work, name="eit-table-writer", daemon=True)
+        self._thread.start()
+        self.timer.start()
+
+    def cancel(self) -> None:
+        """Stop the running write (rolled back) and wait for its thread."""
+        if self._thread is None:
+            return
+        self._cancel.set()
+        self._finish(deliver=False)
+
+    def wait(self, timeout_s: float = 120.0) -> bool:
+        """Let the running write end (and report it) before going on; False on timeout."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            return False
+        self._finish(deliver=True)
+        return True
+
+    def _poll(self) -> None:
+        if self._thread is not None and not self._thread.is_alive():
+            self._finish(deliver=True)
+
+    def _finish(self, deliver: bool) -> None:
+        thread, outcome = self._thread, self._outcome
+        if thread is None:
+            return
+        thread.join()
+        self._thread = self._outcome = None
+        self.timer.stop()
+        self.seconds = outcome.get("seconds", 0.0)
+        if deliver and not outcome.get("canceled") and self.on_done is not None:
+            self.on_done(outcome["table"], outcome.get("rows", 0), outcome.get("error"))

@@ -288,6 +288,123 @@ def test_a_running_search_is_cancelled_when_the_slider_moves_again(dock, workspa
     assert {f["max_distance_km"] for f in read_table(workspace, "synergies")} == {5}
 
 
+# --------------------------------------------------------------------------- large territories
+
+
+def slow_writes(monkeypatch, seconds=0.4):
+    """Every candidates-table write takes ``seconds`` longer (the background one stays busy
+    long enough for the test to act meanwhile)."""
+    from eit_synergies.layers import gpkg_rows
+
+    real = gpkg_rows.replace_rows
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gpkg_rows, "replace_rows", slow)
+
+
+def test_the_map_draws_the_best_lines_first_then_the_whole_table_is_saved(
+    dock, workspace, monkeypatch
+):
+    layer = dock.layers["candidates"]
+    dock.map_limit.setValue(10)
+    handed = []
+    monkeypatch.setattr(dock.writer, "start", lambda path, table, frame: handed.append(frame))
+    move_slider_and_wait(dock, 12)
+    total = len(dock.candidates)
+    assert total > 20
+    best = sorted(dock.candidates["score"], reverse=True)[9]
+    drawn = list(layer.getFeatures())
+    assert 10 <= len(drawn) < total
+    assert min(f["score"] for f in drawn) >= best - 1e-9  # the best ones
+    # only those were written before the map was redrawn; the rest goes to the writer
+    assert sorted(f["candidate_id"] for f in read_table(workspace, "synergies")) == sorted(
+        f["candidate_id"] for f in drawn
+    )
+    assert len(handed) == 1 and len(handed[0]) == total
+    assert "10 best on the map" in dock.status_line.text()
+
+
+def test_the_whole_table_is_saved_in_the_background(dock, workspace):
+    layer = dock.layers["candidates"]
+    dock.map_limit.setValue(10)
+    saved = []
+    dock.candidatesSaved.connect(lambda: saved.append(1))
+    move_slider_and_wait(dock, 12)
+    assert wait_for(lambda: saved and not dock.writer.busy())
+    rows = read_table(workspace, "synergies")
+    assert sorted(f["candidate_id"] for f in rows) == sorted(dock.candidates["candidate_id"])
+    assert {f["max_distance_km"] for f in rows} == {12}
+    assert layer.featureCount() < len(rows)  # the map still draws the best only
+    # every line is drawn again once the limit allows it
+    dock.map_limit.setValue(100_000)
+    assert layer.featureCount() == len(rows)
+
+
+def test_a_decision_on_a_line_not_drawn_waits_for_the_whole_table(dock, workspace, monkeypatch):
+    dock.map_limit.setValue(10)
+    slow_writes(monkeypatch)
+    move_slider_and_wait(dock, 12)
+    drawn = {f["candidate_id"] for f in dock.layers["candidates"].getFeatures()}
+    hidden = next(c for c in dock.candidates["candidate_id"] if c not in drawn)
+    assert dock.writer.busy()  # the whole table is still on its way
+    dock.write_decision(hidden, "to_explore", "hors carte")
+    assert not dock.writer.busy()
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert len(rows) == len(dock.candidates)
+    assert rows[hidden]["status"] == "to_explore" and rows[hidden]["notes"] == "hors carte"
+    # a decided line is drawn whatever its score
+    shown = {f["candidate_id"] for f in dock.layers["candidates"].getFeatures()}
+    assert hidden in shown
+
+
+def test_a_decision_taken_while_a_search_runs_is_kept(dock, workspace):
+    candidate = first_candidate(dock)
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(1))
+    dock.search_now()  # the search starts with the decisions known so far...
+    dock.write_decision(candidate, "retained", "pendant la recherche")  # ...then one more
+    assert wait_for(lambda: done and not dock.runner.busy() and not dock.writer.busy())
+    assert dock._candidate(candidate)["status"] == "retained"
+    rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
+    assert rows[candidate]["status"] == "retained"
+    assert rows[candidate]["notes"] == "pendant la recherche"
+
+
+def test_line_width_tells_the_quantity_except_for_confidential_ones_in_public_mode(dock):
+    from eit_synergies.layers.styles import candidate_line_width
+
+    layer = dock.layers["candidates"]
+
+    def widths(public, variable=None):
+        if variable is not None:
+            QgsExpressionContextUtils.setProjectVariable(QgsProject.instance(), "eit_public",
+                                                         variable)  # fmt: skip
+        expression = QgsExpression(candidate_line_width(public))
+        context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+        out = []
+        for feature in layer.getFeatures():
+            context.setFeature(feature)
+            value = expression.evaluate(context)
+            assert not expression.hasEvalError(), expression.evalErrorString()
+            out.append((confidential(feature, "candidates"), feature["matched_quantity"], value))
+        return out
+
+    for public, variable in ((True, None), (None, 1)):
+        rows = widths(public, variable)
+        assert {w for c, _, w in rows if c} == {0.8}
+        open_rows = sorted((q, w) for c, q, w in rows if not c and q)
+        assert len({w for _, w in open_rows}) > 3  # the quantity shows
+        assert all(
+            a[1] <= b[1] for a, b in zip(open_rows, open_rows[1:], strict=False)
+        )  # bigger, wider
+    for public, variable in ((False, None), (None, 0)):
+        rows = widths(public, variable)
+        assert len({w for c, _, w in rows if c}) > 1  # private: confidential ones too
+
+
 # --------------------------------------------------------------------------- decisions
 
 
