@@ -102,6 +102,17 @@ class Iface:
         # the layers checked in the legend, as QGIS draws them
         self.canvas.setLayers([n.layer() for n in root.findLayers() if n.isVisible()])
 
+    def close(self):
+        """Let go of the window and its canvas while QGIS still runs (a canvas freed at
+        interpreter exit, after ``exitQgis``, crashes)."""
+        from qgis.core import QgsProject
+
+        QgsProject.instance().layersAdded.disconnect(self._layers)
+        self.canvas.setLayers([])
+        self.window.close()
+        self.window.deleteLater()
+        self.window = self.canvas = None
+
     def mapCanvas(self):  # noqa: N802 - QGIS API
         return self.canvas
 
@@ -224,6 +235,7 @@ def run_workspace(gpkg: Path, repeat: int, profile=False) -> tuple[dict, str | N
     dock.cleanup()
     dock.deleteLater()
     QgsProject.instance().clear()
+    iface.close()
     QgsApplication.processEvents()
     text = None
     if profiler is not None:

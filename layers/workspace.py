@@ -236,7 +236,43 @@ def label_expression(role: str, public: bool) -> str | None:
     return text
 
 
+def with_quantity_text(renderer, public: bool):
+    """The candidate lines' quantity (:func:`label_expression`: decided lines only, none for
+    confidential ones in public mode) written at the middle of each line by the symbol itself,
+    not by the labelling engine: a new search then redraws the lines alone, not every label
+    of the map (actor names included), and the few decided lines need no placement."""
+    from qgis.core import QgsFontMarkerSymbolLayer, QgsMarkerLineSymbolLayer
+
+    text = QgsProperty.fromExpression(label_expression("candidates", public))
+    for index, category in enumerate(renderer.categories()):
+        marker = QgsMarkerSymbol()
+        for index_layer, (fill, stroke) in enumerate((("#ffffff", 1.0), ("#111111", 0.0))):
+            font = QgsFontMarkerSymbolLayer("DejaVu Sans", "", 5.0, QColor(fill))
+            font.setFontStyle("Bold")
+            font.setStrokeColor(QColor("#ffffff"))
+            font.setStrokeWidth(stroke)  # the white one underneath is the halo
+            font.setDataDefinedProperty(QgsSymbolLayer.PropertyCharacter, text)
+            if index_layer == 0:
+                marker.changeSymbolLayer(0, font)
+            else:
+                marker.appendSymbolLayer(font)
+        along = QgsMarkerLineSymbolLayer(False)  # horizontal text
+        along.setPlacement(QgsMarkerLineSymbolLayer.CentralPoint)
+        along.setSubSymbol(marker)
+        along.setDataDefinedProperty(
+            QgsSymbolLayer.PropertyLayerEnabled,
+            QgsProperty.fromExpression("\"status\" IN ('retained', 'to_explore')"),
+        )
+        symbol = category.symbol().clone()
+        symbol.appendSymbolLayer(along)
+        renderer.updateCategorySymbol(index, symbol)
+    return renderer
+
+
 def apply_labels(layer, role: str, public: bool) -> None:
+    if role == "candidates":  # drawn by the symbol (:func:`with_quantity_text`)
+        layer.setLabelsEnabled(False)
+        return
     expression = label_expression(role, public)
     if expression is None:
         layer.setLabelsEnabled(False)
@@ -244,18 +280,11 @@ def apply_labels(layer, role: str, public: bool) -> None:
     settings = QgsPalLayerSettings()
     settings.fieldName = expression
     settings.isExpression = True
-    size = {"actors": 13, "candidates": 10, "supply": 10, "need": 10, "groups": 11}[role]
+    size = {"actors": 13, "supply": 10, "need": 10, "groups": 11}[role]
     settings.setFormat(
         _text_format(size, bold=role in ("actors", "groups"), plate=role in ("actors", "groups"))
     )
-    if role == "candidates":
-        settings.placement = QgsPalLayerSettings.Line
-        # thousands of lines as obstacles would make every other label's placement crawl
-        # (seconds per redraw on a large territory), and they carry few labels themselves
-        obstacle = settings.obstacleSettings()
-        obstacle.setIsObstacle(False)
-        settings.setObstacleSettings(obstacle)
-    elif role in ("actors", "supply", "need"):
+    if role in ("actors", "supply", "need"):
         settings.placement = QgsPalLayerSettings.OrderedPositionsAroundPoint
         settings.dist = 1.5
     settings.priority = 8 if role == "actors" else 4
@@ -315,7 +344,7 @@ def apply_workshop_style(layer, role: str, families_frame, public: bool) -> None
     if role == "actors":
         layer.setRenderer(actor_renderer())
     elif role == "candidates":
-        layer.setRenderer(candidate_renderer(families_frame, public))
+        layer.setRenderer(with_quantity_text(candidate_renderer(families_frame, public), public))
     elif role in ("supply", "need"):
         layer.setRenderer(public_flow_renderer(families_frame, role, public))
     elif role == "groups":

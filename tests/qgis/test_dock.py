@@ -382,15 +382,10 @@ def test_line_width_tells_the_quantity_except_for_confidential_ones_in_public_mo
         if variable is not None:
             QgsExpressionContextUtils.setProjectVariable(QgsProject.instance(), "eit_public",
                                                          variable)  # fmt: skip
-        expression = QgsExpression(candidate_line_width(public))
-        context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
-        out = []
-        for feature in layer.getFeatures():
-            context.setFeature(feature)
-            value = expression.evaluate(context)
-            assert not expression.hasEvalError(), expression.evalErrorString()
-            out.append((confidential(feature, "candidates"), feature["matched_quantity"], value))
-        return out
+        return [
+            (confidential(feature, "candidates"), feature["matched_quantity"], value)
+            for feature, value in expression_values(layer, candidate_line_width(public))
+        ]
 
     for public, variable in ((True, None), (None, 1)):
         rows = widths(public, variable)
@@ -507,19 +502,47 @@ def test_state_and_decisions_survive_closing_and_reopening_the_project(dock, wor
 # --------------------------------------------------------------------------- public mode
 
 
-def label_texts(layer):
-    """(feature, label text) for every feature, evaluating the layer's label expression."""
-    settings = layer.labeling().settings()
-    assert settings.isExpression
-    expression = QgsExpression(settings.fieldName)
+def expression_values(layer, text):
+    """(feature, value) of the expression ``text`` for every feature of ``layer`` (a new
+    expression each time: QGIS keeps the value of a project variable it has read)."""
+    expression = QgsExpression(text)
     context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
     out = []
     for feature in layer.getFeatures():
         context.setFeature(feature)
         value = expression.evaluate(context)
         assert not expression.hasEvalError(), expression.evalErrorString()
-        out.append((feature, "" if value is None else str(value)))
+        out.append((feature, value))
     return out
+
+
+def label_texts(layer):
+    """(feature, label text) for every feature, evaluating the layer's label expression (for
+    the synergy lines: the text their symbol writes at their middle)."""
+    if layer.customProperty("eit_synergies/role") == "candidates":
+        from qgis.core import QgsSymbolLayer
+
+        categories = layer.renderer().categories()  # kept: the symbols live in them
+        symbol = categories[0].symbol()
+        along = symbol.symbolLayer(symbol.symbolLayerCount() - 1)
+        marker = along.subSymbol()
+        texts = {
+            marker.symbolLayer(i)
+            .dataDefinedProperties().property(QgsSymbolLayer.PropertyCharacter)
+            .expressionString()
+            for i in range(marker.symbolLayerCount())
+        }  # fmt: skip
+        assert len(texts) == 1  # the halo and the text say the same
+        text = texts.pop()
+    else:
+        assert layer.labelsEnabled()
+        settings = layer.labeling().settings()
+        assert settings.isExpression
+        text = settings.fieldName
+    return [
+        (feature, "" if value is None else str(value))
+        for feature, value in expression_values(layer, text)
+    ]
 
 
 def confidential(feature, role):
@@ -540,7 +563,6 @@ def test_public_mode_hides_confidential_names_and_quantities_on_the_map(dock):
     dock.status_buttons["retained"].click()  # lines the room kept carry their quantity
     for role in ("actors", "supply", "need", "candidates", "groups"):
         layer = dock.layers[role]
-        assert layer.labelsEnabled()
         shown = 0
         for feature, text in label_texts(layer):
             assert SECRET not in text
