@@ -215,7 +215,9 @@ def _replace(connection, table: str, frame, is_canceled) -> int:
     ).fetchall()
     for name, _sql in triggers:
         connection.execute(f"DROP TRIGGER {_quote(name)}")
-    connection.execute(f"DELETE FROM {_quote(table)}")
+    # identifiers cannot be bound as parameters: they are quoted (_quote), and come from the
+    # GeoPackage's own schema; every value below is bound
+    connection.execute(f"DELETE FROM {_quote(table)}")  # nosec B608
     rtree = f"rtree_{table}_{geometry_column}" if geometry_column else None
     has_rtree = (
         rtree is not None
@@ -230,7 +232,7 @@ def _replace(connection, table: str, frame, is_canceled) -> int:
         connection.execute(f"DROP TABLE {_quote(rtree)}")
         connection.execute(rtree_sql)
     if n:
-        insert = (f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in names)}) "
+        insert = (f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in names)}) "  # nosec B608
                   f"VALUES ({', '.join('?' for _ in names)})")  # fmt: skip
         rows = zip(*values, strict=True)
         for _start in range(0, n, CHUNK):
@@ -245,7 +247,7 @@ def _replace(connection, table: str, frame, is_canceled) -> int:
             fids = np.arange(1, n + 1)[keep]
             minx, miny, maxx, maxy = (bounds[keep, i].tolist() for i in range(4))
             connection.executemany(
-                f"INSERT INTO {_quote(rtree)} VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO {_quote(rtree)} VALUES (?, ?, ?, ?, ?)",  # nosec B608
                 zip(fids.tolist(), minx, maxx, miny, maxy, strict=True),
             )
     if connection.execute(
