@@ -160,9 +160,15 @@ def replace_rows(path, table: str, frame, timeout_s: float = 30.0, is_canceled=N
     try:
         _register_functions(connection)
         try:  # as QGIS does when it edits a GeoPackage: readers (the map) never wait
-            connection.execute("PRAGMA journal_mode = WAL")
+            wal = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
         except sqlite3.OperationalError:
-            pass  # another connection holds a lock: keep the file's mode
+            wal = False  # another connection holds a lock: keep the file's mode
+        if wal:
+            # no flush to disk at each commit: in WAL mode the file cannot be corrupted
+            # this way, at worst a power cut loses these rows (derived data, searched
+            # again), and the next commit of QGIS (a decision, written as fully synced as
+            # ever by QGIS's own connection) flushes them too
+            connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("BEGIN IMMEDIATE")
         try:
             n = _replace(connection, table, frame, is_canceled or (lambda: False))

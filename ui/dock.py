@@ -169,6 +169,8 @@ class WorkshopDock(QgsDockWidget):
         self.runner = SearchRunner(self._task_args, self._search_done, 300, self)
         self.writer = TableWriter(self._table_saved, self)
         self.last_save_seconds = None
+        self._mask_cache = None
+        self._pending_save = None  # the whole candidates table, to write in the background
         self._decision_serial = 0  # decisions written so far (a search started before one
         self._search_serial = 0  # of them carries it again when it ends)
         self._build()
@@ -193,7 +195,7 @@ class WorkshopDock(QgsDockWidget):
     def cleanup(self) -> None:
         """Undo everything the dock did outside itself (called by the plugin's unload)."""
         self.runner.stop()
-        self.writer.wait()
+        self.settle_writes()
         self.presentation.leave()
         self._unset_map_tool()
         canvas = self.iface.mapCanvas()
@@ -314,10 +316,15 @@ class WorkshopDock(QgsDockWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setWordWrap(True)
-        self.table.verticalHeader().setVisible(False)
+        rows = self.table.verticalHeader()
+        rows.setVisible(False)
+        # every row holds two lines (resource, then supplier → receiver): a fixed height,
+        # instead of measuring each cell again whenever the list changes
+        rows.setSectionResizeMode(QHeaderView.Fixed)
+        rows.setDefaultSectionSize(int(self.table.fontMetrics().lineSpacing() * 2.4) + 6)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.Interactive)  # fitted once per fill
         header.setSectionResizeMode(1, QHeaderView.Stretch)
         self.table.itemSelectionChanged.connect(self._row_selected)
         layout.addWidget(self.table, 3)
@@ -502,7 +509,7 @@ class WorkshopDock(QgsDockWidget):
 
     def close_workspace(self) -> None:
         self.runner.stop()
-        self.writer.wait()  # the candidates table is left whole
+        self.settle_writes()  # the candidates table is left whole
         self.clear_map_marks()
         self._disconnect_layers()
         if self.store is not None:
@@ -725,9 +732,7 @@ class WorkshopDock(QgsDockWidget):
         frame = self.candidates if frame is None else frame
         if frame is None or not len(frame) or "score" not in frame.columns:
             return None
-        mask = candidate_mask(
-            frame, self.selected_families(), self.selected_categories(), self.min_score()
-        )
+        mask = self.visible_mask(frame)
         scores = pd.to_numeric(frame["score"][mask], errors="coerce").dropna().to_numpy()
         limit = int(self.map_limit.value())
         if len(scores) <= limit:
@@ -737,12 +742,7 @@ class WorkshopDock(QgsDockWidget):
     def map_rows(self, frame) -> pd.Series:
         """Rows of ``frame`` the map draws under the current filters (as the candidates
         layer's subset string selects them)."""
-        mask = pd.Series(
-            candidate_mask(
-                frame, self.selected_families(), self.selected_categories(), self.min_score()
-            ),
-            index=frame.index,
-        )
+        mask = pd.Series(self.visible_mask(frame).copy(), index=frame.index)
         threshold = self.map_threshold(frame)
         if threshold is not None:
             decided = frame["status"].astype(str).isin(STATUSES[1:3])
@@ -827,6 +827,7 @@ class WorkshopDock(QgsDockWidget):
         self.refresh_charts()
         if self._search_started is not None:
             self.last_round_trip = time.perf_counter() - self._search_started
+        self.start_pending_save()  # once the panel is up to date: it competes for Python
         self._update_status_line()
         self.candidatesUpdated.emit()
 
@@ -839,6 +840,7 @@ class WorkshopDock(QgsDockWidget):
         if canvas is not None:
             canvas.stopRendering()  # redrawn below; no render keeps reading the old rows
         self.writer.cancel()  # an older whole table is outdated: rolled back
+        self._pending_save = None
         shown = self.map_rows(frame)
         plain = pd.DataFrame(frame)  # no CRS object crosses to the writer's thread
         if bool(shown.all()):
@@ -847,8 +849,9 @@ class WorkshopDock(QgsDockWidget):
             return
         self.store.replace_rows("candidates", plain[shown.to_numpy()])
         self._table_reloaded()
-        self.writer.start(self.store.path, LAYERS["candidates"], plain.copy())
-        self._update_status_line()
+        # no copy: nothing changes the candidates in place while the writer runs (a decision
+        # waits for it first)
+        self._pending_save = plain
 
     def _table_reloaded(self) -> None:
         layer = self.layers.get("candidates")
@@ -873,23 +876,66 @@ class WorkshopDock(QgsDockWidget):
         self._update_status_line()
         self.candidatesSaved.emit()
 
+    def start_pending_save(self) -> None:
+        """Start the background write of the whole candidates table, if one is due."""
+        plain, self._pending_save = self._pending_save, None
+        if plain is not None and self.store is not None:
+            self.writer.start(self.store.path, LAYERS["candidates"], plain)
+
+    def saving(self) -> bool:
+        """Is the whole candidates table still on its way to the GeoPackage?"""
+        return self._pending_save is not None or self.writer.busy()
+
     def settle_writes(self) -> None:
         """Let the background write of the candidates end before writing anything else."""
+        self.start_pending_save()
         if self.writer.busy():
             self.writer.wait()
 
     # ------------------------------------------------------------------ the list
-    def visible_candidates(self):
-        """The candidates the filters keep, best score first."""
-        if self.candidates is None or not len(self.candidates):
-            return self.candidates
-        mask = candidate_mask(
-            self.candidates, self.selected_families(), self.selected_categories(),
+    def visible_mask(self, frame=None) -> np.ndarray:
+        """Rows of ``frame`` (default: the candidates) the filters keep; remembered for the
+        current frame and filters, since the list, the map, the legend and the status line
+        all ask for it after each change."""
+        frame = self.candidates if frame is None else frame
+        families, categories = self.selected_families(), self.selected_categories()
+        key = (
+            id(frame), len(frame),
+            None if families is None else tuple(families),
+            None if categories is None else tuple(categories),
             self.min_score(),
         )  # fmt: skip
-        frame = self.candidates[mask]
-        return frame.sort_values(["score", "candidate_id"], ascending=[False, True],
-                                 kind="stable")  # fmt: skip
+        cached = self._mask_cache
+        if cached is not None and cached[0] == key and cached[1] is frame:
+            return cached[2]
+        mask = candidate_mask(frame, families, categories, self.min_score())
+        mask.flags.writeable = False  # shared by every caller: never changed in place
+        self._mask_cache = (key, frame, mask)  # the frame is kept: its id stays its own
+        return mask
+
+    def visible_frame(self):
+        """The candidates the filters keep, in no particular order."""
+        if self.candidates is None or not len(self.candidates):
+            return self.candidates
+        mask = self.visible_mask()
+        return self.candidates if mask.all() else self.candidates[mask]
+
+    def visible_candidates(self, limit: int | None = None):
+        """The candidates the filters keep, best score first (then by identifier); with
+        ``limit``, only the first ``limit`` of them, without copying or sorting the others."""
+        frame = self.candidates
+        if frame is None or not len(frame):
+            return frame
+        keep = self.visible_mask()
+        if limit is not None and int(keep.sum()) > limit:
+            scores = pd.to_numeric(frame["score"], errors="coerce").fillna(-1.0).to_numpy()
+            visible = scores[keep]
+            cut = -np.partition(-visible, limit - 1)[limit - 1]
+            keep = keep & (scores >= cut)  # the ties at the cut stay: same head as a full sort
+        frame = frame if keep.all() else frame[keep]
+        frame = frame.sort_values(["score", "candidate_id"], ascending=[False, True],
+                                  kind="stable")  # fmt: skip
+        return frame if limit is None else frame.iloc[:limit]
 
     def actor_text(self, name, confidential: bool) -> str:
         if self.public and confidential:
@@ -899,14 +945,14 @@ class WorkshopDock(QgsDockWidget):
     def refresh_list(self) -> None:
         """The list: the :data:`LIST_LIMIT` best visible candidates (what the room can read;
         thousands of rows would take seconds to lay out)."""
-        frame = self.visible_candidates()
+        frame = self.visible_candidates(LIST_LIMIT)
         current = self._current_id
         self.table.blockSignals(True)
         self.table.setUpdatesEnabled(False)
         try:
             self.table.setRowCount(0)
             if frame is not None and len(frame):
-                self._fill_rows(frame.iloc[:LIST_LIMIT], current)
+                self._fill_rows(frame, current)
         finally:
             self.table.setUpdatesEnabled(True)
             self.table.blockSignals(False)
@@ -954,7 +1000,8 @@ class WorkshopDock(QgsDockWidget):
                 self.table.setItem(row, index, item)
             if cid == current:
                 select_row = row
-        self.table.resizeRowsToContents()
+        for column in (0, 2, 3):
+            self.table.resizeColumnToContents(column)
         if select_row is not None:
             self.table.selectRow(select_row)
 
@@ -1203,7 +1250,7 @@ class WorkshopDock(QgsDockWidget):
         return float(limits.max()) if len(limits) else 15.0
 
     def _actor_candidates(self):
-        frame = self.visible_candidates()
+        frame = self.visible_frame()
         if frame is None or not len(frame) or self.selected_actor is None:
             return frame.iloc[0:0] if frame is not None else pd.DataFrame()
         mine = (frame["supplier_id"].astype(str) == self.selected_actor) | (
@@ -1471,7 +1518,7 @@ class WorkshopDock(QgsDockWidget):
             sections.append((tr("Actors"), items))
         layer = self.layers.get("candidates")
         if layer is not None and self.candidates is not None:
-            visible = self.visible_candidates()
+            visible = self.visible_frame()
             present = set(visible["family"].astype(str)) if visible is not None else set()
             items = [
                 (cat.symbol().clone(), cat.label())
@@ -1505,7 +1552,7 @@ class WorkshopDock(QgsDockWidget):
             return
         self._charts_dirty = False
         self.charts.update_charts(
-            self.supply, self.need, self.visible_candidates(), self.family_labels(), self.public
+            self.supply, self.need, self.visible_frame(), self.family_labels(), self.public
         )
 
     # ------------------------------------------------------------------ project state
@@ -1564,9 +1611,8 @@ class WorkshopDock(QgsDockWidget):
         if self.store is None:
             self.status_line.setText(tr("Open a workspace (eit.gpkg) to start."))
             return
-        visible = self.visible_candidates()
         total = 0 if self.candidates is None else len(self.candidates)
-        shown = 0 if visible is None else len(visible)
+        shown = int(self.visible_mask().sum()) if total else 0
         decided = 0
         if self.candidates is not None and len(self.candidates):
             decided = int(self.candidates["status"].isin(STATUSES[1:]).sum())
@@ -1579,7 +1625,7 @@ class WorkshopDock(QgsDockWidget):
             text += " · " + tr("the {n} best on the map").format(
                 n=f"{self.map_limit.value():,}".replace(",", "\u202f")
             )
-        if self.writer.busy():
+        if self.saving():
             text += " · " + tr("saving…")
         if self.last_round_trip is not None:
             text += " · " + tr("updated in {s} s").format(

@@ -333,7 +333,7 @@ def test_the_whole_table_is_saved_in_the_background(dock, workspace):
     saved = []
     dock.candidatesSaved.connect(lambda: saved.append(1))
     move_slider_and_wait(dock, 12)
-    assert wait_for(lambda: saved and not dock.writer.busy())
+    assert wait_for(lambda: saved and not dock.saving())
     rows = read_table(workspace, "synergies")
     assert sorted(f["candidate_id"] for f in rows) == sorted(dock.candidates["candidate_id"])
     assert {f["max_distance_km"] for f in rows} == {12}
@@ -341,6 +341,16 @@ def test_the_whole_table_is_saved_in_the_background(dock, workspace):
     # every line is drawn again once the limit allows it
     dock.map_limit.setValue(100_000)
     assert layer.featureCount() == len(rows)
+
+
+def test_the_list_holds_the_best_candidates_as_a_full_sort_would(dock):
+    frame = dock.candidates
+    frame.loc[frame.index[:30], "score"] = 0.5  # ties on both sides of the cuts below
+    for limit in (1, 7, 25, 40):
+        head = dock.visible_candidates(limit)
+        full = dock.visible_candidates().iloc[:limit]
+        assert list(head["candidate_id"]) == list(full["candidate_id"])
+        assert len(head) == limit
 
 
 def test_a_decision_on_a_line_not_drawn_waits_for_the_whole_table(dock, workspace, monkeypatch):
@@ -351,7 +361,7 @@ def test_a_decision_on_a_line_not_drawn_waits_for_the_whole_table(dock, workspac
     hidden = next(c for c in dock.candidates["candidate_id"] if c not in drawn)
     assert dock.writer.busy()  # the whole table is still on its way
     dock.write_decision(hidden, "to_explore", "hors carte")
-    assert not dock.writer.busy()
+    assert not dock.saving()
     rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
     assert len(rows) == len(dock.candidates)
     assert rows[hidden]["status"] == "to_explore" and rows[hidden]["notes"] == "hors carte"
@@ -366,7 +376,7 @@ def test_a_decision_taken_while_a_search_runs_is_kept(dock, workspace):
     dock.candidatesUpdated.connect(lambda: done.append(1))
     dock.search_now()  # the search starts with the decisions known so far...
     dock.write_decision(candidate, "retained", "pendant la recherche")  # ...then one more
-    assert wait_for(lambda: done and not dock.runner.busy() and not dock.writer.busy())
+    assert wait_for(lambda: done and not dock.runner.busy() and not dock.saving())
     assert dock._candidate(candidate)["status"] == "retained"
     rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
     assert rows[candidate]["status"] == "retained"
