@@ -318,10 +318,11 @@ class WorkshopDock(QgsDockWidget):
         self.table.setWordWrap(True)
         rows = self.table.verticalHeader()
         rows.setVisible(False)
-        # every row holds two lines (resource, then supplier → receiver): a fixed height,
-        # instead of measuring each cell again whenever the list changes
+        # a row holds the resource, then supplier → receiver: room for four lines in a
+        # narrow panel (the tooltip has the whole text), at a fixed height instead of
+        # measuring each cell again whenever the list changes
         rows.setSectionResizeMode(QHeaderView.Fixed)
-        rows.setDefaultSectionSize(int(self.table.fontMetrics().lineSpacing() * 2.4) + 6)
+        rows.setDefaultSectionSize(self.table.fontMetrics().lineSpacing() * 4 + 8)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)  # fitted once per fill
