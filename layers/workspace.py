@@ -499,12 +499,36 @@ DECISION_FIELDS = (
 )
 
 
+def _wal_keeper(path):
+    """A connection held open while the dock works on ``path``, the file in WAL mode.
+
+    QGIS turns a GeoPackage to WAL mode when it first edits it, and SQLite removes the WAL's
+    shared-memory file when the last connection closes; a read-only connection (a layer of
+    the map) then cannot open the file until it is reopened ("unable to open database file"
+    on the first feature count after the dock wrote its decisions table). With the mode set
+    from the start and one connection kept, that file stays. None when the file is locked
+    or read-only (everything works, without that guard).
+    """
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(path, timeout=5, isolation_level=None)
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    if mode != "wal":
+        connection.close()
+        return None
+    return connection
+
+
 class WorkspaceStore:
     """Unfiltered access to the workspace tables; every write is committed at once."""
 
     def __init__(self, gpkg):
         self.path = normalise_path(gpkg)
         self._layers: dict[str, QgsVectorLayer] = {}
+        self._keeper = _wal_keeper(self.path)
 
     def tables(self) -> list[str]:
         return gpkg_tables(self.path)
@@ -512,6 +536,9 @@ class WorkspaceStore:
     def close(self) -> None:
         """Let go of the tables (their OGR handles close with the layers)."""
         self._layers.clear()
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
 
     def layer(self, role: str) -> QgsVectorLayer | None:
         layer = self._layers.get(role)

@@ -130,6 +130,58 @@ def test_open_loads_styled_grouped_layers_once(dock, workspace):
     assert dock.table.rowCount() == len(read_table(workspace, "synergies")) > 0
 
 
+def test_a_fresh_workspace_opens_without_a_gdal_error(qgis_iface, tmp_path, capfd):
+    """A workspace GDAL has just written (no decisions table, rollback journal): the dock
+    creates its decisions table, QGIS turns the file to WAL mode, and the map's read-only
+    connections must still read it. They failed with "unable to open database file" (and a
+    feature count of 0) once SQLite had removed the WAL's shared memory."""
+    import pandas as pd
+    from eit_synergies.core.catalogue import Catalogue
+    from eit_synergies.core.pipeline import run_pipeline
+    from eit_synergies.core.workspace import LAYERS
+    from eit_synergies.layers.gpkg import write_layer
+    from eit_synergies.ui.dock import WorkshopDock
+    from qgis.core import QgsWkbTypes
+
+    demo = HERE.parents[1] / "data" / "demo"
+    actors = pd.read_csv(demo / "actors.csv", sep=";", dtype=str)
+    flows = pd.read_csv(demo / "flows.csv", sep=";", dtype=str)
+    copies = range(7)  # a few hundred actors: the count goes through SQL
+    pd.concat(
+        actors.assign(identifiant=actors["identifiant"] + f"_{i}",
+                      longitude=(actors["longitude"].astype(float) + 0.01 * i).astype(str))
+        for i in copies
+    ).to_csv(tmp_path / "actors.csv", sep=";", index=False)  # fmt: skip
+    pd.concat(
+        flows.assign(identifiant=flows["identifiant"] + f"_{i}", acteur=flows["acteur"] + f"_{i}")
+        for i in copies
+    ).to_csv(tmp_path / "flows.csv", sep=";", index=False)
+    result = run_pipeline(str(tmp_path / "actors.csv"), str(tmp_path / "flows.csv"),
+                          Catalogue.builtin())  # fmt: skip
+    gpkg = tmp_path / "eit.gpkg"
+    for role, wkb_type in (
+        ("actors", QgsWkbTypes.Point),
+        ("supply", QgsWkbTypes.Point),
+        ("need", QgsWkbTypes.Point),
+        ("candidates", QgsWkbTypes.LineString),
+    ):
+        write_layer(getattr(result, role), gpkg, LAYERS[role], None, wkb_type)  # fmt: skip
+    QgsProject.instance().clear()
+    widget = WorkshopDock(qgis_iface)
+    try:
+        capfd.readouterr()
+        assert widget.open_workspace(str(gpkg))
+        counts = {role: layer.featureCount() for role, layer in widget.layers.items()}
+        errors = capfd.readouterr().err
+        assert "unable to open database file" not in errors, errors
+        assert counts["actors"] == len(result.actors) > 200
+    finally:
+        widget.cleanup()
+        widget.deleteLater()
+        QgsProject.instance().clear()
+        QgsApplication.processEvents()
+
+
 # --------------------------------------------------------------------------- filters
 
 
