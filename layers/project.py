@@ -32,7 +32,7 @@ from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.workspace import LAYERS
 from ..translation import tr
-from .styles import style_candidate_layer, style_flow_layer, style_group_layer
+from .styles import public_condition, style_candidate_layer, style_flow_layer, style_group_layer
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -147,15 +147,16 @@ def _big_label(expression: str, size: float = 11) -> QgsVectorLayerSimpleLabelin
     return QgsVectorLayerSimpleLabeling(settings)
 
 
-def actor_label_expression() -> str:
+def actor_label_expression(public=None) -> str:
     """Label of an actor: its category (in words) instead of its name when public mode is on
-    (the project variable @eit_public) and the actor is confidential."""
+    (:func:`layers.styles.public_condition`: the project variable @eit_public by default) and
+    the actor is confidential (a missing flag counts as confidential)."""
     cases = " ".join(
         "WHEN \"category\" = '{}' THEN '{}'".format(code, label.replace("'", "''"))
         for code, label in category_labels().items()
     )
     category = f"CASE {cases} ELSE '{tr('Actor')}' END"
-    return f'if(coalesce(@eit_public, 1) = 1 and "confidential", {category}, "name")'
+    return f'if({public_condition(public)} and coalesce("confidential", true), {category}, "name")'
 
 
 def style_actor_layer(layer) -> None:

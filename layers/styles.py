@@ -108,6 +108,16 @@ def attach_style(context, dest_id: str, name: str, style, *args) -> None:
         details.setPostProcessor(StylePostProcessor.create(style, *args))
 
 
+def public_condition(public=None) -> str:
+    """QGIS expression: is public mode on? ``public`` True or False fixes it; None follows
+    the project variable ``@eit_public``, which the pipeline's project and the workshop dock
+    set (on when it is not set: the safe side). The one switch behind every label, width and
+    size that could tell a confidential name or quantity on a map."""
+    if public is None:
+        return "coalesce(@eit_public, 1) = 1"
+    return "true" if public else "false"
+
+
 #: flags of the two ends of a candidate; a missing flag counts as confidential (safe side)
 CANDIDATE_CONFIDENTIAL = ("supply_confidential", "need_confidential")
 DECIDED = "\"status\" IN ('retained', 'to_explore')"
@@ -123,11 +133,9 @@ def candidate_line_width(public) -> str:
     """
     width = 'min(2.6, 0.3 + 0.45 * log10(1 + coalesce("matched_quantity", 0)))'
     confidential = " OR ".join(f'coalesce("{f}", true)' for f in CANDIDATE_CONFIDENTIAL)
-    if public is None:
-        width = (f"CASE WHEN coalesce(@eit_public, 1) = 1 AND ({confidential}) THEN 0.8 "
+    if public is not False:
+        width = (f"CASE WHEN {public_condition(public)} AND ({confidential}) THEN 0.8 "
                  f"ELSE {width} END")  # fmt: skip
-    elif public:
-        width = f"CASE WHEN {confidential} THEN 0.8 ELSE {width} END"
     return f"({width}) + if({DECIDED}, 0.8, 0)"
 
 

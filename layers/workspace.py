@@ -46,8 +46,8 @@ from qgis.PyQt.QtGui import QColor, QFont
 from ..core.workspace import GPKG_NAME, LAYERS
 from ..translation import tr
 from .frames import _attribute, _python_value
-from .project import CATEGORY_SYMBOLS, category_labels, layer_names
-from .styles import candidate_renderer, flow_renderer
+from .project import CATEGORY_SYMBOLS, actor_label_expression, category_labels, layer_names
+from .styles import candidate_renderer, flow_renderer, public_condition
 
 #: custom layer property holding the role of a workspace layer (``actors``, ``supply``...)
 ROLE_PROPERTY = "eit_synergies/role"
@@ -147,7 +147,7 @@ def find_layers(project, gpkg) -> dict[str, QgsVectorLayer]:
     return found
 
 
-def load_workspace(project, gpkg, families_frame, public=True) -> dict[str, QgsVectorLayer]:
+def load_workspace(project, gpkg, families_frame, public=None) -> dict[str, QgsVectorLayer]:
     """Add the workspace's map layers to ``project`` (those not loaded yet), in one group,
     styled for the workshop. Returns role -> layer."""
     path = normalise_path(gpkg)
@@ -214,13 +214,15 @@ def confidential_condition(role: str) -> str:
     return " OR ".join(f'coalesce("{f}", true)' for f in fields) or "false"
 
 
-def label_expression(role: str, public: bool) -> str | None:
-    """The label expression of a workspace layer; in public mode confidential features get
-    an empty label (no name, no quantity)."""
+def label_expression(role: str, public=None) -> str | None:
+    """The label expression of a workspace layer. In public mode
+    (:func:`layers.styles.public_condition`: the project variable @eit_public by default) a
+    confidential actor is labelled by its type of activity, as in the pipeline's project,
+    and other confidential features get an empty label (no name, no quantity)."""
     quantity = "format_number({q}, 0) || ' ' || replace(replace({u}, '/yr', '/an'), 'unit', 'u.')"
     if role == "actors":
-        text = '"name"'
-    elif role in ("supply", "need"):
+        return actor_label_expression(public)
+    if role in ("supply", "need"):
         qty = quantity.format(q='"quantity_norm"', u='"unit_norm"')
         text = f"\"actor_name\" || '\\n' || \"resource_label\" || coalesce('\\n' || {qty}, '')"
     elif role == "candidates":
@@ -231,12 +233,13 @@ def label_expression(role: str, public: bool) -> str | None:
         text = "\"resource_label\" || ' (' || \"n_actors\" || ')'"
     else:
         return None
-    if public and role in CONFIDENTIAL_FIELDS:
-        return f"CASE WHEN {confidential_condition(role)} THEN '' ELSE {text} END"
-    return text
+    if public is False or role not in CONFIDENTIAL_FIELDS:
+        return text
+    hidden = f"{public_condition(public)} AND ({confidential_condition(role)})"
+    return f"CASE WHEN {hidden} THEN '' ELSE {text} END"
 
 
-def with_quantity_text(renderer, public: bool):
+def with_quantity_text(renderer, public=None):
     """The candidate lines' quantity (:func:`label_expression`: decided lines only, none for
     confidential ones in public mode) written at the middle of each line by the symbol itself,
     not by the labelling engine: a new search then redraws the lines alone, not every label
@@ -269,7 +272,7 @@ def with_quantity_text(renderer, public: bool):
     return renderer
 
 
-def apply_labels(layer, role: str, public: bool) -> None:
+def apply_labels(layer, role: str, public=None) -> None:
     if role == "candidates":  # drawn by the symbol (:func:`with_quantity_text`)
         layer.setLabelsEnabled(False)
         return
@@ -321,26 +324,27 @@ def actor_renderer() -> QgsCategorizedSymbolRenderer:
     return QgsCategorizedSymbolRenderer("category", categories)
 
 
-def public_flow_renderer(families_frame, kind: str, public: bool):
+def public_flow_renderer(families_frame, kind: str, public=None):
     """The flow layers' renderer (``layers.styles``); in public mode a confidential flow's
     size no longer tells its quantity."""
     renderer = flow_renderer(families_frame, kind)
-    if public:
+    hidden = f"{public_condition(public)} AND ({confidential_condition(kind)})"
+    if public is not False:
         for category in renderer.categories():
             layer = category.symbol().symbolLayer(0)
             size = layer.dataDefinedProperties().property(QgsSymbolLayer.PropertySize)
             expression = size.expressionString() if size else "3"
             layer.setDataDefinedProperty(
                 QgsSymbolLayer.PropertySize,
-                QgsProperty.fromExpression(
-                    f"CASE WHEN {confidential_condition(kind)} THEN 3 ELSE {expression} END"
-                ),
+                QgsProperty.fromExpression(f"CASE WHEN {hidden} THEN 3 ELSE {expression} END"),
             )
     return renderer
 
 
-def apply_workshop_style(layer, role: str, families_frame, public: bool) -> None:
-    """Renderer and labels of a workspace layer for the workshop (public mode or not)."""
+def apply_workshop_style(layer, role: str, families_frame, public=None) -> None:
+    """Renderer and labels of a workspace layer for the workshop. Public mode follows the
+    project variable @eit_public (``public`` None, what the dock uses: switching the mode
+    then needs no new style) unless ``public`` fixes it."""
     if role == "actors":
         layer.setRenderer(actor_renderer())
     elif role == "candidates":

@@ -18,6 +18,7 @@ import pandas as pd
 from qgis.core import (
     Qgis,
     QgsExpression,
+    QgsExpressionContextUtils,
     QgsFeatureRequest,
     QgsGeometry,
     QgsPointXY,
@@ -487,9 +488,10 @@ class WorkshopDock(QgsDockWidget):
         self.close_workspace()
         self.store = WorkspaceStore(path)
         self.store.ensure_decisions()
-        self.layers = load_workspace(self.project, path, self.catalogue.families_frame, self.public)
+        self._set_public_variable()
+        self.layers = load_workspace(self.project, path, self.catalogue.families_frame)
         for role, layer in self.layers.items():
-            apply_workshop_style(layer, role, self.catalogue.families_frame, self.public)
+            apply_workshop_style(layer, role, self.catalogue.families_frame)
         self._connect_layers()
         self.reload_frames()
         self.candidates = self.store.frame("candidates")
@@ -1478,12 +1480,16 @@ class WorkshopDock(QgsDockWidget):
             self.public_check.blockSignals(True)
             self.public_check.setChecked(self.public)
             self.public_check.blockSignals(False)
-        for role, layer in self.layers.items():
-            apply_workshop_style(layer, role, self.catalogue.families_frame, self.public)
+        self._set_public_variable()  # every label, width and size of the map follows it
+        for layer in self.layers.values():
+            layer.triggerRepaint()
         self.refresh_list()
         self._refresh_proximity()
         self.refresh_charts()
         self._update_legend()
+
+    def _set_public_variable(self) -> None:
+        QgsExpressionContextUtils.setProjectVariable(self.project, "eit_public", int(self.public))
 
     def set_presentation(self, on: bool) -> None:
         if self.presentation_button.isChecked() != bool(on):
