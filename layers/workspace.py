@@ -47,7 +47,7 @@ from ..core.workspace import GPKG_NAME, LAYERS
 from ..translation import tr
 from .frames import _attribute, _python_value
 from .project import CATEGORY_SYMBOLS, actor_label_expression, category_labels, layer_names
-from .styles import candidate_renderer, flow_renderer, public_condition
+from .styles import DECIDED, candidate_renderer, flow_renderer, public_condition
 
 #: custom layer property holding the role of a workspace layer (``actors``, ``supply``...)
 ROLE_PROPERTY = "eit_synergies/role"
@@ -228,7 +228,7 @@ def label_expression(role: str, public=None) -> str | None:
     elif role == "candidates":
         qty = quantity.format(q='"matched_quantity"', u='"unit_norm"')
         # only the lines the room kept carry a label: the map stays readable
-        text = f"if(\"status\" IN ('retained', 'to_explore'), coalesce({qty}, ''), '')"
+        text = f"if({DECIDED}, coalesce({qty}, ''), '')"
     elif role == "groups":
         text = "\"resource_label\" || ' (' || \"n_actors\" || ')'"
     else:
@@ -264,7 +264,7 @@ def with_quantity_text(renderer, public=None):
         along.setSubSymbol(marker)
         along.setDataDefinedProperty(
             QgsSymbolLayer.PropertyLayerEnabled,
-            QgsProperty.fromExpression("\"status\" IN ('retained', 'to_explore')"),
+            QgsProperty.fromExpression(DECIDED),
         )
         symbol = category.symbol().clone()
         symbol.appendSymbolLayer(along)

@@ -71,6 +71,7 @@ from ..core.workspace import (
     new_flow_id,
 )
 from ..layers.project import CATEGORY_SYMBOLS, status_labels
+from ..layers.styles import DECIDED
 from ..layers.workspace import (
     STATUS_COLOURS,
     WorkspaceStore,
@@ -97,7 +98,6 @@ LIST_LIMIT = 200
 #: change it in the Filters tab, the status line tells when some are left out)
 MAP_LIMIT = 3000
 NO_CATEGORY = ""
-DECIDED_SQL = "\"status\" IN ('retained', 'to_explore')"
 _UNITS_FR = {"t/yr": "t/an", "MWh/yr": "MWh/an", "m3/yr": "m³/an", "h/yr": "h/an",
              "unit/yr": "u./an", "m2": "m²"}  # fmt: skip
 
@@ -169,7 +169,6 @@ class WorkshopDock(QgsDockWidget):
         self.presentation = Presentation(iface, self, self._presentation_left)
         self.runner = SearchRunner(self._task_args, self._search_done, 300, self)
         self.writer = TableWriter(self._table_saved, self)
-        self.last_save_seconds = None
         self._mask_cache = None
         self._pending_save = None  # the whole candidates table, to write in the background
         self._decision_serial = 0  # decisions written so far (a search started before one
@@ -723,7 +722,7 @@ class WorkshopDock(QgsDockWidget):
             parts.append(f'"score" >= {self.min_score() - 1e-9:.6f}')
         threshold = self.map_threshold()
         if threshold is not None:
-            parts.append(f'("score" >= {threshold - 1e-9:.9f} OR {DECIDED_SQL})')
+            parts.append(f'("score" >= {threshold - 1e-9:.9f} OR {DECIDED})')
         out["candidates"] = " AND ".join(parts)
         out["groups"] = family
         return out
@@ -864,7 +863,6 @@ class WorkshopDock(QgsDockWidget):
 
     def _table_saved(self, table, _rows, error) -> None:
         """The background write of the whole candidates table has ended."""
-        self.last_save_seconds = self.writer.seconds
         if error is not None:
             self._message(
                 tr("The synergies could not be saved in {path}: {error}").format(
