@@ -13,7 +13,6 @@ Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_atlas.py [--pa
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import subprocess
@@ -23,18 +22,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _support import register_package
 
 ROOT = Path(__file__).resolve().parents[1]
 X0, Y0, SIDE = 700_000.0, 6_640_000.0, 40_000.0
-
-
-def load_package():
-    spec = importlib.util.spec_from_file_location(
-        "eit_synergies", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eit_synergies"] = module
-    spec.loader.exec_module(module)
 
 
 def territory(actors: int, seed: int = 7):
@@ -137,7 +128,7 @@ def main() -> int:
 
     app = QgsApplication([], False)
     app.initQgis()
-    load_package()
+    register_package()
     data = territory(args.actors)
     available = int(len(data[2]))
     print(f"synthetic territory: {args.actors} actors, {len(data[0])} supplies, "

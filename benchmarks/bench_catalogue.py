@@ -8,25 +8,15 @@ sample (extrapolated), with the ratios.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _support import register_package
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _catalogue_class():
-    """Register the repository as ``eit_synergies`` (as tests/conftest.py does) and import."""
-    spec = importlib.util.spec_from_file_location("_eit_conftest", ROOT / "tests" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    from eit_synergies.core.catalogue import Catalogue
-
-    return Catalogue
 
 
 def make_column(cat, rows: int, seed: int = 1) -> pd.Series:
@@ -48,7 +38,10 @@ def make_column(cat, rows: int, seed: int = 1) -> pd.Series:
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     start = time.perf_counter()
-    cat = _catalogue_class().builtin()
+    register_package()
+    from eit_synergies.core.catalogue import Catalogue
+
+    cat = Catalogue.builtin()
     load = time.perf_counter() - start
     column = make_column(cat, rows)
     distinct = column.nunique()

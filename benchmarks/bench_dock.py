@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _support import register_package
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TARGETS = {"demo": 0.200, "synthetic": 1.0}
@@ -286,7 +288,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    load("eit_tests_conftest", ROOT / "tests" / "conftest.py")  # registers eit_synergies
+    register_package()
     from qgis.core import QgsApplication
 
     app = QgsApplication([], True)

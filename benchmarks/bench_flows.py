@@ -19,9 +19,7 @@ resident memory of each process (target: ours under 2 GB).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _support import peak_memory_mb, register_package
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 
@@ -109,30 +108,6 @@ def generate(folder: Path, rows: int, actors: int = 5000, seed: int = 1) -> tupl
     return actors_path, flows_path
 
 
-def _register_package():
-    name = "eit_synergies"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, PLUGIN_DIR / "__init__.py", submodule_search_locations=[str(PLUGIN_DIR)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-
-
-def _peak_memory_mb() -> float:
-    """Peak resident memory of this process (VmHWM: ``ru_maxrss`` would include the RSS of
-    the parent at fork time, which Linux carries across exec)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _child(mode: str, flows: str, actors: str) -> None:
     """Run one measurement and print it as JSON (runs in its own process)."""
     if mode == "plain":
@@ -142,7 +117,7 @@ def _child(mode: str, flows: str, actors: str) -> None:
         out = {"rows": len(frame)}
     else:
         start = time.perf_counter()  # one-off set-up, paid once per QGIS session
-        _register_package()
+        register_package()
         from eit_synergies.core.catalogue import Catalogue
         from eit_synergies.core.flows import build_flows, read_actors, read_flows
         from eit_synergies.core.units import registry
@@ -162,7 +137,7 @@ def _child(mode: str, flows: str, actors: str) -> None:
         out["rows"] = result.counts["rows_read"]
         out["reasons"] = result.rejected["reason_code"].value_counts().to_dict()
     out["seconds"] = seconds
-    out["maxrss_mb"] = _peak_memory_mb()
+    out["maxrss_mb"] = peak_memory_mb()
     print(json.dumps(out))
 
 

@@ -27,11 +27,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _support import ROOT, register_package
 from rapidfuzz import fuzz, process
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-import conftest  # noqa: E402,F401  (registers the package as eit_synergies)
+register_package()
 from eit_synergies.core.geocode import ban_index  # noqa: E402
 from eit_synergies.core.geocode.ban_index import BanIndex, read_ban_file  # noqa: E402
 from eit_synergies.core.geocode.normalize import (  # noqa: E402

@@ -30,9 +30,7 @@ resident memory, the counts, and a reference measured in the same run: a plain
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _support import peak_memory_mb, register_package
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -555,28 +554,6 @@ def generate(folder: Path, n_actors: int, n_flows: int, seed: int = 58) -> tuple
 # --------------------------------------------------------------------------- measuring
 
 
-def _register_package():
-    if "eit_synergies" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "eit_synergies", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["eit_synergies"] = module
-        spec.loader.exec_module(module)
-
-
-def _peak_memory_mb() -> float:
-    """Peak resident memory of this process (VmHWM; ``ru_maxrss`` as a fallback)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 #: end of each stage on run_pipeline's progress scale (see core/pipeline.py)
 PROGRESS_ENDS = {
     "read": 0.05,
@@ -595,7 +572,7 @@ class _MemoryProgress:
         self.marks: list[tuple[float, float]] = []
 
     def report(self, fraction: float) -> None:
-        self.marks.append((fraction, _peak_memory_mb()))
+        self.marks.append((fraction, peak_memory_mb()))
 
     def is_canceled(self) -> bool:
         return False
@@ -621,7 +598,7 @@ def _child(mode: str, actors: str, flows: str, profile: bool) -> None:
         out.update(seconds=time.perf_counter() - start, rows=len(frame))
     else:
         start = time.perf_counter()  # one-off set-up, paid once per QGIS session
-        _register_package()
+        register_package()
         from eit_synergies.core.catalogue import Catalogue
         from eit_synergies.core.pipeline import STAGES, run_pipeline
         from eit_synergies.core.units import registry
@@ -652,7 +629,7 @@ def _child(mode: str, actors: str, flows: str, profile: bool) -> None:
         )
         if profile:
             out["profile"] = _profile(run_pipeline, actors, flows, catalogue, out["run0"])
-    out["maxrss_mb"] = _peak_memory_mb()
+    out["maxrss_mb"] = peak_memory_mb()
     print(json.dumps(out, default=str))
 
 

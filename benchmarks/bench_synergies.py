@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import multiprocessing as mp
 import resource
 import sys
@@ -31,22 +30,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _support import register_package
 
 ROOT = Path(__file__).resolve().parents[1]
 X_MIN, Y_MIN, SIDE = 690_000.0, 6_590_000.0, 220_000.0  # centre (800 km, 6,700 km)
 TARGETS = {"ratio": 2.0, "memory_gb": 2.0, "allocation_s": 5.0, "small_s": 0.3}
-
-
-def load_package():
-    """Import the repository as ``eit_synergies`` (as tests/conftest.py does)."""
-    if "eit_synergies" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "eit_synergies", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["eit_synergies"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["eit_synergies"]
 
 
 def peak_rss_gb() -> float:
@@ -186,7 +174,7 @@ def reference(data: dict, repeats: int = 1) -> dict:
 
 def engine_search(data: dict, repeats: int = 1) -> dict:
     """The engine's pair search alone (what find_candidates runs before building its output)."""
-    load_package()
+    register_package()
     from eit_synergies.core.synergy import search_pairs
 
     ps, pn, limit = all_pairs(data)
@@ -205,7 +193,7 @@ def engine_search(data: dict, repeats: int = 1) -> dict:
 
 def engine_full(data: dict, repeats: int = 1, allocate_rows: int = 0) -> dict:
     """The whole find_candidates; optionally times the allocation of ``allocate_rows`` rows."""
-    load_package()
+    register_package()
     from eit_synergies.core.synergy import allocate, find_candidates
 
     supply, need, compat, defaults = frames(data)
@@ -235,7 +223,7 @@ def engine_full(data: dict, repeats: int = 1, allocate_rows: int = 0) -> dict:
 
 def guarded(data: dict) -> dict:
     """find_candidates with its default ``max_candidates``: how fast it refuses."""
-    load_package()
+    register_package()
     from eit_synergies.core.errors import EitError
     from eit_synergies.core.synergy import find_candidates
 
@@ -251,7 +239,7 @@ def guarded(data: dict) -> dict:
 
 def small_territory(repeats: int = 7) -> dict:
     """30 actors, 120 flows over ~25 x 25 km with the plugin's catalogue (like the demo)."""
-    load_package()
+    register_package()
     import geopandas as gpd
     import pandas as pd
     import shapely
