@@ -38,6 +38,8 @@ LAYERS = {
 }
 
 STATUSES = ("proposed", "retained", "to_explore", "rejected")
+#: the statuses of the synergies the room kept (to pursue, to look into)
+DECIDED_STATUSES = ("retained", "to_explore")
 #: columns a facilitator edits, carried over from one run to the next
 DECISION_COLUMNS = ("status", "notes")
 

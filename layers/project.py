@@ -32,7 +32,7 @@ from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.workspace import LAYERS
 from ..translation import tr
-from .styles import public_condition, style_candidate_layer, style_flow_layer, style_group_layer
+from .styles import PUBLIC, style_candidate_layer, style_flow_layer, style_group_layer
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -147,16 +147,16 @@ def _big_label(expression: str, size: float = 11) -> QgsVectorLayerSimpleLabelin
     return QgsVectorLayerSimpleLabeling(settings)
 
 
-def actor_label_expression(public=None) -> str:
+def actor_label_expression() -> str:
     """Label of an actor: its category (in words) instead of its name when public mode is on
-    (:func:`layers.styles.public_condition`: the project variable @eit_public by default) and
-    the actor is confidential (a missing flag counts as confidential)."""
+    (:data:`layers.styles.PUBLIC`) and the actor is confidential (a missing flag counts as
+    confidential)."""
     cases = " ".join(
         "WHEN \"category\" = '{}' THEN '{}'".format(code, label.replace("'", "''"))
         for code, label in category_labels().items()
     )
     category = f"CASE {cases} ELSE '{tr('Actor')}' END"
-    return f'if({public_condition(public)} and coalesce("confidential", true), {category}, "name")'
+    return f'if({PUBLIC} and coalesce("confidential", true), {category}, "name")'
 
 
 def style_actor_layer(layer) -> None:

@@ -18,6 +18,7 @@ from qgis.core import (
     QgsSymbolLayer,
 )
 
+from ..core.workspace import DECIDED_STATUSES
 from ..translation import qgis_locale, tr
 
 CONFIDENTIAL_COLOUR = "#d7191c"
@@ -108,38 +109,32 @@ def attach_style(context, dest_id: str, name: str, style, *args) -> None:
         details.setPostProcessor(StylePostProcessor.create(style, *args))
 
 
-def public_condition(public=None) -> str:
-    """QGIS expression: is public mode on? ``public`` True or False fixes it; None follows
-    the project variable ``@eit_public``, which the pipeline's project and the workshop dock
-    set (on when it is not set: the safe side). The one switch behind every label, width and
-    size that could tell a confidential name or quantity on a map."""
-    if public is None:
-        return "coalesce(@eit_public, 1) = 1"
-    return "true" if public else "false"
+#: QGIS expression: is public mode on? The project variable ``@eit_public``, which the
+#: pipeline's project and the workshop dock set (on when it is not set: the safe side); the one
+#: switch behind every label, width and size that could tell a confidential name or quantity
+PUBLIC = "coalesce(@eit_public, 1) = 1"
 
 
 #: flags of the two ends of a candidate; a missing flag counts as confidential (safe side)
 CANDIDATE_CONFIDENTIAL = ("supply_confidential", "need_confidential")
-DECIDED = "\"status\" IN ('retained', 'to_explore')"
+#: QGIS expression: the room decided to pursue the synergy or to look into it
+DECIDED = '"status" IN ({})'.format(", ".join(f"'{s}'" for s in DECIDED_STATUSES))
 
 
-def candidate_line_width(public) -> str:
+def candidate_line_width() -> str:
     """Line width (mm) of a candidate: by exchanged quantity on a log scale (0.3 mm for a
     few units, 2.6 mm from about 100,000 a year), the same for a given quantity whatever
     the search; 0.8 mm more when the room decided to pursue or look into it. In public mode
     a confidential exchange gets a constant width that tells nothing of its quantity.
 
-    ``public``: True or False, or None to follow the project variable ``@eit_public``.
     """
     width = 'min(2.6, 0.3 + 0.45 * log10(1 + coalesce("matched_quantity", 0)))'
     confidential = " OR ".join(f'coalesce("{f}", true)' for f in CANDIDATE_CONFIDENTIAL)
-    if public is not False:
-        width = (f"CASE WHEN {public_condition(public)} AND ({confidential}) THEN 0.8 "
-                 f"ELSE {width} END")  # fmt: skip
+    width = f"CASE WHEN {PUBLIC} AND ({confidential}) THEN 0.8 ELSE {width} END"
     return f"({width}) + if({DECIDED}, 0.8, 0)"
 
 
-def candidate_renderer(families_frame, public=None) -> QgsCategorizedSymbolRenderer:
+def candidate_renderer(families_frame) -> QgsCategorizedSymbolRenderer:
     """Synergy lines: colour by family, width by exchanged quantity
     (:func:`candidate_line_width`); the lines the room kept get a white casing and full
     colour (dashed when to look into), proposed ones stay half transparent, set-aside ones
@@ -150,7 +145,7 @@ def candidate_renderer(families_frame, public=None) -> QgsCategorizedSymbolRende
     """
     from qgis.core import QgsLineSymbol
 
-    width = candidate_line_width(public)
+    width = candidate_line_width()
     style = (
         "CASE WHEN \"status\" = 'to_explore' THEN 'dash' "
         "WHEN \"status\" = 'rejected' THEN 'dot' ELSE 'solid' END"
@@ -184,8 +179,8 @@ def candidate_renderer(families_frame, public=None) -> QgsCategorizedSymbolRende
     return QgsCategorizedSymbolRenderer("family", categories)
 
 
-def style_candidate_layer(layer, families_frame, public=None) -> None:
-    layer.setRenderer(candidate_renderer(families_frame, public))
+def style_candidate_layer(layer, families_frame) -> None:
+    layer.setRenderer(candidate_renderer(families_frame))
     layer.triggerRepaint()
 
 

@@ -47,7 +47,7 @@ from ..core.workspace import GPKG_NAME, LAYERS
 from ..translation import tr
 from .frames import _attribute, _python_value
 from .project import CATEGORY_SYMBOLS, actor_label_expression, category_labels, layer_names
-from .styles import DECIDED, candidate_renderer, flow_renderer, public_condition
+from .styles import DECIDED, PUBLIC, candidate_renderer, flow_renderer
 
 #: custom layer property holding the role of a workspace layer (``actors``, ``supply``...)
 ROLE_PROPERTY = "eit_synergies/role"
@@ -147,7 +147,7 @@ def find_layers(project, gpkg) -> dict[str, QgsVectorLayer]:
     return found
 
 
-def load_workspace(project, gpkg, families_frame, public=None) -> dict[str, QgsVectorLayer]:
+def load_workspace(project, gpkg, families_frame) -> dict[str, QgsVectorLayer]:
     """Add the workspace's map layers to ``project`` (those not loaded yet), in one group,
     styled for the workshop. Returns role -> layer."""
     path = normalise_path(gpkg)
@@ -165,7 +165,7 @@ def load_workspace(project, gpkg, families_frame, public=None) -> dict[str, QgsV
             continue
         layer.setCustomProperty(ROLE_PROPERTY, role)
         layer.setCustomProperty(SOURCE_PROPERTY, path)
-        apply_workshop_style(layer, role, families_frame, public)
+        apply_workshop_style(layer, role, families_frame)
         if group is None:
             group = root.insertGroup(0, group_name)
         project.addMapLayer(layer, False)
@@ -214,14 +214,13 @@ def confidential_condition(role: str) -> str:
     return " OR ".join(f'coalesce("{f}", true)' for f in fields) or "false"
 
 
-def label_expression(role: str, public=None) -> str | None:
-    """The label expression of a workspace layer. In public mode
-    (:func:`layers.styles.public_condition`: the project variable @eit_public by default) a
-    confidential actor is labelled by its type of activity, as in the pipeline's project,
+def label_expression(role: str) -> str | None:
+    """The label expression of a workspace layer. In public mode (:data:`layers.styles.PUBLIC`)
+    a confidential actor is labelled by its type of activity, as in the pipeline's project,
     and other confidential features get an empty label (no name, no quantity)."""
     quantity = "format_number({q}, 0) || ' ' || replace(replace({u}, '/yr', '/an'), 'unit', 'u.')"
     if role == "actors":
-        return actor_label_expression(public)
+        return actor_label_expression()
     if role in ("supply", "need"):
         qty = quantity.format(q='"quantity_norm"', u='"unit_norm"')
         text = f"\"actor_name\" || '\\n' || \"resource_label\" || coalesce('\\n' || {qty}, '')"
@@ -233,20 +232,20 @@ def label_expression(role: str, public=None) -> str | None:
         text = "\"resource_label\" || ' (' || \"n_actors\" || ')'"
     else:
         return None
-    if public is False or role not in CONFIDENTIAL_FIELDS:
+    if role not in CONFIDENTIAL_FIELDS:
         return text
-    hidden = f"{public_condition(public)} AND ({confidential_condition(role)})"
+    hidden = f"{PUBLIC} AND ({confidential_condition(role)})"
     return f"CASE WHEN {hidden} THEN '' ELSE {text} END"
 
 
-def with_quantity_text(renderer, public=None):
+def with_quantity_text(renderer):
     """The candidate lines' quantity (:func:`label_expression`: decided lines only, none for
     confidential ones in public mode) written at the middle of each line by the symbol itself,
     not by the labelling engine: a new search then redraws the lines alone, not every label
     of the map (actor names included), and the few decided lines need no placement."""
     from qgis.core import QgsFontMarkerSymbolLayer, QgsMarkerLineSymbolLayer
 
-    text = QgsProperty.fromExpression(label_expression("candidates", public))
+    text = QgsProperty.fromExpression(label_expression("candidates"))
     for index, category in enumerate(renderer.categories()):
         marker = QgsMarkerSymbol()
         for index_layer, (fill, stroke) in enumerate((("#ffffff", 1.0), ("#111111", 0.0))):
@@ -272,11 +271,11 @@ def with_quantity_text(renderer, public=None):
     return renderer
 
 
-def apply_labels(layer, role: str, public=None) -> None:
+def apply_labels(layer, role: str) -> None:
     if role == "candidates":  # drawn by the symbol (:func:`with_quantity_text`)
         layer.setLabelsEnabled(False)
         return
-    expression = label_expression(role, public)
+    expression = label_expression(role)
     if expression is None:
         layer.setLabelsEnabled(False)
         return
@@ -324,33 +323,34 @@ def actor_renderer() -> QgsCategorizedSymbolRenderer:
     return QgsCategorizedSymbolRenderer("category", categories)
 
 
-def public_flow_renderer(families_frame, kind: str, public=None):
+def public_flow_renderer(families_frame, kind: str):
     """The flow layers' renderer (``layers.styles``); in public mode a confidential flow's
     size no longer tells its quantity."""
     renderer = flow_renderer(families_frame, kind)
-    hidden = f"{public_condition(public)} AND ({confidential_condition(kind)})"
-    if public is not False:
-        for category in renderer.categories():
-            layer = category.symbol().symbolLayer(0)
-            size = layer.dataDefinedProperties().property(QgsSymbolLayer.PropertySize)
-            expression = size.expressionString() if size else "3"
-            layer.setDataDefinedProperty(
-                QgsSymbolLayer.PropertySize,
-                QgsProperty.fromExpression(f"CASE WHEN {hidden} THEN 3 ELSE {expression} END"),
-            )
+    hidden = f"{PUBLIC} AND ({confidential_condition(kind)})"
+    for index, category in enumerate(renderer.categories()):
+        symbol = category.symbol().clone()  # categories() hands out copies: set it back
+        layer = symbol.symbolLayer(0)
+        size = layer.dataDefinedProperties().property(QgsSymbolLayer.PropertySize)
+        expression = size.expressionString() if size else "3"
+        layer.setDataDefinedProperty(
+            QgsSymbolLayer.PropertySize,
+            QgsProperty.fromExpression(f"CASE WHEN {hidden} THEN 3 ELSE {expression} END"),
+        )
+        renderer.updateCategorySymbol(index, symbol)
     return renderer
 
 
-def apply_workshop_style(layer, role: str, families_frame, public=None) -> None:
+def apply_workshop_style(layer, role: str, families_frame) -> None:
     """Renderer and labels of a workspace layer for the workshop. Public mode follows the
-    project variable @eit_public (``public`` None, what the dock uses: switching the mode
-    then needs no new style) unless ``public`` fixes it."""
+    project variable @eit_public (:data:`layers.styles.PUBLIC`): switching the mode needs no
+    new style."""
     if role == "actors":
         layer.setRenderer(actor_renderer())
     elif role == "candidates":
-        layer.setRenderer(with_quantity_text(candidate_renderer(families_frame, public), public))
+        layer.setRenderer(with_quantity_text(candidate_renderer(families_frame)))
     elif role in ("supply", "need"):
-        layer.setRenderer(public_flow_renderer(families_frame, role, public))
+        layer.setRenderer(public_flow_renderer(families_frame, role))
     elif role == "groups":
         from .styles import style_group_layer
 
@@ -362,7 +362,7 @@ def apply_workshop_style(layer, role: str, families_frame, public=None) -> None:
             {"color": "#f4f1e8", "outline_color": "#8c8c8c", "outline_width": "0.5"}
         )
         layer.setRenderer(QgsSingleSymbolRenderer(symbol))
-    apply_labels(layer, role, public)
+    apply_labels(layer, role)
     layer.triggerRepaint()
 
 

@@ -62,6 +62,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core.workspace import (
+    DECIDED_STATUSES,
     LAYERS,
     STATUSES,
     candidate_mask,
@@ -747,7 +748,7 @@ class WorkshopDock(QgsDockWidget):
         mask = pd.Series(self.visible_mask(frame).copy(), index=frame.index)
         threshold = self.map_threshold(frame)
         if threshold is not None:
-            decided = frame["status"].astype(str).isin(STATUSES[1:3])
+            decided = frame["status"].astype(str).isin(DECIDED_STATUSES)
             mask &= (pd.to_numeric(frame["score"], errors="coerce") >= threshold - 1e-9) | decided
         return mask
 

@@ -435,31 +435,41 @@ def test_a_decision_taken_while_a_search_runs_is_kept(dock, workspace):
     assert rows[candidate]["notes"] == "pendant la recherche"
 
 
-def test_line_width_tells_the_quantity_except_for_confidential_ones_in_public_mode(dock):
-    from eit_synergies.layers.styles import candidate_line_width
+def data_defined(layer, prop, index=0):
+    """The expression of a data-defined property of the first category's symbol layer."""
+    categories = layer.renderer().categories()  # kept: the symbols live in them
+    symbol = categories[0].symbol()
+    return symbol.symbolLayer(index).dataDefinedProperties().property(prop).expressionString()
 
-    layer = dock.layers["candidates"]
 
-    def widths(public, variable=None):
-        if variable is not None:
-            QgsExpressionContextUtils.setProjectVariable(QgsProject.instance(), "eit_public",
-                                                         variable)  # fmt: skip
-        return [
-            (confidential(feature, "candidates"), feature["matched_quantity"], value)
-            for feature, value in expression_values(layer, candidate_line_width(public))
-        ]
+def test_widths_and_sizes_tell_quantities_except_confidential_ones_in_public_mode(dock):
+    from qgis.core import QgsSymbolLayer
 
-    for public, variable in ((True, None), (None, 1)):
-        rows = widths(public, variable)
-        assert {w for c, _, w in rows if c} == {0.8}
-        open_rows = sorted((q, w) for c, q, w in rows if not c and q)
-        assert len({w for _, w in open_rows}) > 3  # the quantity shows
-        assert all(
-            a[1] <= b[1] for a, b in zip(open_rows, open_rows[1:], strict=False)
-        )  # bigger, wider
-    for public, variable in ((False, None), (None, 0)):
-        rows = widths(public, variable)
-        assert len({w for c, _, w in rows if c}) > 1  # private: confidential ones too
+    checks = (  # layer, symbol layer, quantity field, constant size in public mode
+        ("candidates", 1, "matched_quantity", 0.8),  # 0: the casing of decided lines
+        ("supply", 0, "quantity_norm", 3),
+        ("need", 0, "quantity_norm", 3),
+    )
+    for role, index, field, constant in checks:
+        layer = dock.layers[role]
+        text = data_defined(layer, QgsSymbolLayer.PropertyStrokeWidth if role == "candidates"
+                            else QgsSymbolLayer.PropertySize, index)  # fmt: skip
+        for public in (True, False):
+            dock.set_public(public)  # the project variable the expressions read
+            rows = [
+                (confidential(feature, role), feature[field], value)
+                for feature, value in expression_values(layer, text)
+            ]
+            secret = {value for hidden, _, value in rows if hidden}
+            assert secret, role
+            if public:
+                assert secret == {constant}, (role, secret)
+            else:
+                assert len(secret) > 1, role  # private: confidential quantities show too
+            open_rows = sorted((q, v) for hidden, q, v in rows if not hidden and q)
+            assert len({v for _, v in open_rows}) > 3, role  # the quantity shows
+            if role == "candidates":  # bigger, wider (all lines here are undecided)
+                assert all(a[1] <= b[1] for a, b in zip(open_rows, open_rows[1:], strict=False))
 
 
 # --------------------------------------------------------------------------- decisions
