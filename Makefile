@@ -10,11 +10,11 @@ export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
 export PROJ_DATA ?= /usr/share/proj
 
 .PHONY: setup test test-core test-qgis lint demo package translations translations-update \
-        benchmarks clean
+        benchmarks clean test-compat
 
 setup: $(STAMP) $(QM)
 
-$(STAMP): requirements/core.txt requirements/dev.txt scripts/setup_system.sh
+$(STAMP): requirements.txt requirements/dev.txt scripts/setup_system.sh
 	bash scripts/setup_system.sh
 	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
 	$(SYSTEM_PYTHON) -c 'import numpy; print("numpy==" + numpy.__version__)' > $(VENV)/constraints.txt
@@ -49,6 +49,12 @@ test-core: setup
 test-qgis: setup
 	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	$(VENV)/bin/pytest -p no:cacheprovider tests/qgis
+
+# `make test` and `make demo` of this working tree on Debian 13 (QGIS 3.40 LTR, Python 3.13,
+# numpy 2) and Debian unstable (QGIS 3.44, Python 3.14), in root filesystems built once from
+# Debian's packages (cached in /var/cache/eit-compat). Root, or sudo.
+test-compat:
+	bash scripts/compat.sh all
 
 # The main job on the embedded demo territory, through the real qgis_process.
 demo: setup

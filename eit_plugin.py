@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction, QDockWidget, QLineEdit
+from qgis.PyQt.QtWidgets import QAction, QDockWidget, QLineEdit, QPushButton
 
 from .__about__ import ICON_PATH
 from .core.dependencies import PYPI_NAMES, missing, pip_command
 from .processing.provider import LOG_TAG, EitProvider
 from .translation import install_translator, remove_translator, tr
+
+#: What the BAN geocoder of the locator bar needs.
+GEOCODER_NEEDS = ("pandas", "rapidfuzz")
 
 
 class EitSynergiesPlugin:
@@ -24,6 +27,8 @@ class EitSynergiesPlugin:
         self.workshop = None  # the workshop dock and its toolbar (ui/workshop.py)
         self.ban_geocoder = None
         self.locator_filter = None
+        self.install_task = None
+        self.install_message = None
         install_translator()
 
     # --- Processing -------------------------------------------------------------------
@@ -52,7 +57,8 @@ class EitSynergiesPlugin:
         self.report_missing_dependencies()
 
     def report_missing_dependencies(self) -> list[str]:
-        """Say in the message bar and the log which libraries to install (if any)."""
+        """Say in the message bar (with an *Install* button) and the log which libraries to
+        install (if any)."""
         self.missing_modules = missing(list(PYPI_NAMES))
         if self.missing_modules:
             text = tr(
@@ -61,9 +67,59 @@ class EitSynergiesPlugin:
                 modules=", ".join(self.missing_modules),
                 command=pip_command(self.missing_modules),
             )
-            QgsMessageLog.logMessage(text, LOG_TAG, Qgis.Warning)
-            self.iface.messageBar().pushMessage(tr("EIT Synergies"), text, Qgis.Warning, 0)
+            QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Warning)
+            bar = self.iface.messageBar()
+            self.install_message = bar.createMessage(tr("EIT Synergies"), text)
+            button = QPushButton(tr("Install"), self.install_message)
+            button.setObjectName("eitInstallLibraries")
+            button.clicked.connect(lambda: self.install_libraries())
+            self.install_message.layout().addWidget(button)
+            bar.pushWidget(self.install_message, Qgis.MessageLevel.Warning, 0)
         return self.missing_modules
+
+    def install_libraries(self, requirements=None, extra=None, env=None):
+        """Run pip for QGIS's Python in the background (the plugin's ``requirements.txt``);
+        the provider is reloaded after."""
+        from .core.dependencies import REQUIREMENTS
+        from .ui.installer import PipInstallTask
+
+        if self.install_task is not None:
+            return self.install_task
+        self.install_task = PipInstallTask(
+            requirements or REQUIREMENTS, extra=extra, env=env, on_done=self._libraries_installed
+        )
+        QgsApplication.taskManager().addTask(self.install_task)
+        return self.install_task
+
+    def _libraries_installed(self, ok: bool, task) -> None:
+        self.install_task = None
+        bar = self.iface.messageBar()
+        if self.install_message is not None:
+            bar.popWidget(self.install_message)
+            self.install_message = None
+        if not ok:
+            reason = (
+                tr("installation canceled")
+                if task.error == "canceled"
+                else tr("pip failed, see the EIT Synergies log")
+            )
+            bar.pushMessage(
+                tr("EIT Synergies"),
+                tr("The libraries were not installed: {reason}.").format(reason=reason),
+                Qgis.MessageLevel.Critical,
+                0,
+            )
+            return
+        if self.provider is not None:
+            self.provider.refreshAlgorithms()
+        self.register_locator_filter()
+        if not self.report_missing_dependencies():
+            bar.pushMessage(
+                tr("EIT Synergies"),
+                tr("The libraries are installed: every algorithm is available."),
+                Qgis.MessageLevel.Success,
+                10,
+            )
 
     def register_locator_filter(self) -> None:
         """The BAN geocoder in the locator bar (prefix ``ban``), when the iface has one."""
@@ -71,10 +127,10 @@ class EitSynergiesPlugin:
         deregister = getattr(self.iface, "deregisterLocatorFilter", None)
         if self.locator_filter is not None or not (callable(register) and callable(deregister)):
             return
-        try:
-            from .layers.geocoder import BanGeocoder, create_ban_locator_filter
-        except ImportError:  # a missing library is reported by report_missing_dependencies
+        if missing(GEOCODER_NEEDS):  # reported by report_missing_dependencies
             return
+        from .layers.geocoder import BanGeocoder, create_ban_locator_filter
+
         self.ban_geocoder = BanGeocoder()
         self.locator_filter = create_ban_locator_filter(self.iface.mapCanvas(), self.ban_geocoder)
         register(self.locator_filter)
@@ -99,6 +155,10 @@ class EitSynergiesPlugin:
             search.setText("eit")
 
     def unload(self) -> None:
+        if self.install_task is not None:
+            self.install_task.on_done = None
+            self.install_task.cancel()
+            self.install_task = None
         if self.workshop is not None:
             self.workshop.unload()
             self.workshop = None

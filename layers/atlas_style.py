@@ -28,6 +28,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
 
+from .compat import LabelPlacement
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "Open Sans"
 
@@ -132,7 +134,7 @@ def style_communes(layer, with_labels: bool = True) -> None:
         settings = QgsPalLayerSettings()
         settings.fieldName = "name"
         settings.setFormat(text_format(6.0, "#8E8A80", italic=True, buffer=0.0))
-        settings.placement = QgsPalLayerSettings.OverPoint
+        settings.placement = LabelPlacement.OverPoint
         settings.obstacle = False
         settings.priority = 1
         layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
@@ -315,7 +317,7 @@ def style_actor_labels(layer) -> None:
         f"WHEN {in_list('hl_actors', 'actor_key')} THEN \"label\" ELSE NULL END"
     )
     settings.setFormat(text_format(7.0, PRIMARY, weight="semibold", buffer=0.8))
-    settings.placement = QgsPalLayerSettings.AroundPoint
+    settings.placement = LabelPlacement.AroundPoint
     settings.dist = 2.6
     settings.distUnits = QgsUnitTypes.RenderMillimeters
     settings.autoWrapLength = 28

@@ -45,6 +45,7 @@ from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.workspace import GPKG_NAME, LAYERS
 from ..translation import tr
+from .compat import LabelPlacement
 from .frames import _attribute, _python_value
 from .project import CATEGORY_SYMBOLS, actor_label_expression, category_labels, layer_names
 from .styles import DECIDED, PUBLIC, candidate_renderer, flow_renderer
@@ -287,7 +288,7 @@ def apply_labels(layer, role: str) -> None:
         _text_format(size, bold=role in ("actors", "groups"), plate=role in ("actors", "groups"))
     )
     if role in ("actors", "supply", "need"):
-        settings.placement = QgsPalLayerSettings.OrderedPositionsAroundPoint
+        settings.placement = LabelPlacement.OrderedPositionsAroundPoint
         settings.dist = 1.5
     settings.priority = 8 if role == "actors" else 4
     if role == "actors":

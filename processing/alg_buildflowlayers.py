@@ -52,7 +52,6 @@ def place_actors(actor_table, geometry_frame, progress):
 class BuildFlowLayersAlgorithm(EitAlgorithm):
     ALG_ID = "buildflowlayers"
     GROUP_ID = "data"
-    REQUIRES = ("pandas", "geopandas", "shapely", "pint", "rapidfuzz")
 
     ACTORS = "ACTORS"
     FLOWS = "FLOWS"

@@ -18,7 +18,6 @@ from .messages import error_message, processing_error
 class DownloadBanAlgorithm(EitAlgorithm):
     ALG_ID = "downloadban"
     GROUP_ID = "data"
-    REQUIRES = ("pandas", "numpy", "rapidfuzz")
 
     DEPARTEMENT = "DEPARTEMENT"
     BASE_URL = "BASE_URL"

@@ -7,7 +7,6 @@ from pathlib import Path
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
@@ -20,6 +19,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled, EitError
+from ..layers.compat import algorithm_flag
 from .base import EitAlgorithm
 from .inputs import flow_layer_parameters, read_table_parameter
 from .messages import processing_error
@@ -34,7 +34,6 @@ METRIC_CRS = "EPSG:2154"
 class ExportAtlasAlgorithm(EitAlgorithm):
     ALG_ID = "exportatlas"
     GROUP_ID = "reports"
-    REQUIRES = ("pandas", "geopandas", "shapely", "pyqtgraph", "openpyxl")
 
     SYNERGIES = "SYNERGIES"
     SUPPLY = "SUPPLY"
@@ -57,7 +56,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
 
     def flags(self):
         # print layouts, their legends and the charts (pyqtgraph) need the main thread
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+        return super().flags() | algorithm_flag("NoThreading")
 
     def displayName(self):
         return self.tr("Export the synergy atlas (PDF)")

@@ -171,7 +171,6 @@ def keep_given_positions(frame, fields):
 class GeocodeActorsAlgorithm(EitAlgorithm):
     ALG_ID = "geocodeactors"
     GROUP_ID = "data"
-    REQUIRES = ("pandas", "geopandas", "shapely", "rapidfuzz")
 
     INPUT = "INPUT"
     METHOD = "METHOD"

@@ -22,7 +22,6 @@ from .summaries import groups_summary
 class MutualisationCandidatesAlgorithm(EitAlgorithm):
     ALG_ID = "mutualisationcandidates"
     GROUP_ID = "synergies"
-    REQUIRES = ("pandas", "geopandas", "shapely", "scipy")
 
     NEED = "NEED"
     SUPPLY = "SUPPLY"

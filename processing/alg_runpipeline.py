@@ -89,7 +89,6 @@ def territory_frame(alg, parameters, context, actors):
 class RunPipelineAlgorithm(EitAlgorithm):
     ALG_ID = "runpipeline"
     GROUP_ID = "workflow"
-    REQUIRES = ("pandas", "geopandas", "shapely", "pint", "rapidfuzz", "scipy", "networkx")
 
     ACTORS = "ACTORS"
     FLOWS = "FLOWS"

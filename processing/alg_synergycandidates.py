@@ -31,7 +31,6 @@ from .summaries import candidates_summary
 class SynergyCandidatesAlgorithm(EitAlgorithm):
     ALG_ID = "synergycandidates"
     GROUP_ID = "synergies"
-    REQUIRES = ("pandas", "geopandas", "shapely", "scipy", "networkx")
 
     SUPPLY = "SUPPLY"
     NEED = "NEED"

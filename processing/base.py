@@ -24,14 +24,13 @@ class EitAlgorithm(QgsProcessingAlgorithm):
     """Id, group, translation, instance creation and help for our algorithms.
 
     Subclasses set ``ALG_ID`` (stable lowercase id), ``GROUP_ID`` (a key of
-    :func:`group_names`), ``REQUIRES`` (the Python modules they need: the provider does not
-    register an algorithm whose modules are missing), and implement ``displayName``,
-    ``help_text``, ``initAlgorithm`` and ``processAlgorithm``.
+    :func:`group_names`), and implement ``displayName``, ``help_text``, ``initAlgorithm`` and
+    ``processAlgorithm``. The Python libraries an algorithm needs are listed next to it in
+    ``algorithms.ALGORITHMS``: the provider imports its module only when they are installed.
     """
 
     ALG_ID = ""
     GROUP_ID = ""
-    REQUIRES: tuple[str, ...] = ()
 
     def tr(self, text: str) -> str:
         return translate(text)

@@ -6,9 +6,10 @@ from qgis.core import QgsMessageLog, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..__about__ import ICON_PATH, __version__
-from ..core.dependencies import missing, pip_command
+from ..core.dependencies import missing
 from ..translation import tr
-from .algorithms import ALGORITHM_CLASSES
+from .algorithms import ALGORITHMS
+from .unavailable import UnavailableAlgorithm, missing_message
 
 LOG_TAG = "EIT Synergies"
 
@@ -38,18 +39,19 @@ class EitProvider(QgsProcessingProvider):
         return __version__
 
     def loadAlgorithms(self) -> None:  # noqa: N802 - QGIS API
+        """Registers each algorithm whose libraries are installed (its module is imported only
+        then); each other one as a hidden stand-in that says what to install. ``skipped`` maps
+        those to what they lack."""
         self.skipped = {}
-        for cls in ALGORITHM_CLASSES:
-            lacking = missing(cls.REQUIRES) if cls.REQUIRES else []
+        for entry in ALGORITHMS:
+            lacking = missing(entry.requires)
             if lacking:
-                self.skipped[cls.ALG_ID] = lacking
-                QgsMessageLog.logMessage(
-                    tr("Algorithm {alg} is not available: install {modules} ({command}).").format(
-                        alg=f"eit:{cls.ALG_ID}",
-                        modules=", ".join(lacking),
-                        command=pip_command(lacking),
-                    ),
-                    LOG_TAG,
-                )
+                self.skipped[entry.alg_id] = lacking
+                QgsMessageLog.logMessage(missing_message(entry.alg_id, lacking), LOG_TAG)
+                self.addAlgorithm(UnavailableAlgorithm(entry.alg_id, lacking))
                 continue
-            self.addAlgorithm(cls())
+            self.addAlgorithm(entry.load()())
+
+    def offered(self) -> list:
+        """The algorithms a user can run (stand-ins for missing libraries left out)."""
+        return [a for a in self.algorithms() if not isinstance(a, UnavailableAlgorithm)]

@@ -768,17 +768,14 @@ class WorkshopDock(QgsDockWidget):
 
     # ------------------------------------------------------------------ candidate search
     def _distance_moved(self, _value) -> None:
-        """While the handle is dragged, wait for the hand to stop (debounced search); a
-        keyboard or wheel step searches at once."""
+        """While the handle is dragged, wait for the hand to stop (debounced search); keyboard
+        or wheel steps wait a shorter pause, so that a burst of them gives one search."""
         self._update_slider_labels()
         if self._restoring or self.store is None:
             return
         self._search_started = time.perf_counter()
         self.status_line.setText(tr("Searching synergies…"))
-        if self.distance_slider.isSliderDown():
-            self.runner.request()
-        else:
-            self.runner.start_now()
+        self.runner.request(dragging=self.distance_slider.isSliderDown())
 
     def _distance_released(self) -> None:
         """The handle is let go: the search waiting for the debounce starts at once."""

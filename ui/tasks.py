@@ -120,12 +120,14 @@ class CandidateSearchTask(QgsTask):
 class SearchRunner(QObject):
     """Debounced, cancel-the-previous runner of :class:`CandidateSearchTask`.
 
-    ``request(...)`` (re)starts a ``delay_ms`` timer; when it fires, the running task (if
-    any) is canceled and a new one is queued. Only the newest task's result reaches
-    ``on_result``; an older one that ends later is ignored.
+    ``request(...)`` (re)starts a timer — ``delay_ms`` while a handle is dragged, ``step_ms``
+    for keyboard or wheel steps; when it fires, the running task (if any) is canceled and a new
+    one is queued. Only the newest task's result reaches ``on_result``; an older one that ends
+    later is ignored. A burst of moves therefore gives one search whatever the speed of the
+    machine or of QGIS's task manager.
     """
 
-    def __init__(self, make_task_args, on_result, delay_ms=300, parent=None):
+    def __init__(self, make_task_args, on_result, delay_ms=300, step_ms=150, parent=None):
         super().__init__(parent)
         self.make_task_args = make_task_args
         self.on_result = on_result
@@ -133,12 +135,14 @@ class SearchRunner(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(delay_ms)
         self.timer.timeout.connect(self.start_now)
+        self.delay_ms = delay_ms
+        self.step_ms = step_ms
         self.generation = 0
         self.tasks: dict[int, CandidateSearchTask] = {}  # alive until they end
         self.canceled = 0
 
-    def request(self) -> None:
-        self.timer.start()
+    def request(self, dragging: bool = True) -> None:
+        self.timer.start(self.delay_ms if dragging else self.step_ms)
 
     def busy(self) -> bool:
         return self.timer.isActive() or bool(self.tasks)

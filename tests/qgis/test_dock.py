@@ -279,7 +279,7 @@ def test_slider_moves_are_debounced_and_the_last_one_wins(dock, workspace):
 
 
 def test_releasing_the_slider_searches_at_once_without_the_debounce(dock, workspace):
-    dock.runner.timer.setInterval(60_000)  # a debounce the test could never wait for
+    dock.runner.delay_ms = 60_000  # a debounce the test could never wait for
     generation = dock.runner.generation
     done = []
     dock.candidatesUpdated.connect(lambda: done.append(dock.distance_km()))
@@ -316,16 +316,19 @@ def test_a_drag_burst_gives_one_search(dock, workspace):
     assert dock.runner.generation == generation + 1
 
 
-def test_a_keyboard_step_searches_at_once(dock, workspace):
+def test_keyboard_steps_search_after_a_short_pause_once_per_burst(dock, workspace):
     generation = dock.runner.generation
     done = []
     dock.candidatesUpdated.connect(lambda: done.append(dock.distance_km()))
     dock.distance_slider.setFocus()
-    dock.distance_slider.triggerAction(dock.distance_slider.SliderPageStepAdd)  # PgUp
-    assert not dock.runner.timer.isActive()
-    assert dock.runner.generation == generation + 1 and dock.runner.tasks
+    for _ in range(3):
+        dock.distance_slider.triggerAction(dock.distance_slider.SliderAction.SliderPageStepAdd)
+        QgsApplication.processEvents()
+    assert dock.runner.timer.isActive() and not dock.runner.tasks  # the short pause
+    assert dock.runner.timer.interval() == dock.runner.step_ms < dock.runner.delay_ms
     assert wait_for(lambda: done and not dock.runner.busy())
-    assert done == [dock.distance_slider.value()]
+    assert done == [dock.distance_slider.value()]  # one search for the burst
+    assert dock.runner.generation == generation + 1
     assert {f["max_distance_km"] for f in read_table(workspace, "synergies")} == {
         dock.distance_slider.value()
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from qgis.core import QgsApplication
@@ -49,6 +48,9 @@ def test_missing_library_is_reported_and_loading_goes_on(
     recording_iface, qgis_processing, monkeypatch, load_plugin, eit_providers
 ):
     from eit_synergies.core import dependencies
+    from eit_synergies.processing.algorithms import ALGORITHMS
+    from qgis.gui import QgsMessageBarItem
+    from qgis.PyQt.QtWidgets import QPushButton
 
     real = dependencies.is_available
     monkeypatch.setattr(
@@ -57,23 +59,19 @@ def test_missing_library_is_reported_and_loading_goes_on(
     loaded = load_plugin(recording_iface)
     try:
         assert loaded.missing_modules == ["geopandas"]
-        messages = " ".join(
-            recording_iface.messageBar().get_messages(level)
-            and " ".join(recording_iface.messageBar().get_messages(level))
-            or ""
-            for level in range(4)
-        )
+        bar = recording_iface.messageBar()
+        messages = " ".join(item.text() for item in bar.findChildren(QgsMessageBarItem))
         assert "geopandas" in messages and "pip install" in messages
+        assert bar.findChild(QPushButton, "eitInstallLibraries") is not None
         provider = eit_providers()[0]
-        for alg in provider.algorithms():
-            assert "geopandas" not in type(alg).REQUIRES
-        assert set(provider.skipped) == {
-            cls.ALG_ID
-            for cls in importlib.import_module(
-                "eit_synergies.processing.algorithms"
-            ).ALGORITHM_CLASSES
-            if "geopandas" in cls.REQUIRES
-        }
+        needing = {entry.alg_id for entry in ALGORITHMS if "geopandas" in entry.requires}
+        assert needing and set(provider.skipped) == needing
+        assert not needing & {alg.name() for alg in provider.offered()}
+        # the others are there; the skipped ones answer by their id with what to install
+        for alg_id in needing:
+            alg = provider.algorithm(alg_id)
+            ok, message = alg.canExecute()
+            assert not ok and "geopandas" in message
     finally:
         loaded.unload()
 

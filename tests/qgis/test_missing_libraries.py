@@ -1,0 +1,72 @@
+"""The plugin starts whatever library is missing: masked one at a time, then all at once, in
+fresh interpreters (a library already imported cannot be un-imported); and the real
+``qgis_process`` without them answers with the message, not a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+from eit_synergies.core.dependencies import PYPI_NAMES
+
+ROOT = Path(__file__).resolve().parents[2]
+BLOCK = ROOT / "tests" / "support" / "block"
+LIBRARIES = [m for m in PYPI_NAMES if m != "pyproj"]
+
+
+def masked_env(masked, **extra) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(BLOCK), sysconfig.get_paths()["purelib"], env.get("PYTHONPATH")])
+    )
+    env["EIT_BLOCK_MODULES"] = ",".join(masked)
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("masked", [[m] for m in LIBRARIES] + [LIBRARIES], ids=str)
+def test_plugin_loads_and_names_what_is_missing(masked, tmp_path):
+    pytest_bin = Path(sys.executable).with_name("pytest")
+    result = subprocess.run(
+        [str(pytest_bin), "-p", "no:cacheprovider", "-q", "tests/qgis/probe_plugin_load.py"],
+        cwd=ROOT,
+        env=masked_env(masked),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "1 passed" in result.stdout
+
+
+def test_qgis_process_without_libraries_says_what_to_install(tmp_path):
+    from .test_qgis_process import qgis_process_command, qgis_process_env
+
+    env = qgis_process_env(tmp_path)
+    env.update(masked_env(LIBRARIES, **{k: env[k] for k in ("HOME", "QGIS_PLUGINPATH")}))
+    env["PYTHONPATH"] = os.pathsep.join([str(BLOCK), env["PYTHONPATH"]])
+    enable = subprocess.run(
+        qgis_process_command() + ["plugins", "enable", "eit_synergies"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert enable.returncode == 0, enable.stdout + enable.stderr
+    result = subprocess.run(
+        qgis_process_command() + ["run", "eit:runpipeline", "--", "OUTPUT_FOLDER=" + str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    assert result.returncode != 0
+    for module in ("pandas", "geopandas", "shapely"):
+        assert PYPI_NAMES[module] in output, output
+    assert "pip install" in output, output
