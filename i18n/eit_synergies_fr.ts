@@ -26,8 +26,33 @@
     </message>
     <message>
       <location filename="../eit_plugin.py" />
+      <source>Install</source>
+      <translation>Installer</translation>
+    </message>
+    <message>
+      <location filename="../eit_plugin.py" />
+      <source>installation canceled</source>
+      <translation>installation annulée</translation>
+    </message>
+    <message>
+      <location filename="../eit_plugin.py" />
+      <source>pip failed, see the EIT Synergies log</source>
+      <translation>pip a échoué, voir le journal EIT Synergies</translation>
+    </message>
+    <message>
+      <location filename="../eit_plugin.py" />
+      <source>The libraries are installed: every algorithm is available.</source>
+      <translation>Les bibliothèques sont installées : tous les algorithmes sont disponibles.</translation>
+    </message>
+    <message>
+      <location filename="../eit_plugin.py" />
       <source>Some Python libraries are missing: {modules}. Install them with: {command}</source>
       <translation>Des bibliothèques Python manquent : {modules}. Installez-les avec : {command}</translation>
+    </message>
+    <message>
+      <location filename="../eit_plugin.py" />
+      <source>The libraries were not installed: {reason}.</source>
+      <translation>Les bibliothèques n'ont pas été installées : {reason}.</translation>
     </message>
     <message>
       <location filename="../layers/atlas.py" />
@@ -1929,11 +1954,6 @@
       <translation>EIT Synergies (écologie industrielle et territoriale) {version}</translation>
     </message>
     <message>
-      <location filename="../processing/provider.py" />
-      <source>Algorithm {alg} is not available: install {modules} ({command}).</source>
-      <translation>L'algorithme {alg} n'est pas disponible : installez {modules} ({command}).</translation>
-    </message>
-    <message>
       <location filename="../processing/summaries.py" />
       <source>{n} synergy candidates within the distance limit.</source>
       <translation>{n} synergies candidates dans la limite de distance.</translation>
@@ -1967,6 +1987,16 @@
       <location filename="../processing/summaries.py" />
       <source>{n} flows have no position and were not matched.</source>
       <translation>{n} flux n'ont pas de position et n'ont pas été appariés.</translation>
+    </message>
+    <message>
+      <location filename="../processing/unavailable.py" />
+      <source>Algorithm {alg} is not available: install {modules} ({command}).</source>
+      <translation>L'algorithme {alg} n'est pas disponible : installez {modules} ({command}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/unavailable.py" />
+      <source>{alg} (libraries missing)</source>
+      <translation>{alg} (bibliothèques manquantes)</translation>
     </message>
     <message>
       <location filename="../ui/charts.py" />
@@ -2388,6 +2418,11 @@
       <location filename="../ui/flow_form.py" />
       <source>need</source>
       <translation>besoin</translation>
+    </message>
+    <message>
+      <location filename="../ui/installer.py" />
+      <source>Installing the EIT Synergies libraries</source>
+      <translation>Installation des bibliothèques d'EIT Synergies</translation>
     </message>
     <message>
       <location filename="../ui/presentation.py" />

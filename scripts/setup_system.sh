@@ -11,7 +11,8 @@ updated=0
 update() { [ "$updated" -eq 1 ] || { $SUDO apt-get update -q; updated=1; }; }
 
 packages=(qgis python3-qgis qgis-providers python3-pyproj xvfb xauth poppler-utils
-          python3-venv python3-pip fonts-dejavu-core git make)
+          python3-venv python3-pip fonts-dejavu-core git make
+          postgresql postgresql-postgis)  # PostgreSQL + PostGIS: the tests start a throw-away server
 # lrelease: Qt 5's tools where the distribution still has them, else Qt 6's.
 if ! command -v lrelease >/dev/null 2>&1; then
   ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || update
