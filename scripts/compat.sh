@@ -112,7 +112,7 @@ sync_tree() {
   mkdir -p "$root/eit/src"
   rsync -a --delete --exclude /.venv --exclude /demo-output --exclude /dist --exclude /build \
     --exclude /test-artifacts --exclude __pycache__ --exclude .pytest_cache --exclude .ruff_cache \
-    --exclude '/i18n/*.qm' "$HERE/" "$root/eit/src/"
+    --exclude '/i18n/*.qm' --exclude '/.git/*.lock' "$HERE/" "$root/eit/src/"
 }
 
 count() {  # "N passed" summed over the pytest runs of a log

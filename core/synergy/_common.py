@@ -190,6 +190,11 @@ def prepare_flows(layer, name: str, metric: pyproj.CRS, log: list[str]) -> Place
             )
         x[has] = shapely.get_x(pts)
         y[has] = shapely.get_y(pts)
+        # POINT (NaN NaN) (an actor without coordinates, as some writers store it) is no
+        # geometry: shapely >= 2.1 no longer calls it empty
+        nan_point = has & ~(np.isfinite(x) & np.isfinite(y))
+        no_geom |= nan_point
+        has &= ~nan_point
         src = getattr(layer, "crs", None)
         if src is None:
             raise EitError(
