@@ -33,7 +33,13 @@ def build(out_dir: Path) -> Path:
     target = out_dir / f"{FOLDER}-{version()}.zip"
     tree = (
         subprocess.run(
-            ["git", "stash", "create"], cwd=ROOT, capture_output=True, text=True, check=True
+            # a throw-away commit of the working tree: any identity will do (a machine with no
+            # git identity configured would otherwise fail here)
+            ["git", "-c", "user.name=eit", "-c", "user.email=eit@localhost", "stash", "create"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         or "HEAD"
     )
