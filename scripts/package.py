@@ -31,18 +31,22 @@ def version() -> str:
 def build(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{FOLDER}-{version()}.zip"
-    tree = (
-        subprocess.run(
-            # a throw-away commit of the working tree: any identity will do (a machine with no
-            # git identity configured would otherwise fail here)
-            ["git", "-c", "user.name=eit", "-c", "user.email=eit@localhost", "stash", "create"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        or "HEAD"
+    # a freshly copied checkout has stat-dirty files: refresh the index first, otherwise
+    # `git stash create` finds "changes", then none, and exits 1 without a word
+    subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=ROOT, capture_output=True)
+    stash = subprocess.run(
+        # a throw-away commit of the working tree: any identity will do (a machine with no
+        # git identity configured would otherwise fail here)
+        ["git", "-c", "user.name=eit", "-c", "user.email=eit@localhost", "stash", "create"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
+    if stash.returncode not in (0, 1) or (stash.returncode == 1 and stash.stderr.strip()):
+        raise subprocess.CalledProcessError(
+            stash.returncode, stash.args, stash.stdout, stash.stderr
+        )
+    tree = stash.stdout.strip() or "HEAD"  # nothing uncommitted: HEAD
     subprocess.run(
         ["git", "archive", "--format=zip", f"--prefix={FOLDER}/", "-o", str(target), tree],
         cwd=ROOT,
