@@ -17,6 +17,7 @@ PYPI_NAMES = {
     "pyqtgraph": "pyqtgraph",
     "openpyxl": "openpyxl",
     "odf": "odfpy",
+    "defusedxml": "defusedxml",
 }
 
 

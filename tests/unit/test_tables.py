@@ -150,13 +150,23 @@ def test_row_numbers_are_spreadsheet_rows_blank_lines_included(tmp_path):
     assert frame["row"].tolist() == [3, 5, 7, 8]
 
 
-def test_row_with_too_many_fields_gives_its_row(tmp_path):
-    text = "id,nom\nA1,x\nA2,12,5\n"
+def test_row_with_too_many_fields_is_set_aside_with_its_row(tmp_path):
+    text = "id,nom\nA1,x\nA2,12,5\nA3,y\n"
+    frame = read_table(write(tmp_path / "bad.csv", text))
+    assert frame["id"].tolist() == ["A1", "A3"] and frame["row"].tolist() == [2, 4]
+    rejects = frame.attrs["read_rejected"]
+    assert rejects.rows == [3] and rejects.codes == ["too_many_fields"]
+    assert "3 fields where the header has 2" in rejects.reasons[0]
+    assert rejects.excerpts == ["A2,12,5"]
+
+
+def test_a_file_where_no_row_fits_the_header_is_refused_at_once(tmp_path):
+    text = "Bilan des flux;2024\nA1;gisement;bois\nA2;besoin;bois;12\n\n"
     with pytest.raises(EitError) as info:
         read_table(write(tmp_path / "bad.csv", text))
     assert info.value.code == "bad_csv_row"
-    assert info.value.data["row"] == 3
-    assert info.value.data["found_fields"] == 3
+    assert info.value.data["row"] == 2
+    assert info.value.data["found_fields"] == 3 and info.value.data["expected_fields"] == 2
 
 
 def test_values_are_read_as_text(tmp_path):

@@ -1,0 +1,360 @@
+"""Row-level recovery in a CSV file: one broken row never blocks the others.
+
+The usual file is read by pandas' C parser at full speed; :func:`all_rows_fit` first checks,
+vectorised over the raw bytes (in blocks, so a large file is never held several times), that
+every record (a line, or several when a quoted value holds line breaks) has as many fields as
+the header, that no value is longer than :data:`MAX_CELL` characters, and that the quotes sit
+where a CSV reader expects them (so that the check sees the records pandas will see).
+
+When something does not fit, :func:`read_rows` reads the file with Python's ``csv`` module,
+row by row, and sets aside the records that cannot be rows of the table:
+
+- ``too_many_fields`` / ``too_few_fields``: not as many fields as the header (extra trailing
+  delimiters with nothing after them, and missing fields under empty header names, are
+  tolerated);
+- ``bad_encoding_row``: bytes the file's encoding cannot read (a UTF-8 file with one line
+  pasted from a Latin-1 one);
+- ``cell_too_long``: a value of more than :data:`MAX_CELL` characters;
+- ``unclosed_quote``: a double quote opened and never closed (it would swallow the rest of
+  the file); the reading starts again on the next line.
+
+They come back as :class:`ReadRejects` (spreadsheet row numbers, code, English reason, an
+excerpt of the line), which the flow model adds to its rejected table: rows read = rows used
++ rows rejected. A file whose every data row is malformed is not a table under this header
+(``bad_csv_row``), nor is one whose header holds more than :data:`MAX_COLUMNS` fields
+(``too_many_columns``) or a value longer than :data:`MAX_CELL` (``not_a_table``): those are
+errors at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import EitError
+
+#: longest value accepted in a cell, in characters
+MAX_CELL = 10_000
+#: most columns accepted in a table
+MAX_COLUMNS = 10_000
+#: bytes scanned at a time
+BLOCK = 1 << 23
+#: characters of a rejected line kept in the rejected table
+EXCERPT = 200
+_UNREADABLE = re.compile("[\udc80-\udcff]")  # bytes kept by the "surrogateescape" decoding
+
+
+@dataclass
+class ReadRejects:
+    """Rows set aside while reading a file (kept in the frame's ``attrs["read_rejected"]``).
+
+    Copying returns the same object: pandas deep-copies ``attrs`` on every operation.
+    """
+
+    rows: list[int] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    excerpts: list[str] = field(default_factory=list)
+
+    def add(self, row: int, code: str, reason: str, excerpt: str, field_name: str = "") -> None:
+        self.rows.append(int(row))
+        self.codes.append(code)
+        self.reasons.append(reason)
+        self.fields.append(field_name)
+        self.excerpts.append(excerpt)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+
+# --------------------------------------------------------------------------- fast check
+
+
+def all_rows_fit(raw: bytes, sep: str) -> bool:
+    """True when pandas may read ``raw`` as it is: every non-blank record after the header
+    has the header's number of fields, no value is longer than :data:`MAX_CELL` bytes, and
+    every double quote opens or closes a value (else the records are not certain)."""
+    scanned = _scan(raw, ord(sep))
+    if scanned is None:
+        return False
+    ends, seps = scanned
+    size = len(raw)
+    if not len(ends) or ends[-1] != size - 1:
+        ends = np.append(ends, size)
+    starts = np.empty(len(ends), dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    lengths = ends - starts  # a CR before the LF counted
+    fields = np.bincount(np.searchsorted(ends, seps), minlength=len(ends)) + 1
+    head = next(
+        (int(i) for i in np.flatnonzero(lengths > 0) if raw[starts[i] : ends[i]].strip()), None
+    )
+    if head is None:
+        return True
+    wrong = np.flatnonzero(fields[head + 1 :] != fields[head]) + head + 1
+    for i in wrong:
+        if raw[starts[i] : ends[i]].strip():
+            return False  # a record that is not blank and does not fit
+    for i in np.flatnonzero(lengths > MAX_CELL):
+        first, last = np.searchsorted(seps, [starts[i], ends[i]])
+        bounds = np.concatenate(([starts[i] - 1], seps[first:last], [ends[i]]))
+        if (np.diff(bounds) - 1).max() > MAX_CELL:
+            return False
+    return True
+
+
+def _scan(raw: bytes, sep: int):
+    """Unquoted record ends and separators (sorted positions), or None when a double quote
+    sits inside a value (pandas then reads it as a plain character: only the row-by-row
+    reader knows the records).
+
+    A record ends at a line feed, or at a carriage return not followed by a line feed.
+    """
+    view = np.frombuffer(raw, dtype=np.uint8)
+    has_quotes = b'"' in raw
+    ends, seps = [], []
+    parity = 0
+    for start in range(0, len(view), BLOCK):
+        block = view[start : start + BLOCK]
+        stop = start + len(block)
+        lf = block == 10
+        cr = block == 13
+        if cr.any():
+            following = np.zeros_like(cr)
+            following[:-1] = lf[1:]
+            following[-1] = stop < len(view) and view[stop] == 10
+            lf |= cr & ~following
+        is_sep = block == sep
+        if has_quotes:
+            quote = block == 34
+            inside = np.bitwise_xor.accumulate(quote.view(np.uint8)) ^ parity
+            parity = int(inside[-1])
+            if not _quotes_fit(view, np.flatnonzero(quote) + start, inside[quote], sep):
+                return None
+            outside = inside == 0
+            lf &= outside
+            is_sep &= outside
+        ends.append(np.flatnonzero(lf) + start)
+        seps.append(np.flatnonzero(is_sep) + start)
+    if parity:
+        return None  # a quote never closed
+    empty = np.zeros(0, np.int64)
+    return (np.concatenate(ends) if ends else empty), (np.concatenate(seps) if seps else empty)
+
+
+def _quotes_fit(view: np.ndarray, positions: np.ndarray, opening: np.ndarray, sep: int) -> bool:
+    """Opening quotes follow a delimiter, a line end or another quote; closing ones precede
+    one of them."""
+    if not len(positions):
+        return True
+    bounds = np.array([sep, 10, 13, 34], dtype=np.uint8)
+    opens = positions[opening.astype(bool)]
+    closes = positions[~opening.astype(bool)]
+    before = opens[opens > 0] - 1
+    after = closes[closes < len(view) - 1] + 1
+    return bool(np.isin(view[before], bounds).all() and np.isin(view[after], bounds).all())
+
+
+# --------------------------------------------------------------------------- row by row
+
+
+def read_rows(text: str, sep: str, file: str) -> tuple[pd.DataFrame, np.ndarray, ReadRejects]:
+    """``(frame, rows, rejects)``: the table of ``text`` read row by row, its spreadsheet row
+    numbers, and the records set aside. ``text`` was decoded with ``surrogateescape``, so
+    unreadable bytes show as lone surrogates. Values are text, ``None`` when empty."""
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)  # long values are measured here, not refused by csv
+    try:
+        return _rows(_records(text, sep), sep, file)
+    except csv.Error as error:
+        raise EitError(
+            "not_a_table", f"{file}: not a table: {error}", file=file, detail=str(error)
+        ) from None
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _records(text: str, sep: str):
+    """``(row number, fields, line)`` of each record. A record whose double quote never
+    closes (it would swallow the rest of the file) comes as ``(row, None, its first line)``
+    and the reading starts again on the next line."""
+    lines = io.StringIO(text, newline="").readlines()
+    last_line_closed = bool(lines) and lines[-1].rstrip("\r\n").endswith('"')
+    start, number = 0, 0
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None), delimiter=sep)
+        held, consumed = None, 0
+        for record in reader:
+            number += 1
+            if held is not None:
+                yield held
+            held = (number, record, start + consumed)
+            consumed = reader.line_num
+        if held is None:
+            return
+        row, record, begin = held
+        tail = record[-1] if record else ""
+        if (
+            consumed + start - begin > 1
+            and ("\n" in tail or "\r" in tail)
+            and not (last_line_closed)
+        ):
+            yield row, None, lines[begin]
+            start = begin + 1
+            continue
+        yield held
+        return
+
+
+def _rows(records, sep: str, file: str):
+    rejects = ReadRejects()
+    header = None
+    rows, numbers = [], []
+    fits = 0
+    first_bad = None
+    for number, record, line in records:
+        if record is None:
+            reason = "a double quote opened in this row is never closed"
+            rejects.add(number, "unclosed_quote", reason, _excerpt([line], sep))
+            continue
+        if header is None:
+            if not any(v.strip() for v in record):
+                continue
+            header = _header(record, file)
+            expected = len(header)
+            named = [i for i, v in enumerate(record) if v.strip()]
+            minimum = named[-1] + 1
+            continue
+        if not record:
+            rows.append([None] * expected)  # a blank line: pandas' reading keeps it too
+            numbers.append(number)
+            continue
+        found = len(record)
+        if found > expected and not any(v.strip() for v in record[expected:]):
+            record, found = record[:expected], expected
+        problem = None
+        if found > expected or (found < minimum and any(v.strip() for v in record)):
+            kind = "too_many_fields" if found > expected else "too_few_fields"
+            reason = f"{found} fields where the header has {expected}"
+            if found > expected:
+                reason += f": a value holds the delimiter {sep!r} without quotes"
+            problem = (kind, reason, "")
+            first_bad = first_bad or (number, found)
+        else:
+            fits += 1
+            unreadable = _UNREADABLE.search(sep.join(record))
+            if unreadable:
+                byte = ord(unreadable.group()) - 0xDC00
+                problem = ("bad_encoding_row", f"byte 0x{byte:02x} cannot be read", "")
+            else:
+                longest = max(range(found), key=lambda k: len(record[k]))
+                if len(record[longest]) > MAX_CELL:
+                    reason = f"a value of {len(record[longest])} characters (at most {MAX_CELL})"
+                    problem = ("cell_too_long", reason, header[longest])
+        if problem:
+            rejects.add(number, problem[0], problem[1], _excerpt(record, sep), problem[2])
+            continue
+        if found < expected:
+            record = record + [""] * (expected - found)
+        rows.append([v if v != "" else None for v in record])
+        numbers.append(number)
+    if header is None:
+        raise EitError("empty_file", f"{file}: the file is empty", file=file, columns=[])
+    if first_bad is not None and not fits:
+        row, found = first_bad
+        raise EitError(
+            "bad_csv_row",
+            f"{file}: row {row}: {found} fields where the header has {expected}; no row fits "
+            f"the header: check the delimiter {sep!r} and the header line",
+            file=file,
+            row=row,
+            expected_fields=expected,
+            found_fields=found,
+            delimiter=sep,
+        )
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    if not rows:
+        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    return frame, np.asarray(numbers, dtype=np.int64), rejects
+
+
+def _header(record: list[str], file: str) -> list[str]:
+    """Column names as pandas makes them: ``Unnamed: i`` for an empty one, ``.1``, ``.2``
+    after a repeated one."""
+    if len(record) > MAX_COLUMNS:
+        raise EitError(
+            "too_many_columns",
+            f"{file}: {len(record)} columns; a table has at most {MAX_COLUMNS}",
+            file=file,
+            columns=len(record),
+            limit=MAX_COLUMNS,
+        )
+    longest = max(len(v) for v in record)
+    if longest > MAX_CELL:
+        raise EitError(
+            "not_a_table",
+            f"{file}: not a table: a column name of {longest} characters",
+            file=file,
+            detail=f"a column name of {longest} characters",
+        )
+    names, seen = [], {}
+    for i, name in enumerate(record):
+        name = _UNREADABLE.sub("\ufffd", name) if name != "" else f"Unnamed: {i}"
+        base = name
+        while name in seen:
+            seen[base] += 1
+            name = f"{base}.{seen[base]}"
+        seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _excerpt(record: list[str], sep: str) -> str:
+    parts, size = [], 0
+    for value in record:
+        parts.append(value[: EXCERPT - size + 1])
+        size += len(parts[-1]) + 1
+        if size > EXCERPT:
+            break
+    text = _UNREADABLE.sub("\ufffd", sep.join(parts)).replace("\r", " ").replace("\n", " ")
+    return text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
+
+
+def rejected_frame(rejects: ReadRejects, file: str, columns) -> pd.DataFrame:
+    """The rejected table's rows (``columns``: its field names) for the records set aside."""
+    data = {
+        "source": [file] * len(rejects),
+        "row": np.asarray(rejects.rows, dtype=np.int64),
+        "field": rejects.fields,
+        "value": rejects.excerpts,
+        "reason_code": rejects.codes,
+        "reason": rejects.reasons,
+        "suggestions": [""] * len(rejects),
+        "other_reasons": [""] * len(rejects),
+        "values": ["{}"] * len(rejects),
+    }
+    return pd.DataFrame({c: data.get(c, [""] * len(rejects)) for c in columns})
+
+
+__all__ = [
+    "MAX_CELL",
+    "MAX_COLUMNS",
+    "ReadRejects",
+    "all_rows_fit",
+    "read_rows",
+    "rejected_frame",
+]
