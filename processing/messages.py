@@ -187,6 +187,8 @@ def report_read_rejects(frame, file: str, feedback) -> None:
     feedback.reportError(
         tr("{file}: {n} rows set aside while reading:").format(file=file, n=len(rejects))
     )
-    for row, code, field in list(zip(rejects.rows, rejects.codes, rejects.fields))[:20]:
+    for row, code, field in list(zip(rejects.rows, rejects.codes, rejects.fields, strict=True))[
+        :20
+    ]:
         reason = templates.get(code, code).format(field=field, value="", suggestions="", detail="")
         feedback.reportError(tr("row {row}: {reason}").format(row=row, reason=reason))
