@@ -172,14 +172,17 @@ def _quotes_fit(view: np.ndarray, positions: np.ndarray, opening: np.ndarray, se
 # --------------------------------------------------------------------------- row by row
 
 
-def read_rows(text: str, sep: str, file: str) -> tuple[pd.DataFrame, np.ndarray, ReadRejects]:
+def read_rows(
+    text: str, sep: str, file: str, damaged: bool = True
+) -> tuple[pd.DataFrame, np.ndarray, ReadRejects]:
     """``(frame, rows, rejects)``: the table of ``text`` read row by row, its spreadsheet row
     numbers, and the records set aside. ``text`` was decoded with ``surrogateescape``, so
-    unreadable bytes show as lone surrogates. Values are text, ``None`` when empty."""
+    unreadable bytes show as lone surrogates (looked for when ``damaged``). Values are text,
+    ``None`` when empty."""
     old_limit = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)  # long values are measured here, not refused by csv
     try:
-        return _rows(_records(text, sep), sep, file)
+        return _rows(_records(text, sep), sep, file, damaged)
     except csv.Error as error:
         raise EitError(
             "not_a_table", f"{file}: not a table: {error}", file=file, detail=str(error)
@@ -220,7 +223,7 @@ def _records(text: str, sep: str):
         return
 
 
-def _rows(records, sep: str, file: str):
+def _rows(records, sep: str, file: str, damaged: bool):
     rejects = ReadRejects()
     header = None
     rows, numbers = [], []
@@ -256,7 +259,7 @@ def _rows(records, sep: str, file: str):
             first_bad = first_bad or (number, found)
         else:
             fits += 1
-            unreadable = _UNREADABLE.search(sep.join(record))
+            unreadable = damaged and _UNREADABLE.search(sep.join(record))
             if unreadable:
                 byte = ord(unreadable.group()) - 0xDC00
                 problem = ("bad_encoding_row", f"byte 0x{byte:02x} cannot be read", "")

@@ -335,7 +335,7 @@ def _read_csv(path: Path, file: str) -> pd.DataFrame:
             return _drop_blank_rows(frame)
     text = raw.decode(encoding, errors="surrogateescape")
     del raw
-    frame, rows, rejects = read_rows(text.lstrip("\ufeff"), sep, file)
+    frame, rows, rejects = read_rows(text.lstrip("\ufeff"), sep, file, damaged)
     del text
     frame[ROW] = rows
     frame = _drop_blank_rows(frame)
