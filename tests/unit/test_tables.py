@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -451,3 +452,36 @@ def test_windows_line_endings(tmp_path):
     assert frame["actor_id"].tolist() == ["A1", "A2"]
     assert frame["name"].tolist() == ["Dupré", "x"]
     assert frame["row"].tolist() == [3, 4]
+
+
+DEMO_FLOWS = Path(__file__).resolve().parents[2] / "data" / "demo" / "flows.csv"
+QUIRKS = 'id;nom;note\r\nA1;"x;y";1\r\n\r\nA2;"multi\nligne ""citée""";\r\n  \r\nA4;;'
+
+
+@pytest.mark.parametrize(
+    ("text", "fits"),
+    [
+        (DEMO_FLOWS.read_text("utf-8"), True),
+        (QUIRKS, True),
+        (QUIRKS + '\rA3;3" tube;\rA5;"a"b;', False),  # quotes inside values: row by row
+    ],
+)
+def test_row_by_row_reading_gives_what_pandas_reads(tmp_path, text, fits):
+    """The row-by-row reader (used when a row does not fit) reads what pandas reads."""
+    import io
+
+    from eit_synergies.core.csv_rows import all_rows_fit, read_rows
+
+    path = write(tmp_path / "t.csv", text)
+    assert all_rows_fit(path.read_bytes(), ";") is fits
+    ours = read_table(path)
+    reference = pd.read_csv(
+        io.StringIO(text), sep=";", dtype=object, keep_default_na=False, na_values=[""],
+        skip_blank_lines=False,
+    )  # fmt: skip
+    reference["row"] = np.arange(2, len(reference) + 2)
+    blank = reference.drop(columns="row").isna().all(axis=1)
+    reference = reference[~blank].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ours, reference, check_dtype=False)
+    slow, rows, rejects = read_rows(text, ";", "t.csv")
+    assert len(rejects) == 0 and len(slow) == len(rows)
