@@ -91,15 +91,16 @@ def all_rows_fit(raw: bytes, sep: str) -> bool:
     scanned = _scan(raw, ord(sep))
     if scanned is None:
         return False
-    ends, seps = scanned
+    ends, seps_to_end, total = scanned
     size = len(raw)
     if not len(ends) or ends[-1] != size - 1:
         ends = np.append(ends, size)
+        seps_to_end = np.append(seps_to_end, total)
     starts = np.empty(len(ends), dtype=np.int64)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
     lengths = ends - starts  # a CR before the LF counted
-    fields = np.bincount(np.searchsorted(ends, seps), minlength=len(ends)) + 1
+    fields = np.diff(seps_to_end, prepend=0) + 1
     head = next(
         (int(i) for i in np.flatnonzero(lengths > 0) if raw[starts[i] : ends[i]].strip()), None
     )
@@ -110,24 +111,27 @@ def all_rows_fit(raw: bytes, sep: str) -> bool:
         if raw[starts[i] : ends[i]].strip():
             return False  # a record that is not blank and does not fit
     for i in np.flatnonzero(lengths > MAX_CELL):
-        first, last = np.searchsorted(seps, [starts[i], ends[i]])
-        bounds = np.concatenate(([starts[i] - 1], seps[first:last], [ends[i]]))
+        record = np.frombuffer(raw, dtype=np.uint8, count=int(lengths[i]), offset=int(starts[i]))
+        if (record == 34).any():
+            return False  # a long quoted value: measured row by row
+        bounds = np.concatenate(([-1], np.flatnonzero(record == ord(sep)), [len(record)]))
         if (np.diff(bounds) - 1).max() > MAX_CELL:
             return False
     return True
 
 
 def _scan(raw: bytes, sep: int):
-    """Unquoted record ends and separators (sorted positions), or None when a double quote
-    sits inside a value (pandas then reads it as a plain character: only the row-by-row
-    reader knows the records).
+    """``(record ends, separators up to each end, separators in all)`` outside quotes, or
+    None when a double quote sits inside a value (pandas then reads it as a plain
+    character: only the row-by-row reader knows the records).
 
     A record ends at a line feed, or at a carriage return not followed by a line feed.
     """
     view = np.frombuffer(raw, dtype=np.uint8)
     has_quotes = b'"' in raw
-    ends, seps = [], []
+    ends, counts = [], []
     parity = 0
+    carry = 0
     for start in range(0, len(view), BLOCK):
         block = view[start : start + BLOCK]
         stop = start + len(block)
@@ -148,12 +152,17 @@ def _scan(raw: bytes, sep: int):
             outside = inside == 0
             lf &= outside
             is_sep &= outside
-        ends.append(np.flatnonzero(lf) + start)
-        seps.append(np.flatnonzero(is_sep) + start)
+        where = np.flatnonzero(lf)
+        separators = np.flatnonzero(is_sep)
+        ends.append(where + start)
+        counts.append(np.searchsorted(separators, where) + carry)  # separators before each end
+        carry += len(separators)
     if parity:
         return None  # a quote never closed
     empty = np.zeros(0, np.int64)
-    return (np.concatenate(ends) if ends else empty), (np.concatenate(seps) if seps else empty)
+    if not ends:
+        return empty, empty, 0
+    return np.concatenate(ends), np.concatenate(counts), carry
 
 
 def _quotes_fit(view: np.ndarray, positions: np.ndarray, opening: np.ndarray, sep: int) -> bool:
