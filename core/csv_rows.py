@@ -48,6 +48,7 @@ MAX_COLUMNS = 10_000
 BLOCK = 1 << 23
 #: characters of a rejected line kept in the rejected table
 EXCERPT = 200
+_EMPTY = float("nan")  # an empty value, as pandas reads it
 _UNREADABLE = re.compile("[\udc80-\udcff]")  # bytes kept by the "surrogateescape" decoding
 
 
@@ -187,7 +188,7 @@ def read_rows(
     """``(frame, rows, rejects)``: the table of ``text`` read row by row, its spreadsheet row
     numbers, and the records set aside. ``text`` was decoded with ``surrogateescape``, so
     unreadable bytes show as lone surrogates (looked for when ``damaged``). Values are text,
-    ``None`` when empty."""
+    NaN when empty (as pandas reads them)."""
     old_limit = csv.field_size_limit()
     csv.field_size_limit(sys.maxsize)  # long values are measured here, not refused by csv
     try:
@@ -252,7 +253,7 @@ def _rows(records, sep: str, file: str, damaged: bool):
             minimum = named[-1] + 1
             continue
         if not record:
-            rows.append([None] * expected)  # a blank line: pandas' reading keeps it too
+            rows.append([_EMPTY] * expected)  # a blank line: pandas' reading keeps it too
             numbers.append(number)
             continue
         found = len(record)
@@ -282,7 +283,7 @@ def _rows(records, sep: str, file: str, damaged: bool):
             continue
         if found < expected:
             record = record + [""] * (expected - found)
-        rows.append([v if v != "" else None for v in record])
+        rows.append([v if v != "" else _EMPTY for v in record])
         numbers.append(number)
     if header is None:
         raise EitError("empty_file", f"{file}: the file is empty", file=file, columns=[])
