@@ -28,6 +28,7 @@ errors at once.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -48,7 +49,6 @@ MAX_COLUMNS = 10_000
 BLOCK = 1 << 23
 #: characters of a rejected line kept in the rejected table
 EXCERPT = 200
-_EMPTY = float("nan")  # an empty value, as pandas reads it
 _UNREADABLE = re.compile("[\udc80-\udcff]")  # bytes kept by the "surrogateescape" decoding
 
 
@@ -85,13 +85,24 @@ class ReadRejects:
 # --------------------------------------------------------------------------- fast check
 
 
-def all_rows_fit(raw: bytes, sep: str) -> bool:
-    """True when pandas may read ``raw`` as it is: every non-blank record after the header
-    has the header's number of fields, no value is longer than :data:`MAX_CELL` bytes, and
-    every double quote opens or closes a value (else the records are not certain)."""
+@dataclass
+class Cut:
+    """The bytes pandas reads: the records that cannot be rows cut out (see :func:`cut`)."""
+
+    data: bytes
+    head: int  # records before the header (blank lines)
+    rows: np.ndarray | None  # spreadsheet row of each record after the header (None: as read)
+    rejects: ReadRejects
+
+
+def cut(raw: bytes, sep: str, encoding: str, file: str, damaged: bool = False) -> Cut | None:
+    """Find, vectorised over the raw bytes, the records that cannot be rows of the table
+    under its header (field count, unreadable bytes when ``damaged``, a value longer than
+    :data:`MAX_CELL`) and cut them out. None when a double quote sits inside a value: the
+    records are then only certain row by row (:func:`read_rows`)."""
     scanned = _scan(raw, ord(sep))
     if scanned is None:
-        return False
+        return None
     ends, seps_to_end, total = scanned
     size = len(raw)
     if not len(ends) or ends[-1] != size - 1:
@@ -102,23 +113,150 @@ def all_rows_fit(raw: bytes, sep: str) -> bool:
     starts[1:] = ends[:-1] + 1
     lengths = ends - starts  # a CR before the LF counted
     fields = np.diff(seps_to_end, prepend=0) + 1
+    rejects = ReadRejects()
     head = next(
         (int(i) for i in np.flatnonzero(lengths > 0) if raw[starts[i] : ends[i]].strip()), None
     )
     if head is None:
-        return True
-    wrong = np.flatnonzero(fields[head + 1 :] != fields[head]) + head + 1
-    for i in wrong:
-        if raw[starts[i] : ends[i]].strip():
-            return False  # a record that is not blank and does not fit
+        return Cut(raw, 0, None, rejects)
+    expected = int(fields[head])
+    names = _split(raw[starts[head] : ends[head]], sep, encoding)
+    _header(names, file)  # too many columns, a column name too long: errors
+    named = [i for i, name in enumerate(names) if name.strip()]
+    minimum = min(named[-1] + 1, expected) if named else expected
+    problems: dict[int, tuple[str, str, str]] = {}
+    trims: dict[int, int] = {}
+    data = fields[head + 1 :]
+    structural = 0
+    for i in np.flatnonzero((data < minimum) | (data > expected)) + head + 1:
+        i = int(i)
+        record = raw[starts[i] : ends[i]]
+        if not record.strip():
+            continue  # a blank line
+        found = int(fields[i])
+        if found > expected:
+            at = -1
+            for _ in range(expected):
+                at = record.index(sep.encode(), at + 1)
+            if not record[at:].replace(sep.encode(), b"").strip():
+                trims[i] = int(starts[i]) + at  # trailing delimiters with nothing after them
+                continue
+        problems[i] = _field_count_problem(found, expected, sep)
+        structural += 1
+    if structural:
+        blank = np.count_nonzero(lengths[head + 1 :] <= 1)  # empty, or a lone CR
+        if len(lengths) - head - 1 - blank <= structural:
+            first = min(problems)
+            _no_row_fits(file, first + 1, int(fields[first]), expected, sep)
+    if damaged:
+        positions = np.asarray(bad_utf8_positions(raw), dtype=np.int64)
+        for i in np.unique(np.searchsorted(ends, positions)):
+            i = int(i)
+            if i > head and i not in problems:
+                byte = raw[positions[np.searchsorted(positions, starts[i])]]
+                problems[i] = ("bad_encoding_row", f"byte 0x{byte:02x} cannot be read", "")
     for i in np.flatnonzero(lengths > MAX_CELL):
-        record = np.frombuffer(raw, dtype=np.uint8, count=int(lengths[i]), offset=int(starts[i]))
-        if (record == 34).any():
-            return False  # a long quoted value: measured row by row
+        i = int(i)
+        if i > head and i not in problems:
+            longest, position = _longest_value(raw, int(starts[i]), int(ends[i]), sep, encoding)
+            if longest > MAX_CELL:
+                name = names[position] if position < len(names) else ""
+                reason = f"a value of {longest} characters (at most {MAX_CELL})"
+                problems[i] = ("cell_too_long", reason, name)
+    if not problems and not trims:
+        return Cut(raw, head, None, rejects)
+    pieces, cursor = [], 0
+    for i in sorted(set(problems) | set(trims)):
+        pieces.append(raw[cursor : starts[i]])
+        if i in trims:
+            pieces.append(raw[starts[i] : trims[i]] + b"\n")
+        else:
+            code, reason, name = problems[i]
+            excerpt = _excerpt([raw[starts[i] : ends[i]].decode(encoding, "replace")], sep)
+            rejects.add(i + 1, code, reason, excerpt, name)
+        cursor = min(int(ends[i]) + 1, size)
+    pieces.append(raw[cursor:])
+    kept = np.delete(np.arange(len(ends), dtype=np.int64), sorted(problems))
+    return Cut(b"".join(pieces), head, kept[kept > head] + 1, rejects)
+
+
+def all_rows_fit(raw: bytes, sep: str) -> bool:
+    """True when pandas may read ``raw`` as it is (nothing to cut, quotes where a CSV reader
+    expects them)."""
+    try:
+        found = cut(raw, sep, "utf-8", "table")
+    except EitError:
+        return False
+    return found is not None and found.rows is None
+
+
+def _field_count_problem(found: int, expected: int, sep: str) -> tuple[str, str, str]:
+    reason = f"{found} fields where the header has {expected}"
+    if found > expected:
+        return (
+            "too_many_fields",
+            reason + f": a value holds the delimiter {sep!r} without quotes",
+            "",
+        )
+    return "too_few_fields", reason, ""
+
+
+def _no_row_fits(file: str, row: int, found: int, expected: int, sep: str):
+    raise EitError(
+        "bad_csv_row",
+        f"{file}: row {row}: {found} fields where the header has {expected}; no row fits "
+        f"the header: check the delimiter {sep!r} and the header line",
+        file=file,
+        row=row,
+        expected_fields=expected,
+        found_fields=found,
+        delimiter=sep,
+    )
+
+
+def bad_utf8_positions(raw: bytes) -> list[int]:
+    """Byte positions where strict UTF-8 decoding fails (one per bad sequence)."""
+    positions = []
+    view = memoryview(raw)
+    offset = 0
+    while offset < len(raw):
+        try:
+            codecs.utf_8_decode(view[offset:], "strict", True)
+            break
+        except UnicodeDecodeError as error:
+            positions.append(offset + error.start)
+            offset += error.end
+    return positions
+
+
+def _split(line: bytes, sep: str, encoding: str) -> list[str]:
+    """The values of one record (a CSV reader's reading)."""
+    text = line.decode(encoding, errors="replace").rstrip("\r")
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)
+    try:
+        return next(csv.reader([text], delimiter=sep), [""])
+    except csv.Error:
+        return text.split(sep)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _longest_value(raw: bytes, start: int, end: int, sep: str, encoding: str) -> tuple[int, int]:
+    """(length in characters, position) of the longest value of the record ``raw[start:end]``."""
+    record = np.frombuffer(raw, dtype=np.uint8, count=end - start, offset=start)
+    if not (record == 34).any():
         bounds = np.concatenate(([-1], np.flatnonzero(record == ord(sep)), [len(record)]))
-        if (np.diff(bounds) - 1).max() > MAX_CELL:
-            return False
-    return True
+        widths = np.diff(bounds) - 1
+        position = int(np.argmax(widths))
+        if widths[position] <= MAX_CELL:
+            return int(widths[position]), position  # bytes: at least as many as characters
+        if widths[position] > 4 * MAX_CELL:
+            return int(widths[position]), position  # more bytes than any 10,000 characters
+    values = _split(raw[start:end], sep, encoding)
+    lengths = [len(v) for v in values]
+    position = int(np.argmax(lengths))
+    return lengths[position], position
 
 
 def _scan(raw: bytes, sep: int):
@@ -252,20 +390,21 @@ def _rows(records, sep: str, file: str, damaged: bool):
             named = [i for i, v in enumerate(record) if v.strip()]
             minimum = named[-1] + 1
             continue
+        found = len(record)
+        if found == expected and not damaged and sum(map(len, record)) <= MAX_CELL:
+            rows.append(record)  # the usual row: nothing more to look at
+            numbers.append(number)
+            fits += 1
+            continue
         if not record:
-            rows.append([_EMPTY] * expected)  # a blank line: pandas' reading keeps it too
+            rows.append([""] * expected)  # a blank line: pandas' reading keeps it too
             numbers.append(number)
             continue
-        found = len(record)
         if found > expected and not any(v.strip() for v in record[expected:]):
             record, found = record[:expected], expected
         problem = None
         if found > expected or (found < minimum and any(v.strip() for v in record)):
-            kind = "too_many_fields" if found > expected else "too_few_fields"
-            reason = f"{found} fields where the header has {expected}"
-            if found > expected:
-                reason += f": a value holds the delimiter {sep!r} without quotes"
-            problem = (kind, reason, "")
+            problem = _field_count_problem(found, expected, sep)
             first_bad = first_bad or (number, found)
         else:
             fits += 1
@@ -273,7 +412,7 @@ def _rows(records, sep: str, file: str, damaged: bool):
             if unreadable:
                 byte = ord(unreadable.group()) - 0xDC00
                 problem = ("bad_encoding_row", f"byte 0x{byte:02x} cannot be read", "")
-            else:
+            elif sum(map(len, record)) > MAX_CELL:
                 longest = max(range(found), key=lambda k: len(record[k]))
                 if len(record[longest]) > MAX_CELL:
                     reason = f"a value of {len(record[longest])} characters (at most {MAX_CELL})"
@@ -283,25 +422,17 @@ def _rows(records, sep: str, file: str, damaged: bool):
             continue
         if found < expected:
             record = record + [""] * (expected - found)
-        rows.append([v if v != "" else _EMPTY for v in record])
+        rows.append(record)
         numbers.append(number)
     if header is None:
         raise EitError("empty_file", f"{file}: the file is empty", file=file, columns=[])
     if first_bad is not None and not fits:
-        row, found = first_bad
-        raise EitError(
-            "bad_csv_row",
-            f"{file}: row {row}: {found} fields where the header has {expected}; no row fits "
-            f"the header: check the delimiter {sep!r} and the header line",
-            file=file,
-            row=row,
-            expected_fields=expected,
-            found_fields=found,
-            delimiter=sep,
-        )
+        _no_row_fits(file, first_bad[0], first_bad[1], expected, sep)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
-    if not rows:
+    del rows
+    if not len(frame):
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in header})
+    frame = frame.mask(frame == "")  # empty values as NaN, as pandas reads them
     return frame, np.asarray(numbers, dtype=np.int64), rejects
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .csv_rows import MAX_CELL, MAX_COLUMNS, ReadRejects, all_rows_fit, read_rows
+from .csv_rows import MAX_CELL, MAX_COLUMNS, ReadRejects, cut, read_rows
 from .errors import EitError
 from .safe_files import check_package
 
@@ -300,7 +300,6 @@ def _read_csv(path: Path, file: str) -> pd.DataFrame:
     stripped = text_start.lstrip("\r\n")
     if not stripped.strip():
         raise EitError("empty_file", f"{file}: the file is empty", file=file, columns=[])
-    leading = text_start[: len(text_start) - len(stripped)].count("\n")
     header = stripped.splitlines()[0]
     sep = sniff_delimiter(header)
     if header.count(sep) >= MAX_COLUMNS:
@@ -311,15 +310,17 @@ def _read_csv(path: Path, file: str) -> pd.DataFrame:
             columns=header.count(sep) + 1,
             limit=MAX_COLUMNS,
         )
-    if not damaged and all_rows_fit(raw, sep):
+    found = cut(raw, sep, encoding, file, damaged)  # broken records cut out, vectorised
+    if found is not None:
         try:
             frame = pd.read_csv(
-                io.BytesIO(raw),
+                io.BytesIO(found.data),
                 sep=sep,
                 dtype=object,  # every value stays the text read (no inference; faster than str)
                 encoding=encoding,
+                encoding_errors="replace",  # a header with an unreadable byte
                 skip_blank_lines=False,
-                skiprows=leading,
+                skiprows=found.head,
                 keep_default_na=False,
                 na_values=[""],
             )
@@ -328,11 +329,17 @@ def _read_csv(path: Path, file: str) -> pd.DataFrame:
                 "empty_file", f"{file}: the file is empty", file=file, columns=[]
             ) from None
         except pd.errors.ParserError:
-            frame = None  # records the check did not foresee: read row by row below
-        if frame is not None:
-            del raw
-            frame[ROW] = np.arange(2 + leading, len(frame) + 2 + leading, dtype="int64")
-            return _drop_blank_rows(frame)
+            frame = None  # records the scan did not foresee: read row by row below
+        rows = found.rows
+        if rows is None and frame is not None:
+            rows = np.arange(found.head + 2, len(frame) + found.head + 2, dtype="int64")
+        if frame is not None and len(rows) == len(frame):
+            del raw, found.data
+            frame[ROW] = rows
+            frame = _drop_blank_rows(frame)
+            if len(found.rejects):
+                frame.attrs[READ_REJECTED] = found.rejects
+            return frame
     text = raw.decode(encoding, errors="surrogateescape")
     del raw
     frame, rows, rejects = read_rows(text.lstrip("\ufeff"), sep, file, damaged)

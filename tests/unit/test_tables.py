@@ -465,6 +465,7 @@ QUIRKS = 'id;nom;note\r\nA1;"x;y";1\r\n\r\nA2;"multi\nligne ""citée""";\r\n  \r
         (QUIRKS, True),
         (QUIRKS + '\rA3;3" tube;\rA5;"a"b;', False),  # quotes inside values: row by row
     ],
+    ids=["demo", "quirks", "quotes-inside-values"],
 )
 def test_row_by_row_reading_gives_what_pandas_reads(tmp_path, text, fits):
     """The row-by-row reader (used when a row does not fit) reads what pandas reads."""
