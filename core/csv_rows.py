@@ -1,29 +1,29 @@
 """Row-level recovery in a CSV file: one broken row never blocks the others.
 
-The usual file is read by pandas' C parser at full speed; :func:`all_rows_fit` first checks,
-vectorised over the raw bytes (in blocks, so a large file is never held several times), that
-every record (a line, or several when a quoted value holds line breaks) has as many fields as
-the header, that no value is longer than :data:`MAX_CELL` characters, and that the quotes sit
-where a CSV reader expects them (so that the check sees the records pandas will see).
-
-When something does not fit, :func:`read_rows` reads the file with Python's ``csv`` module,
-row by row, and sets aside the records that cannot be rows of the table:
+:func:`cut` scans the raw bytes once, vectorised (in blocks, so a large file is never held
+several times), finds the records (a line, or several when a quoted value holds line breaks)
+that cannot be rows of the table under its header, and cuts them out of the bytes that
+pandas' C parser then reads at full speed:
 
 - ``too_many_fields`` / ``too_few_fields``: not as many fields as the header (extra trailing
   delimiters with nothing after them, and missing fields under empty header names, are
   tolerated);
 - ``bad_encoding_row``: bytes the file's encoding cannot read (a UTF-8 file with one line
   pasted from a Latin-1 one);
-- ``cell_too_long``: a value of more than :data:`MAX_CELL` characters;
-- ``unclosed_quote``: a double quote opened and never closed (it would swallow the rest of
-  the file); the reading starts again on the next line.
+- ``cell_too_long``: a value of more than :data:`MAX_CELL` characters.
 
-They come back as :class:`ReadRejects` (spreadsheet row numbers, code, English reason, an
-excerpt of the line), which the flow model adds to its rejected table: rows read = rows used
-+ rows rejected. A file whose every data row is malformed is not a table under this header
-(``bad_csv_row``), nor is one whose header holds more than :data:`MAX_COLUMNS` fields
-(``too_many_columns``) or a value longer than :data:`MAX_CELL` (``not_a_table``): those are
-errors at once.
+The scan knows the records only when every double quote opens or closes a value. When a quote
+sits inside a value (``3" tube``: pandas reads it as a plain character), :func:`read_rows`
+reads the file with Python's ``csv`` module instead, row by row, with the same rules and
+``unclosed_quote`` (a double quote opened and never closed would swallow the rest of the
+file: that row is set aside and the reading goes on at the next line).
+
+The rows set aside come back as :class:`ReadRejects` (spreadsheet row numbers, code, English
+reason, an excerpt of the line), which the flow model adds to its rejected table: rows read =
+rows used + rows rejected. A file whose every data row has the wrong number of fields is not a
+table under this header (``bad_csv_row``), nor is one whose header holds more than
+:data:`MAX_COLUMNS` fields (``too_many_columns``) or a value longer than :data:`MAX_CELL`
+(``not_a_table``): those are errors at once.
 """
 
 from __future__ import annotations
