@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EitError
-from .tables import ROW, match_columns, read_table, to_number
+from .tables import READ_REJECTED, ROW, match_columns, read_table, to_number
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -706,6 +706,14 @@ def _read_user(source, spec, required, default_name: str) -> tuple[pd.DataFrame,
     file = frame.attrs.get("source") or default_name
     if isinstance(source, pd.DataFrame) and file == "table":
         file = default_name
+    rejects = frame.attrs.get(READ_REJECTED)
+    if rejects:  # a catalogue is used whole or not at all: a broken line is an error
+        problems = _Problems(file)
+        for row, code, reason, field in zip(
+            rejects.rows, rejects.codes, rejects.reasons, rejects.fields, strict=True
+        ):
+            problems.add(row, field or code, None, reason)
+        problems.raise_if_any()
     mapping = match_columns(list(frame.columns), spec, required=required, file=file)
     out = pd.DataFrame({field: frame[column] for field, column in mapping.items()})
     out[ROW] = frame[ROW].to_numpy()

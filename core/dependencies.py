@@ -22,6 +22,7 @@ PYPI_NAMES = {
     "pyqtgraph": "pyqtgraph",
     "openpyxl": "openpyxl",
     "odf": "odfpy",
+    "defusedxml": "defusedxml",
 }
 
 #: Libraries QGIS's own Python must keep from the distribution (QGIS, GDAL and PROJ are built

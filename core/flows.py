@@ -35,6 +35,8 @@ Reason codes of rejected flow rows, in the order they are checked (the first one
 ``non_numeric_quantity``, ``negative_quantity``, ``unknown_unit``, ``unit_mismatch``,
 ``ambiguous_unit`` (see :mod:`core.units`), ``bad_months``, ``bad_year`` (not an integer
 within 1900-2100), ``duplicate_flow_id``. Actor rows without id: ``missing_actor_id``.
+Rows the reading of a file set aside (:mod:`core.csv_rows`): ``too_many_fields``,
+``too_few_fields``, ``bad_encoding_row``, ``cell_too_long``; they count as rows read.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .csv_rows import rejected_frame
 from .errors import EitError
 from .progress import check_canceled
 from .tables import (
@@ -54,6 +57,7 @@ from .tables import (
     ACTOR_REQUIRED,
     FLOW_FIELDS,
     FLOW_REQUIRED,
+    READ_REJECTED,
     ROW,
     Coded,
     clean_text,
@@ -261,7 +265,7 @@ def read_actors(
     _check_duplicate_ids(ids[filled], frame[ROW][filled], file)
     checks = _Checks(frame, file)
     checks.add(~filled, "missing_actor_id", "actor_id", "empty actor id")
-    rejected = checks.rejected_frame()
+    rejected = _with_read_rejects(checks.rejected_frame(), frame, file)
     used = checks.ok
     out = frame.loc[used].copy()
     out["actor_id"] = ids[used]
@@ -560,6 +564,18 @@ class _Checks:
         return out[: len(positions)]
 
 
+def _with_read_rejects(rejected: pd.DataFrame, frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """``rejected`` and the rows the reading of ``frame``'s file set aside, in row order."""
+    rejects = frame.attrs.get(READ_REJECTED)
+    if not rejects:
+        return rejected
+    read = rejected_frame(rejects, file, REJECTED_FIELDS)
+    if not len(rejected):
+        return read
+    both = pd.concat([read, rejected], ignore_index=True)
+    return both.sort_values("row", kind="stable", ignore_index=True)
+
+
 def _shown(values, positions: np.ndarray) -> np.ndarray:
     """The rejected values as text ('' when empty)."""
     if values is None:
@@ -849,9 +865,10 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
     supply = table(np.flatnonzero(ok & (is_need == 0)))
     need = table(np.flatnonzero(ok & (is_need == 1)))
     _report(progress, 0.9)
-    rejected = checks.rejected_frame()
+    rejected = _with_read_rejects(checks.rejected_frame(), flows, file)
+    set_aside = len(rejected) - int((checks.first >= 0).sum())  # rows the reading set aside
     counts = {
-        "rows_read": n,
+        "rows_read": n + set_aside,
         "rows_used": len(supply) + len(need),
         "rows_rejected": len(rejected),
         "supply": len(supply),

@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 
 from .errors import EitError
+from .safe_cells import inert_cells, inert_names, is_formula_like
 from .synergy._common import to_bool
 
 LANGS = ("fr", "en")
@@ -1174,7 +1175,11 @@ def synergy_table(published, family_labels=None, lang: str = "fr") -> pd.DataFra
 
 def write_table(frame: pd.DataFrame, path, headers=None, title: str = "", lang: str = "fr"):
     """Write ``frame`` as CSV (``;`` and decimal comma in French, UTF-8 with BOM for
-    spreadsheets) or XLSX (bold frozen header, widths fitted, document title set)."""
+    spreadsheets) or XLSX (bold frozen header, widths fitted, document title set).
+
+    Text is written as text (:mod:`core.safe_cells`): a name starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading apostrophe in CSV and the
+    string cell type in XLSX, so that no spreadsheet runs it as a formula."""
     path = Path(path)
     table = frame.rename(columns=headers or {})
     if path.suffix.lower() == ".xlsx":
@@ -1185,9 +1190,11 @@ def write_table(frame: pd.DataFrame, path, headers=None, title: str = "", lang: 
         book = Workbook()
         sheet = book.active
         sheet.title = (title or "Synergies")[:31].translate(str.maketrans("", "", "[]:*?/\\"))
-        sheet.append([str(c) for c in table.columns])
-        for row in table.itertuples(index=False):
-            sheet.append([None if _missing(v) else _excel_value(v) for v in row])
+        _append_text_row(sheet, [str(c) for c in table.columns], None)
+        _, risky = inert_cells(table, "xlsx")
+        for i, row in enumerate(table.itertuples(index=False)):
+            values = [None if _missing(v) else _excel_value(v) for v in row]
+            _append_text_row(sheet, values, risky[i])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -1198,14 +1205,28 @@ def write_table(frame: pd.DataFrame, path, headers=None, title: str = "", lang: 
         book.properties.creator = "EIT Synergies"
         book.save(path)
         return path
+    table, _ = inert_cells(table, "csv")
+    table.columns = inert_names(table.columns)
     table.to_csv(
         path,
         sep=";" if lang == "fr" else ",",
         decimal="," if lang == "fr" else ".",
         index=False,
         encoding="utf-8-sig",
+        lineterminator="\r\n",  # RFC 4180; also makes a CR or LF inside a value quoted
     )
     return path
+
+
+def _append_text_row(sheet, values, risky) -> None:
+    """Append ``values``; formula-like texts (``risky``, or found here) get the string type
+    (openpyxl makes every string that starts with ``=`` a formula)."""
+    sheet.append(values)
+    flags = risky if risky is not None else [is_formula_like(v) for v in values]
+    if any(flags):
+        for cell, flag in zip(sheet[sheet.max_row], flags, strict=False):
+            if flag:
+                cell.data_type = "s"
 
 
 def _excel_value(value):

@@ -20,6 +20,7 @@ import io
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .csv_rows import MAX_CELL, MAX_COLUMNS, ReadRejects, cut, read_rows
 from .errors import EitError
+from .safe_files import check_package
 
 #: canonical actor field -> accepted column names, preferred first
 ACTOR_FIELDS: dict[str, tuple[str, ...]] = {
@@ -65,6 +68,8 @@ FLOW_REQUIRED = ("actor_id", "direction", "resource")
 
 #: the row-number column every table carries
 ROW = "row"
+#: ``attrs`` key of the rows set aside while reading (:class:`core.csv_rows.ReadRejects`)
+READ_REJECTED = "read_rejected"
 
 _TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1", "x", "t", "v", "1.0"}
 _FALSE = {"non", "n", "no", "false", "faux", "0", "f", "0.0", ""}
@@ -198,13 +203,24 @@ def _from_frame(source: pd.DataFrame, keep_geometry: bool) -> pd.DataFrame:
 def detect_encoding(raw: bytes, file: str) -> str:
     """``utf-8-sig``, ``utf-16``, ``utf-8`` or ``cp1252`` (Windows Latin-1), else ``bad_encoding``.
 
-    UTF-8 is tried strictly first; cp1252 is the fallback (it reads any Latin-1 text). A file
-    with NUL bytes and no byte-order mark (UTF-16/32 without BOM, or a binary file) is refused.
+    See :func:`choose_encoding`, which also tells a UTF-8 file with a few unreadable lines.
+    """
+    return choose_encoding(raw, file)[0]
+
+
+def choose_encoding(raw: bytes, file: str) -> tuple[str, bool]:
+    """``(encoding, damaged)``: ``utf-8-sig``, ``utf-16``, ``utf-8`` or ``cp1252``.
+
+    UTF-8 is tried strictly first; cp1252 is the fallback (it reads any Latin-1 text) unless
+    the file holds more valid UTF-8 accents than unreadable bytes: it is then a UTF-8 file
+    with a few damaged lines (``damaged``: those rows are set aside while reading). A file
+    with NUL bytes and no byte-order mark (UTF-16/32 without BOM, or a binary file) is
+    refused, as is one that is neither (``bad_encoding``).
     """
     if raw.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", False
     else:
         encoding = "utf-8"
     if b"\x00" in raw:
@@ -219,12 +235,14 @@ def detect_encoding(raw: bytes, file: str) -> str:
         )
     try:
         _check_decodes(raw, encoding)
-        return encoding
+        return encoding, False
     except UnicodeDecodeError as error:
         first = error
+    if _mostly_utf8(raw):
+        return encoding, True
     try:
         _check_decodes(raw, "cp1252")
-        return "cp1252"
+        return "cp1252", False
     except UnicodeDecodeError:
         position = first.start
         raise EitError(
@@ -235,6 +253,14 @@ def detect_encoding(raw: bytes, file: str) -> str:
             tried=["utf-8", "cp1252"],
             position=position,
         ) from None
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """More valid UTF-8 non-ASCII characters than unreadable sequences."""
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii - bad > bad
 
 
 def _check_decodes(raw: bytes, encoding: str, chunk: int = 1 << 20) -> None:
@@ -261,46 +287,68 @@ def sniff_delimiter(header: str) -> str:
 
 def _read_csv(path: Path, file: str) -> pd.DataFrame:
     raw = path.read_bytes()
-    encoding = detect_encoding(raw, file)
+    encoding, damaged = choose_encoding(raw, file)
+    if encoding == "utf-16":
+        try:
+            raw = raw.decode("utf-16").encode("utf-8")
+        except UnicodeError as error:
+            raise EitError(
+                "bad_encoding", f"{file}: not UTF-16 text ({error})", file=file, tried=["utf-16"]
+            ) from None
+        encoding = "utf-8"
     text_start = raw[:65536].decode(encoding, errors="replace").lstrip("\ufeff")
     stripped = text_start.lstrip("\r\n")
     if not stripped.strip():
         raise EitError("empty_file", f"{file}: the file is empty", file=file, columns=[])
-    leading = text_start[: len(text_start) - len(stripped)].count("\n")
     header = stripped.splitlines()[0]
     sep = sniff_delimiter(header)
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(raw),
-            sep=sep,
-            dtype=object,  # every value stays the text read (no inference; faster than str)
-            encoding=encoding,
-            skip_blank_lines=False,
-            skiprows=leading,
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except pd.errors.ParserError as error:
-        match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
-        data = {}
-        if match:
-            data = {
-                "row": int(match.group(2)) + leading,
-                "expected_fields": int(match.group(1)),
-                "found_fields": int(match.group(3)),
-            }
+    if header.count(sep) >= MAX_COLUMNS:
         raise EitError(
-            "bad_csv_row",
-            f"{file}: {error}. Quote values that contain the delimiter {sep!r}",
+            "too_many_columns",
+            f"{file}: more than {MAX_COLUMNS} columns",
             file=file,
-            delimiter=sep,
-            **data,
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise EitError("empty_file", f"{file}: the file is empty", file=file, columns=[]) from None
+            columns=header.count(sep) + 1,
+            limit=MAX_COLUMNS,
+        )
+    found = cut(raw, sep, encoding, file, damaged)  # broken records cut out, vectorised
+    if found is not None:
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(found.data),
+                sep=sep,
+                dtype=object,  # every value stays the text read (no inference; faster than str)
+                encoding=encoding,
+                encoding_errors="replace",  # a header with an unreadable byte
+                skip_blank_lines=False,
+                skiprows=found.head,
+                keep_default_na=False,
+                na_values=[""],
+            )
+        except pd.errors.EmptyDataError:
+            raise EitError(
+                "empty_file", f"{file}: the file is empty", file=file, columns=[]
+            ) from None
+        except pd.errors.ParserError:
+            frame = None  # records the scan did not foresee: read row by row below
+        rows = found.rows
+        if rows is None and frame is not None:
+            rows = np.arange(found.head + 2, len(frame) + found.head + 2, dtype="int64")
+        if frame is not None and len(rows) == len(frame):
+            del raw, found.data
+            frame[ROW] = rows
+            frame = _drop_blank_rows(frame)
+            if len(found.rejects):
+                frame.attrs[READ_REJECTED] = found.rejects
+            return frame
+    text = raw.decode(encoding, errors="surrogateescape")
     del raw
-    frame[ROW] = np.arange(2 + leading, len(frame) + 2 + leading, dtype="int64")
-    return _drop_blank_rows(frame)
+    frame, rows, rejects = read_rows(text.lstrip("\ufeff"), sep, file, damaged)
+    del text
+    frame[ROW] = rows
+    frame = _drop_blank_rows(frame)
+    if len(rejects):
+        frame.attrs[READ_REJECTED] = rejects
+    return frame
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -337,6 +385,8 @@ def pick_sheet(names: Sequence[str], sheet=None, preferred: Sequence[str] = ()):
 
 
 def _read_spreadsheet(path: Path, file: str, sheet, engine: str, preferred=()) -> pd.DataFrame:
+    if zipfile.is_zipfile(path) or path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+        check_package(path, file)  # XML entity bombs, zip bombs: refused before parsing
     try:
         with pd.ExcelFile(path, engine=engine) as book:
             names = [str(n) for n in book.sheet_names]
@@ -350,12 +400,40 @@ def _read_spreadsheet(path: Path, file: str, sheet, engine: str, preferred=()) -
                     layers=names,
                 )
             frame = book.parse(chosen, dtype=str)
-    except (ValueError, KeyError, OSError) as error:
+    except EitError:
+        raise
+    except Exception as error:  # openpyxl/odfpy/zipfile raise many types on a damaged file
         raise EitError(
             "unreadable_file", f"{file}: cannot read the workbook: {error}", file=file
         ) from None
     frame[ROW] = np.arange(2, len(frame) + 2, dtype="int64")
-    return _drop_blank_rows(frame)
+    return _set_aside_long_values(_drop_blank_rows(frame), file)
+
+
+def _set_aside_long_values(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Rows holding a value longer than :data:`MAX_CELL` characters go to the read rejects."""
+    too_long = np.zeros(len(frame), dtype=bool)
+    where = {}
+    for column in frame.columns:
+        if column == ROW or not pd.api.types.is_object_dtype(frame[column]):
+            continue
+        lengths = frame[column].str.len().to_numpy(dtype=float, na_value=0)
+        hit = lengths > MAX_CELL
+        for i in np.flatnonzero(hit & ~too_long):
+            where[i] = (str(column), int(lengths[i]))
+        too_long |= hit
+    if not too_long.any():
+        return frame
+    rejects = ReadRejects()
+    rows = frame[ROW].to_numpy()
+    for i in sorted(where):
+        column, length = where[i]
+        text = str(frame.iloc[i][column])[:200] + "…"
+        reason = f"a value of {length} characters (at most {MAX_CELL})"
+        rejects.add(rows[i], "cell_too_long", reason, text, column)
+    frame = frame.loc[~too_long].reset_index(drop=True)
+    frame.attrs[READ_REJECTED] = rejects
+    return frame
 
 
 def _read_vector(path: Path, file: str, layer, keep_geometry: bool) -> pd.DataFrame:

@@ -1765,6 +1765,31 @@
     </message>
     <message>
       <location filename="../processing/messages.py" />
+      <source>{file}: this file is not a table ({detail}).</source>
+      <translation>{file} : ce fichier n'est pas un tableau ({detail}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: no row fits the header: row {row} has {found_fields} fields where the header has {expected_fields}. Check the delimiter ({delimiter}) and that the first line holds the column names.</source>
+      <translation>{file} : aucune ligne ne correspond à l'en-tête : la ligne {row} a {found_fields} champs alors que l'en-tête en a {expected_fields}. Vérifiez le séparateur ({delimiter}) et que la première ligne contient bien les noms de colonnes.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: {columns} columns; a table of actors or flows has at most {limit}.</source>
+      <translation>{file} : {columns} colonnes ; un tableau d'acteurs ou de flux en a au plus {limit}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: refused: {member} declares XML entities, as an entity-expansion bomb does. Save the workbook again from a spreadsheet program.</source>
+      <translation>{file} : refusé : {member} déclare des entités XML, comme le fait une bombe d'expansion d'entités. Enregistrez à nouveau le classeur depuis un tableur.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: the Python library {module} is needed to read this file safely: install it in the Python that QGIS uses.</source>
+      <translation>{file} : la bibliothèque Python {module} est nécessaire pour lire ce fichier en sécurité : installez-la dans le Python qu'utilise QGIS.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
       <source>{file}: actor ids must be unique; duplicated: {ids} (rows {rows}). Nothing was written.</source>
       <translation>{file} : les identifiants d'acteurs doivent être uniques ; en double : {ids} (lignes {rows}). Rien n'a été écrit.</translation>
     </message>
@@ -1945,8 +1970,43 @@
     </message>
     <message>
       <location filename="../processing/messages.py" />
+      <source>This line has more fields than the header: a value holds the delimiter without quotes.</source>
+      <translation>Cette ligne a plus de champs que l'en-tête : une valeur contient le séparateur sans guillemets.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>This line has fewer fields than the header.</source>
+      <translation>Cette ligne a moins de champs que l'en-tête.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>This line holds characters that cannot be read in the file's encoding: save the file as CSV UTF-8.</source>
+      <translation>Cette ligne contient des caractères illisibles dans l'encodage du fichier : enregistrez le fichier en CSV UTF-8.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The value of {field} is longer than 10,000 characters.</source>
+      <translation>La valeur de {field} dépasse 10 000 caractères.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>A double quote opened in this line is never closed; the reading goes on at the next line.</source>
+      <translation>Un guillemet ouvert sur cette ligne n'est jamais fermé ; la lecture reprend à la ligne suivante.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
       <source>Input problem ({code}): {message}</source>
       <translation>Problème dans les données ({code}) : {message}</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{file}: {n} rows set aside while reading:</source>
+      <translation>{file} : {n} lignes écartées à la lecture :</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>row {row}: {reason}</source>
+      <translation>ligne {row} : {reason}</translation>
     </message>
     <message>
       <location filename="../processing/provider.py" />

@@ -41,7 +41,7 @@ from ..translation import tr
 from .base import EitAlgorithm
 from .feedback import FeedbackProgress
 from .inputs import field_overrides, write_frame
-from .messages import processing_error
+from .messages import processing_error, report_read_rejects
 
 WGS84 = "EPSG:4326"
 METHOD_AUTO, METHOD_BAN_FILE, METHOD_BAN_API, METHOD_NOMINATIM, METHOD_COMMUNE = range(5)
@@ -352,6 +352,7 @@ class GeocodeActorsAlgorithm(EitAlgorithm):
             from ..core.tables import ROW, read_table
 
             table = read_table(str(path), name=path.name)
+            report_read_rejects(table, path.name, feedback)
             rows = table[ROW].to_numpy()
             table = table.drop(columns=ROW)
             return table, path.name, rows, 0, list(table.columns)

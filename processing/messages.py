@@ -29,6 +29,23 @@ def error_templates() -> dict[str, str]:
         "unreadable_file": tr("{file}: the file cannot be read ({detail})."),
         "bad_encoding": tr("{file}: the text encoding is neither UTF-8 nor Latin-1."),
         "not_a_layer": tr("{file}: not a table or a layer."),
+        "not_a_table": tr("{file}: this file is not a table ({detail})."),
+        "bad_csv_row": tr(
+            "{file}: no row fits the header: row {row} has {found_fields} fields where the "
+            "header has {expected_fields}. Check the delimiter ({delimiter}) and that the "
+            "first line holds the column names."
+        ),
+        "too_many_columns": tr(
+            "{file}: {columns} columns; a table of actors or flows has at most {limit}."
+        ),
+        "unsafe_file": tr(
+            "{file}: refused: {member} declares XML entities, as an entity-expansion bomb "
+            "does. Save the workbook again from a spreadsheet program."
+        ),
+        "missing_module": tr(
+            "{file}: the Python library {module} is needed to read this file safely: install "
+            "it in the Python that QGIS uses."
+        ),
         "duplicate_actor_id": tr(
             "{file}: actor ids must be unique; duplicated: {ids} (rows {rows}). Nothing was "
             "written."
@@ -115,6 +132,20 @@ def rejection_reasons() -> dict[str, str]:
         "bad_months": tr("Months {value} not understood (write e.g. 3-10 or 1,2,3)."),
         "bad_year": tr("Year {value} not understood."),
         "duplicate_flow_id": tr("The flow id {value} is used by several rows."),
+        "too_many_fields": tr(
+            "This line has more fields than the header: a value holds the delimiter without "
+            "quotes."
+        ),
+        "too_few_fields": tr("This line has fewer fields than the header."),
+        "bad_encoding_row": tr(
+            "This line holds characters that cannot be read in the file's encoding: save the "
+            "file as CSV UTF-8."
+        ),
+        "cell_too_long": tr("The value of {field} is longer than 10,000 characters."),
+        "unclosed_quote": tr(
+            "A double quote opened in this line is never closed; the reading goes on at the "
+            "next line."
+        ),
     }
 
 
@@ -144,3 +175,20 @@ def translate_rejected(rejected):
         reasons.append(template.format(**values) if template else _join(detail))
     out["reason"] = reasons
     return out
+
+
+def report_read_rejects(frame, file: str, feedback) -> None:
+    """Say which rows the reading of ``file`` set aside (for an algorithm that has no
+    rejected output): row number and translated reason, up to 20 of them."""
+    rejects = frame.attrs.get("read_rejected")
+    if not rejects:
+        return
+    templates = rejection_reasons()
+    feedback.reportError(
+        tr("{file}: {n} rows set aside while reading:").format(file=file, n=len(rejects))
+    )
+    for row, code, field in list(zip(rejects.rows, rejects.codes, rejects.fields, strict=True))[
+        :20
+    ]:
+        reason = templates.get(code, code).format(field=field, value="", suggestions="", detail="")
+        feedback.reportError(tr("row {row}: {reason}").format(row=row, reason=reason))

@@ -152,3 +152,36 @@ def test_workbook_sheet_chosen_in_qgis_is_read(plugin, tmp_path):
     )  # fmt: skip
     assert (result["ROWS_READ"], result["ROWS_USED"]) == (2, 2)
     assert result["OUTPUT_SUPPLY"].featureCount() == 1
+
+
+def test_malformed_lines_go_to_the_rejected_output_and_the_rest_is_used(plugin, tmp_path):
+    actors = tmp_path / "acteurs.csv"
+    lines = (DEMO / "actors.csv").read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "A99;Une ligne;de trop;;;;;;;;;;;;;x")  # row 3: more fields than the header
+    actors.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    flows = tmp_path / "flux.csv"
+    flows.write_bytes(
+        "acteur;sens;ressource;libelle;quantite;unite\n"
+        "A01;gisement;ORG_GREEN_WASTE;Tontes;12,5;t/an\n"
+        "A01;gisement;ORG_GREEN_WASTE;Tontes; 12;5;t/an\n"  # row 3: an extra ';'
+        "A02;besoin;ORG_GREEN_WASTE\n"  # row 4: too few fields
+        "A02;besoin;ORG_GREEN_WASTE;Élagage forestier;3;t\n".encode()
+        + "A03;besoin;ORG_GREEN_WASTE;Forêt;3;t\n".encode("cp1252")  # row 6: Latin-1 bytes
+        + ("A03;besoin;ORG_GREEN_WASTE;" + "x" * 12_000 + ";3;t\n").encode()  # row 7
+        + "A04;besoin;ORG_GREEN_WASTE;Déchets verts à broyer;3;t\n".encode()
+    )
+    result = run({"ACTORS": str(actors), "FLOWS": str(flows), **memory_outputs()})
+    assert (result["ROWS_READ"], result["ROWS_USED"], result["ROWS_REJECTED"]) == (7, 3, 4)
+    rejected = {(f["source"], f["row"]): f for f in result["OUTPUT_REJECTED"].getFeatures()}
+    codes = {key: f["reason_code"] for key, f in rejected.items()}
+    assert codes == {
+        ("acteurs.csv", 3): "too_many_fields",
+        ("flux.csv", 3): "too_many_fields",
+        ("flux.csv", 4): "too_few_fields",
+        ("flux.csv", 6): "bad_encoding_row",
+        ("flux.csv", 7): "cell_too_long",
+    }
+    assert rejected[("flux.csv", 7)]["field"] == "libelle"
+    assert rejected[("flux.csv", 3)]["value"].startswith("A01;gisement;ORG_GREEN_WASTE;Tontes")
+    assert all(f["reason"] and f["reason"] != f["detail"] for f in rejected.values())
+    assert "7 fields where the header has 6" in rejected[("flux.csv", 3)]["detail"]

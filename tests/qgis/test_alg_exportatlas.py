@@ -362,3 +362,81 @@ def test_bad_template_is_reported(plugin, demo, tmp_path):
     with pytest.raises(QgsProcessingException) as error:
         run_atlas(demo, tmp_path, TEMPLATE=str(bad))
     assert "bad.qpt" in str(error.value)
+
+
+HOSTILE = (
+    '=HYPERLINK("http://x","clic")',
+    "+SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1)",
+    "\tX",
+    "\rX",
+)
+
+
+def test_hostile_texts_stay_inert_in_the_tables(plugin, demo, tmp_path):
+    """Names, labels, comments and notes that a spreadsheet would run as formulas come out
+    of OUTPUT_CSV with a leading apostrophe and out of OUTPUT_XLSX as string cells."""
+    from eit_synergies.core.catalogue import Catalogue
+    from eit_synergies.core.synergy import find_candidates
+    from openpyxl import load_workbook
+
+    def plant(frame, columns, shift=0):
+        frame = frame.copy()
+        for k, column in enumerate(columns):
+            frame[column] = [HOSTILE[(i + k + shift) % len(HOSTILE)] for i in range(len(frame))]
+        return frame
+
+    text_fields = ["actor_name", "resource_label", "label", "comment"]
+    supply = plant(demo["supply"].assign(confidential=False), text_fields)
+    need = plant(demo["need"].assign(confidential=False), text_fields, shift=3)
+    catalogue = Catalogue.builtin()
+    candidates = find_candidates(
+        supply, need, catalogue.compatibility_frame, 0, catalogue.max_distance_km()
+    ).candidates.head(12)
+    candidates = plant(candidates, ["notes", "explanation_fr"], shift=1)
+    candidates["status"] = "proposed"
+    layers = dict(demo["layers"])
+    layers.update(
+        SYNERGIES=_layer_from_frame(candidates, "candidates", QgsWkbTypes.LineString),
+        SUPPLY=_layer_from_frame(supply, "supply", QgsWkbTypes.Point),
+        NEED=_layer_from_frame(need, "need", QgsWkbTypes.Point),
+    )
+    result = run_atlas(
+        {**demo, "layers": layers},
+        tmp_path,
+        COVERAGE=0,
+        PUBLIC=False,
+        OUTPUT_CSV=str(tmp_path / "t.csv"),
+        OUTPUT_XLSX=str(tmp_path / "t.xlsx"),
+    )
+    with open(result["OUTPUT_CSV"], encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert len(rows) == len(candidates) + 1
+    cells = [cell for row in rows for cell in row]
+    for text in HOSTILE:  # every hostile text reached the table, neutralised
+        assert "'" + text in cells, text
+        assert text not in cells, text
+    numeric = rows[0].index("Score")
+    assert all(float(r[numeric].replace(",", ".")) >= 0 for r in rows[1:])
+    for cell in cells:  # no cell of the CSV may start a formula, apart from numbers
+        if cell[:1] in ("=", "+", "@", "\t", "\r"):
+            raise AssertionError(cell)
+        if cell[:1] == "-":
+            float(cell.replace(",", "."))  # a negative number, nothing else
+    import zipfile
+
+    with zipfile.ZipFile(result["OUTPUT_XLSX"]) as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    sheet = load_workbook(result["OUTPUT_XLSX"]).active
+    found = set()
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type != "f", cell.value
+            if cell.value in HOSTILE:
+                assert cell.data_type == "s"
+                found.add(cell.value)
+            elif isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r":
+                raise AssertionError(cell.value)
+        assert row[rows[0].index("Score")].data_type == "n"
+    assert found == set(HOSTILE)

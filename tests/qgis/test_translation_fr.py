@@ -59,3 +59,47 @@ def test_provider_in_french(english_names, french_locale, recording_iface, load_
 
     # once unloaded, the translator is gone: strings are back to English
     assert QCoreApplication.translate("EitSynergies", "Data preparation") == "Data preparation"
+
+
+def test_hostile_inputs_explained_in_french(french_locale, recording_iface, load_plugin, tmp_path):
+    """A header in another language, a table of 10,001 columns and a broken line: French
+    messages and French reasons in the rejected output."""
+    from qgis import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
+
+    actors = ROOT / "data" / "demo" / "actors.csv"
+    plugin = load_plugin(recording_iface)
+    try:
+
+        def run(flows):
+            return processing.run(
+                "eit:buildflowlayers",
+                {"ACTORS": str(actors), "FLOWS": str(flows), "OUTPUT_SUPPLY": "memory:",
+                 "OUTPUT_NEED": "memory:", "OUTPUT_REJECTED": "memory:"},
+                context=QgsProcessingContext(),
+                feedback=QgsProcessingFeedback(),
+            )  # fmt: skip
+
+        german = tmp_path / "fluss.csv"
+        german.write_text("Akteur;Richtung;Ressource\nA01;Angebot;Holz\n", encoding="utf-8")
+        with pytest.raises(QgsProcessingException) as error:
+            run(german)
+        assert "fluss.csv : colonne obligatoire absente" in str(error.value)
+        assert "Noms acceptés : acteur" in str(error.value)
+        wide = tmp_path / "large.csv"
+        wide.write_text(";".join(f"c{i}" for i in range(10_001)) + "\n", encoding="utf-8")
+        with pytest.raises(QgsProcessingException) as error:
+            run(wide)
+        assert "large.csv : 10001 colonnes ; un tableau d'acteurs ou de flux" in str(error.value)
+        broken = tmp_path / "flux.csv"
+        broken.write_text(
+            "acteur;sens;ressource\nA01;gisement;ORG_GREEN_WASTE;de trop\n"
+            "A01;besoin;ORG_GREEN_WASTE\n",
+            encoding="utf-8",
+        )
+        result = run(broken)
+        (rejected,) = list(result["OUTPUT_REJECTED"].getFeatures())
+        assert rejected["row"] == 2
+        assert rejected["reason"].startswith("Cette ligne a plus de champs que l'en-tête")
+    finally:
+        plugin.unload()

@@ -502,6 +502,7 @@ def test_user_tables_from_xlsx(tmp_path):
         ("ORG_NEW;Nouveau;organic;mass;dix", "max_distance_km"),
         ("1ORG;Nouveau;organic;mass;10", "code"),
         ("ORG_NEW;;organic;mass;10", "label_fr"),
+        ("ORG_NEW;Nouveau;organic;mass;10;de trop", "too_many_fields"),  # a broken line
     ],
 )
 def test_bad_user_resources_name_file_row_and_field(tmp_path, line, field):

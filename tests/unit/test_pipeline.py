@@ -107,3 +107,19 @@ def test_timings_are_filled_for_every_stage(first_run):
         timed.candidates["candidate_id"].tolist() == first_run.candidates["candidate_id"].tolist()
     )
     assert timed.groups["group_id"].tolist() == first_run.groups["group_id"].tolist()
+
+
+def test_a_malformed_line_goes_to_the_rejected_table_and_the_run_goes_on(first_run, tmp_path):
+    lines = (DEMO / "flows.csv").read_text(encoding="utf-8").splitlines()
+    broken = lines[5] + ";une valeur de trop"
+    lines[5] = broken  # row 6
+    flows = tmp_path / "flux.csv"
+    flows.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = run_pipeline(DEMO / "actors.csv", flows)
+    assert run.counts["rows_read"] == first_run.counts["rows_read"]
+    assert run.counts["rows_read"] == run.counts["rows_used"] + run.counts["rows_rejected"]
+    assert run.counts["rows_rejected"] == first_run.counts["rows_rejected"] + 1
+    row = run.rejected[run.rejected["row"] == 6].iloc[0]
+    assert row["reason_code"] == "too_many_fields" and row["source"] == "flux.csv"
+    assert row["value"] == broken
+    assert len(run.candidates) > 50

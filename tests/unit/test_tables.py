@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -150,13 +151,23 @@ def test_row_numbers_are_spreadsheet_rows_blank_lines_included(tmp_path):
     assert frame["row"].tolist() == [3, 5, 7, 8]
 
 
-def test_row_with_too_many_fields_gives_its_row(tmp_path):
-    text = "id,nom\nA1,x\nA2,12,5\n"
+def test_row_with_too_many_fields_is_set_aside_with_its_row(tmp_path):
+    text = "id,nom\nA1,x\nA2,12,5\nA3,y\n"
+    frame = read_table(write(tmp_path / "bad.csv", text))
+    assert frame["id"].tolist() == ["A1", "A3"] and frame["row"].tolist() == [2, 4]
+    rejects = frame.attrs["read_rejected"]
+    assert rejects.rows == [3] and rejects.codes == ["too_many_fields"]
+    assert "3 fields where the header has 2" in rejects.reasons[0]
+    assert rejects.excerpts == ["A2,12,5"]
+
+
+def test_a_file_where_no_row_fits_the_header_is_refused_at_once(tmp_path):
+    text = "Bilan des flux;2024\nA1;gisement;bois\nA2;besoin;bois;12\n\n"
     with pytest.raises(EitError) as info:
         read_table(write(tmp_path / "bad.csv", text))
     assert info.value.code == "bad_csv_row"
-    assert info.value.data["row"] == 3
-    assert info.value.data["found_fields"] == 3
+    assert info.value.data["row"] == 2
+    assert info.value.data["found_fields"] == 3 and info.value.data["expected_fields"] == 2
 
 
 def test_values_are_read_as_text(tmp_path):
@@ -441,3 +452,37 @@ def test_windows_line_endings(tmp_path):
     assert frame["actor_id"].tolist() == ["A1", "A2"]
     assert frame["name"].tolist() == ["Dupré", "x"]
     assert frame["row"].tolist() == [3, 4]
+
+
+DEMO_FLOWS = Path(__file__).resolve().parents[2] / "data" / "demo" / "flows.csv"
+QUIRKS = 'id;nom;note\r\nA1;"x;y";1\r\n\r\nA2;"multi\nligne ""citée""";\r\n  \r\nA4;;'
+
+
+@pytest.mark.parametrize(
+    ("text", "fits"),
+    [
+        (DEMO_FLOWS.read_text("utf-8"), True),
+        (QUIRKS, True),
+        (QUIRKS + '\rA3;3" tube;\rA5;"a"b;', False),  # quotes inside values: row by row
+    ],
+    ids=["demo", "quirks", "quotes-inside-values"],
+)
+def test_row_by_row_reading_gives_what_pandas_reads(tmp_path, text, fits):
+    """The row-by-row reader (used when a row does not fit) reads what pandas reads."""
+    import io
+
+    from eit_synergies.core.csv_rows import all_rows_fit, read_rows
+
+    path = write(tmp_path / "t.csv", text)
+    assert all_rows_fit(path.read_bytes(), ";") is fits
+    ours = read_table(path)
+    reference = pd.read_csv(
+        io.StringIO(text), sep=";", dtype=object, keep_default_na=False, na_values=[""],
+        skip_blank_lines=False,
+    )  # fmt: skip
+    reference["row"] = np.arange(2, len(reference) + 2)
+    blank = reference.drop(columns="row").isna().all(axis=1)
+    reference = reference[~blank].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ours, reference, check_dtype=False)
+    slow, rows, rejects = read_rows(text, ";", "t.csv")
+    assert len(rejects) == 0 and len(slow) == len(rows)
