@@ -1,0 +1,229 @@
+"""Typo-tolerant comparison of street and commune names, word by word.
+
+A typed name is compared with a BAN name word by word (articles dropped, abbreviations
+expanded by :mod:`.normalize`): each query word is paired with the most similar word of the
+BAN name, whatever their order. Two words are the same word when one becomes the other with
+few edits (Damerau-Levenshtein: a letter replaced, dropped, added or two letters swapped),
+doubled letters counted as single: one edit in a word of four or five letters, two in longer
+ones. A word typed as the beginning of another (``chem``, ``lotiss``) pairs too.
+
+:func:`street_score` turns the pairing into one figure between 0 and 1: the share of the
+name's words found (street types weigh less than names, a missing first name less than a
+missing surname), reduced for every query word left unpaired. A street is accepted when it
+reaches :data:`ACCEPT` and no other street of the same place comes within
+:data:`MARGIN` of it; the constants are fixed (chosen with
+``benchmarks/bench_geocode_departement.py``), the user gives no threshold.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from .normalize import ARTICLES, STREET_TYPES
+
+#: Words of the street types (``rue``, ``chemin``, ``zone``, ``industrielle``...).
+TYPE_WORDS = frozenset(w for t in STREET_TYPES for w in t.split())
+#: Words that designate a place, not a road: never a reason to refuse a lieu-dit.
+PLACE_WORDS = frozenset(
+    {"lieudit", "hameau", "domaine", "ferme", "gaec", "earl", "scea", "village", "bourg"}
+)
+#: Weight of a type word against a name word.
+TYPE_WEIGHT = 0.35
+#: Weight of a name word missing from the query when it is not the last word of the name
+#: ("av de gaulle" for "avenue charles de gaulle").
+MISSING_FIRST_WEIGHT = 0.45
+#: Score a street needs, and the lead it needs over the next street of the same place.
+ACCEPT = 0.78
+MARGIN = 0.04
+
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+_SQUEEZED: dict[str, str] = {}
+_SIMILAR: dict[tuple[str, str], float] = {}
+
+
+def squeeze(word: str) -> str:
+    """``"mairrie"`` → ``"marie"``: runs of one letter made single."""
+    hit = _SQUEEZED.get(word)
+    if hit is None:
+        if len(_SQUEEZED) > 200_000:
+            _SQUEEZED.clear()
+        hit = _SQUEEZED[word] = _DOUBLE.sub(r"\1", word)
+    return hit
+
+
+def allowed_edits(length: int) -> int:
+    """Edits tolerated in a word of ``length`` letters (after squeezing)."""
+    if length <= 3:
+        return 0
+    if length <= 5:
+        return 1
+    return 2 if length <= 11 else 3
+
+
+def _neighbours() -> dict[str, frozenset]:
+    """Keys next to each letter on AZERTY and QWERTY keyboards."""
+    out: dict[str, set] = {}
+    for rows in (("azertyuiop", "qsdfghjklm", "wxcvbn"), ("qwertyuiop", "asdfghjkl", "zxcvbnm")):
+        for r, row in enumerate(rows):
+            for i, ch in enumerate(row):
+                near = out.setdefault(ch, set())
+                near.update(row[max(i - 1, 0) : i + 2])
+                for other in (r - 1, r + 1):
+                    if 0 <= other < len(rows):
+                        near.update(rows[other][max(i - 1, 0) : i + 2])
+    return {k: frozenset(v - {k}) for k, v in out.items()}
+
+
+_NEAR = _neighbours()
+_VOWELS = frozenset("aeiouy")
+#: Cost of replacing a letter by one that is neither a neighbouring key nor a vowel for a
+#: vowel: such a change more often makes another word than a slip of the finger.
+FAR_SUBSTITUTION = 1.5
+
+
+def _sub_cost(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    if b in _NEAR.get(a, ()) or (a in _VOWELS and b in _VOWELS):
+        return 1.0
+    return FAR_SUBSTITUTION
+
+
+def typing_distance(a: str, b: str) -> float:
+    """Edit distance where a letter dropped, added, swapped with the next one or replaced by
+    a neighbouring key costs 1, and another replacement :data:`FAR_SUBSTITUTION`."""
+    n, m = len(a), len(b)
+    prev2: list[float] = []
+    prev = [float(j) for j in range(m + 1)]
+    for i in range(1, n + 1):
+        cur = [float(i)] + [0.0] * m
+        ai = a[i - 1]
+        for j in range(1, m + 1):
+            bj = b[j - 1]
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + _sub_cost(ai, bj))
+            if i > 1 and j > 1 and ai == b[j - 2] and a[i - 2] == bj:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        prev2, prev = prev, cur
+    return prev[m]
+
+
+def word_similarity(q: str, s: str) -> float:
+    """Similarity of two normalised words, 0 when they are not the same word."""
+    if q == s:
+        return 1.0
+    hit = _SIMILAR.get((q, s))
+    if hit is None:
+        if len(_SIMILAR) > 500_000:
+            _SIMILAR.clear()
+        hit = _SIMILAR[(q, s)] = _word_similarity(q, s)
+    return hit
+
+
+def _word_similarity(q: str, s: str) -> float:
+    qs, ss = squeeze(q), squeeze(s)
+    if qs == ss:
+        return 0.97
+    if q.isdigit() or s.isdigit():
+        return 0.0
+    length = max(len(qs), len(ss))
+    allow = allowed_edits(length)
+    if q in TYPE_WORDS and s in TYPE_WORDS:
+        return 0.0  # "rue" is not a typo for "route"
+    if length == 5 and qs[0] == ss[0] and min(len(qs), len(ss)) >= 4:
+        allow = 2  # two slips in a five-letter word, first letter kept ("frlet", "foret")
+    elif length == 4 and s in TYPE_WORDS and q not in TYPE_WORDS:
+        allow = 2  # "rite" for "route": a typo'd street type
+    if allow and DamerauLevenshtein.distance(qs, ss, score_cutoff=allow) <= allow:
+        d = typing_distance(qs, ss)
+        if d <= allow:
+            sim = 1.0 - 0.6 * d / length
+            if qs[0] != ss[0]:
+                sim -= 0.08
+            return sim
+    if len(q) >= 3 and len(s) > len(q) and s.startswith(q) and (len(q) >= 4 or s in TYPE_WORDS):
+        # An abbreviation nobody listed ("chem", "lotiss", "boul").
+        return 0.85
+    return 0.0
+
+
+def _pair(q_words: list[str], s_words: list[str]) -> list[tuple[int, int, float]]:
+    """Greedy one-to-one pairing of query and street words, best pairs first."""
+    pairs = []
+    for i, q in enumerate(q_words):
+        for j, s in enumerate(s_words):
+            sim = word_similarity(q, s)
+            if sim > 0:
+                pairs.append((sim, i, j))
+    pairs.sort(reverse=True)
+    used_q, used_s, out = set(), set(), []
+    for sim, i, j in pairs:
+        if i in used_q or j in used_s:
+            continue
+        used_q.add(i)
+        used_s.add(j)
+        out.append((i, j, sim))
+    return out
+
+
+def content_words(normalized: str) -> list[str]:
+    """Words of a normalised name without articles."""
+    words = [w for w in normalized.split() if w not in ARTICLES]
+    return words or normalized.split()
+
+
+def street_score(
+    q_words: list[str], q_types: list[bool], s_words: list[str], s_types: list[bool]
+) -> float:
+    """How well a query's words spell a BAN street's words (0-1, see the module doc).
+
+    ``*_types`` flag the words of the street type (``rue``, ``chemin``...).
+    """
+    if not q_words or not s_words:
+        return 0.0
+    pairs = _pair(q_words, s_words)
+    got: dict[int, float] = {}
+    used_q = set()
+    for i, j, sim in pairs:
+        got[j] = sim
+        used_q.add(i)
+    names = [j for j, t in enumerate(s_types) if not t]
+    if names and not any(j in got for j in names):
+        return 0.0  # only the type in common ("rue de X" for "rue de Y")
+    last_name = names[-1] if names else -1
+    matched = total = 0.0
+    for j in range(len(s_words)):
+        weight = TYPE_WEIGHT if s_types[j] else 1.0
+        if j in got:
+            matched += weight * got[j]
+            total += weight
+        elif not s_types[j] and j != last_name and last_name in got:
+            total += MISSING_FIRST_WEIGHT
+        else:
+            total += weight
+    street_is_place = not any(s_types)
+    for i, w in enumerate(q_words):
+        if i in used_q:
+            continue
+        if w in PLACE_WORDS and (street_is_place or w in ("lieudit", "hameau")):
+            continue  # "ferme du sirieix" for the lieu-dit "le sirieix"
+        if q_types[i] and street_is_place and w in ("lieudit", "hameau", "domaine"):
+            continue
+        total += TYPE_WEIGHT if q_types[i] else 1.0
+    return matched / total if total else 0.0
+
+
+def name_similarity(q: str, key: str) -> float:
+    """Similarity (0-100) of two normalised commune names, typos and spacing forgiven."""
+    if q == key:
+        return 100.0
+    qs, ks = squeeze(q.replace(" ", "")), squeeze(key.replace(" ", ""))
+    if qs == ks:
+        return 98.0
+    length = max(len(qs), len(ks))
+    d = DamerauLevenshtein.distance(qs, ks)
+    return max(0.0, 100.0 * (1.0 - d / length) - (4.0 if qs[:1] != ks[:1] else 0.0))
