@@ -314,15 +314,20 @@ def generate(path: Path, communes: int = 310, addresses: int = 82_000, seed: int
     for ci, c in enumerate(kept):
         parts = c.parts or [("", "", c.lon, c.lat, c.size)]
         neighbours = [o.name for o in rng.sample(kept, 6)]
+        elsewhere: set[str] = set()  # names already used in another former commune
         for old_code, old_name, plon, plat, psize in parts:
             streets = []
             n_streets = max(3, round(psize / rng.uniform(9, 16)))
             used = set()
             while len(streets) < n_streets:
                 s = _street_name(rng, neighbours)
-                if s not in used:
-                    used.add(s)
-                    streets.append(s)
+                if name_key(s) in used:
+                    continue
+                if name_key(s) in elsewhere and rng.random() < 0.8:
+                    continue  # homonyms are mostly renamed when communes merge
+                used.add(name_key(s))
+                streets.append(s)
+            elsewhere |= used
             c.streets[old_code] = streets
             weights = [rng.paretovariate(1.2) for _ in streets]
             total = sum(weights)
@@ -390,6 +395,16 @@ def strip_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
+_ARTICLES = frozenset("le la les l de du des d".split())
+
+
+def name_key(name: str) -> str:
+    """A name without case, accents, punctuation or articles: two streets with the same key
+    are the same street ("Les Bordes" and "Bordes")."""
+    words = strip_accents(name).lower().replace("-", " ").replace("'", " ").split()
+    return " ".join(w for w in words if w not in _ARTICLES)
+
+
 def typo(word: str, rng: random.Random, edits: int = 1) -> str:
     """``edits`` typing mistakes inside ``word`` (never its first letter)."""
     for _ in range(edits):
@@ -426,8 +441,11 @@ def _long_words(text: str, min_len: int = 4) -> list[int]:
     return [k for k, w in enumerate(words) if len(w) >= min_len and w[0].isupper()]
 
 
-def _edit_one_word(text: str, rng: random.Random, func) -> str:
-    """Apply ``func`` to one capitalised word of ``text`` (keeping separators)."""
+def _edit_one_word(text: str, rng: random.Random, func, slips: int = 1) -> str:
+    """Apply ``func`` to one capitalised word of ``text`` (keeping separators).
+
+    Every keystroke may slip, so a word is hit in proportion to its length, and one that
+    carries ``slips`` slips in proportion to its length to that power."""
     import re
 
     parts = re.split(r"([ \-'])", text)
@@ -436,8 +454,7 @@ def _edit_one_word(text: str, rng: random.Random, func) -> str:
         idx = [k for k, w in enumerate(parts) if len(w) >= 4]
     if not idx:
         return text
-    # Each keystroke may slip: a word is hit in proportion to its length.
-    k = rng.choices(idx, weights=[len(parts[i]) for i in idx])[0]
+    k = rng.choices(idx, weights=[len(parts[i]) ** slips for i in idx])[0]
     parts[k] = func(parts[k])
     return "".join(parts)
 
@@ -525,7 +542,7 @@ def make_query(kind: str, a: Address, communes, rng: random.Random, one_line: bo
     if kind == "street_typo_1":
         street = _edit_one_word(street, rng, lambda w: typo(w, rng, 1))
     elif kind == "street_typo_2":
-        street = _edit_one_word(street, rng, lambda w: typo(w, rng, 2))
+        street = _edit_one_word(street, rng, lambda w: typo(w, rng, 2), slips=2)
     elif kind == "dropped_doubled":
         street = _edit_one_word(street, rng, lambda w: drop_or_double(w, rng))
     elif kind == "abbreviations":
@@ -533,7 +550,8 @@ def make_query(kind: str, a: Address, communes, rng: random.Random, one_line: bo
     elif kind == "word_order":
         street = reorder_street(street, rng)
     elif kind == "hard_mix":
-        street = _edit_one_word(street, rng, lambda w: typo(w, rng, rng.choice((1, 2))))
+        n = rng.choice((1, 2))
+        street = _edit_one_word(street, rng, lambda w: typo(w, rng, n), slips=n)
     city = commune_variant(city, rng)
     street = case_and_accents(street, rng)
     city = case_and_accents(city, rng)
@@ -556,10 +574,10 @@ def make_query(kind: str, a: Address, communes, rng: random.Random, one_line: bo
 def absent_query(communes, ci: int, pool: list[str], rng: random.Random, one_line: bool):
     """A street that does not exist in commune ``ci`` (often one that exists elsewhere)."""
     c = communes[ci]
-    present = {s.lower() for streets in c.streets.values() for s in streets}
+    present = {name_key(s) for streets in c.streets.values() for s in streets}
     while True:
         s = rng.choice(pool)
-        if s.lower() not in present:
+        if name_key(s) not in present:
             break
     a = Address(ci, "", s, rng.randint(1, 40), "", math.nan, math.nan)
     kind = rng.choice(("clean", "no_postcode", "commune_typo", "street_typo_1"))

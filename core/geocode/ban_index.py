@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -600,7 +600,19 @@ class BanIndex(BanMatcher):
                     res.status = "approximate"
                     res.reason = _join(res.reason, f"score {res.score:.2f} below {threshold}")
                 memo[key] = res
-            rows.append(tuple(asdict(res).values()))
+            rows.append(
+                (
+                    res.lon,
+                    res.lat,
+                    res.score,
+                    res.precision,
+                    res.label,
+                    res.status,
+                    res.reason,
+                    res.citycode,
+                    res.postcode,
+                )
+            )
         if progress is not None:
             progress.report(1.0)
         out = pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=frame.index)

@@ -41,7 +41,6 @@ from .normalize import (
     normalize_insee,
     normalize_postcode,
     normalize_street,
-    normalize_text,
     split_street,
 )
 
@@ -69,6 +68,7 @@ _POSTCODE = re.compile(r"(?<![\d])((?:0[1-9]|[1-8]\d|9[0-8])\d{3})(?![\d])")
 _CEDEX = re.compile(r"\bcedex\b(\s*\d+)?", re.IGNORECASE)
 _POSTBOX = re.compile(r"\b(bp|cs|tsa|case postale)\s*\d+\b", re.IGNORECASE)
 _NUM_TOKEN = re.compile(r"^(\d{1,5})(bis|ter|quater|[a-g])?$")
+_SEP = re.compile(r"[,;\n]+")
 _SQUEEZED_TYPES = {squeeze(w): w for w in TYPE_WORDS}
 _LONG_REPS = frozenset({"bis", "ter", "quater", "quinquies"})
 
@@ -108,16 +108,15 @@ def read_query(address=None, postcode=None, city=None, citycode=None) -> Query:
     q.city = commune_key(city_text)
     # A postcode in the text (the last five-digit group that does not start a street).
     for m in reversed(list(_POSTCODE.finditer(raw))):
-        after = normalize_street(raw[m.end() :]).split()
-        if not raw[: m.start()].strip() and after and after[0] in TYPE_WORDS:
-            continue  # "10234 route de X": a five-digit house number
+        if not raw[: m.start()].strip():
+            after = normalize_street(raw[m.end() :]).split()
+            if after and after[0] in TYPE_WORDS:
+                continue  # "10234 route de X": a five-digit house number
         q.postcode = q.postcode or m.group(1)
         raw = raw[: m.start()] + " , " + raw[m.end() :]
         break
-    q.segments = [
-        normalize_street(s).split() for s in re.split(r"[,;\n]+", raw) if normalize_text(s)
-    ]
-    tokens = normalize_street(raw).split()
+    q.segments = [s for s in (normalize_street(s).split() for s in _SEP.split(raw)) if s]
+    tokens = [w for s in q.segments for w in s]
     k = _number_position(tokens)
     if k is None:
         q.words = tokens
@@ -177,9 +176,22 @@ def _tagged(normalized: str) -> tuple[list[str], list[bool]]:
     return words, types
 
 
+_TAGGED: dict[tuple, tuple[list[str], list[bool]]] = {}
+
+
 def _query_tagged(words: list[str]) -> tuple[list[str], list[bool]]:
     """Query words tagged like :func:`_tagged`, a type also recognised at the end
     ("de la fontaine avenue")."""
+    key = tuple(words)
+    hit = _TAGGED.get(key)
+    if hit is None:
+        if len(_TAGGED) > 100_000:
+            _TAGGED.clear()
+        hit = _TAGGED[key] = _query_tagged_uncached(words)
+    return hit
+
+
+def _query_tagged_uncached(words: list[str]) -> tuple[list[str], list[bool]]:
     words = [w for w in words if w not in ARTICLES] or words
     if not words:
         return [], []
@@ -534,6 +546,19 @@ class BanMatcher:
             out.append(([" ".join(words[-n:])], words[:-n]))
         return out
 
+    def _street_segments(self, q: Query) -> list[list[str]]:
+        """Comma-separated parts that may each be the street ("Ferme X, lieu-dit Y"), not
+        the ones that name a commune."""
+        if len(q.segments) < 2:
+            return []
+        out = []
+        for seg in q.segments[:4]:
+            key = " ".join(w for w in seg if w not in ARTICLES)
+            if any(s >= COMMUNE_SURE for s, _c, _u in self._name_candidates(key)):
+                continue
+            out.append(seg)
+        return out
+
     def _peel(self, words: list[str], communes: set[int]) -> list[str]:
         """``words`` without a commune of ``communes`` written at their end."""
         for n in range(min(SPAN_WORDS, len(words) - 1), 0, -1):
@@ -565,7 +590,7 @@ class BanMatcher:
             if c is not None:
                 units = self._units_for([(100.0, c, unit)], "", 1.0)
                 out.append((units, self._peel(q.words, {c}), "", (1.0, c), {c: 1.0}))
-                for seg in q.segments[1:4]:
+                for seg in self._street_segments(q):
                     out.append((units, seg, "", None, {c: 1.0}))
                 return out
             notes.append(f"INSEE code {q.citycode} not in the BAN file")
@@ -590,8 +615,9 @@ class BanMatcher:
                     continue  # "route de nevers": the words left must name a street
                 seen.add(span)
                 spans.append((span, rest, 0.98))
-            exact = [s for s in spans if s[0] in self.name_exact]
-            texts.extend(exact or spans)
+            # Spelled right, and longer spans that may be a longer name typed wrong.
+            longest = max((k for k, s in enumerate(spans) if s[0] in self.name_exact), default=-1)
+            texts.extend(s for k, s in enumerate(spans) if k >= longest)
         for text, street_words, trust in texts:
             cands = self._name_candidates(text)
             if not cands:
@@ -617,7 +643,7 @@ class BanMatcher:
                 street_words = self._peel(street_words, {c for _s, c, _u in cands})
             out.append((units, street_words, mismatch, sure, names))
             if len(q.segments) > 1 and text == q.city:
-                for seg in q.segments[:4]:
+                for seg in self._street_segments(q):
                     out.append((units, seg, mismatch, None, names))
         if pc_units:
             sure = None
@@ -632,7 +658,7 @@ class BanMatcher:
                 pc_units = {u: 0.85 for u in pc_units}
             names = {sure[1]: sure[0]} if sure else {}
             out.append((pc_units, q.words, note, sure, names))
-            for seg in q.segments[:4] if len(q.segments) > 1 else ():
+            for seg in self._street_segments(q):
                 out.append((pc_units, seg, note, None, names))
         elif q.city and not self._name_candidates(q.city):
             notes.append(f"commune '{q.city}' not found")

@@ -31,6 +31,10 @@ PLACE_WORDS = frozenset(
 )
 #: Weight of a type word against a name word.
 TYPE_WEIGHT = 0.35
+#: Similarity of a word with two slips in a short word, see :func:`weak_similarity`.
+WEAK = 0.6
+#: Added when the query gives a road type that the street does not have.
+TYPE_CONFLICT = 0.35
 #: Weight of a name word missing from the query when it is not the last word of the name
 #: ("av de gaulle" for "avenue charles de gaulle").
 MISSING_FIRST_WEIGHT = 0.45
@@ -55,13 +59,16 @@ def squeeze(word: str) -> str:
     return hit
 
 
-def allowed_edits(length: int) -> int:
-    """Edits tolerated in a word of ``length`` letters (after squeezing)."""
+def allowed_edits(length: int) -> float:
+    """Edits tolerated in a word of ``length`` letters (after squeezing), counted by
+    :func:`typing_distance`."""
     if length <= 3:
         return 0
     if length <= 5:
         return 1
-    return 2 if length <= 11 else 3
+    if length == 6:
+        return 2
+    return 2.5 if length <= 11 else 3
 
 
 def _neighbours() -> dict[str, frozenset]:
@@ -130,37 +137,70 @@ def _word_similarity(q: str, s: str) -> float:
         return 0.97
     if q.isdigit() or s.isdigit():
         return 0.0
-    length = max(len(qs), len(ss))
-    allow = allowed_edits(length)
     if q in TYPE_WORDS and s in TYPE_WORDS:
         return 0.0  # "rue" is not a typo for "route"
-    if length == 5 and qs[0] == ss[0] and min(len(qs), len(ss)) >= 4:
-        allow = 2  # two slips in a five-letter word, first letter kept ("frlet", "foret")
-    elif length == 4 and s in TYPE_WORDS and q not in TYPE_WORDS:
-        allow = 2  # "rite" for "route": a typo'd street type
-    if allow and DamerauLevenshtein.distance(qs, ss, score_cutoff=allow) <= allow:
-        d = typing_distance(qs, ss)
+    best = 0.0
+    # As typed, and with doubled letters made single ("allede" / "allee" compare as typed).
+    for a, b in ((q, s), (qs, ss)) if (q, s) != (qs, ss) else ((q, s),):
+        length = max(len(a), len(b))
+        allow = allowed_edits(length)
+        if length == 5 and a[0] == b[0] and min(len(a), len(b)) >= 4:
+            allow = 2  # two slips in a five-letter word, first letter kept ("frlet", "foret")
+        elif length == 4 and s in TYPE_WORDS and q not in TYPE_WORDS:
+            allow = 2  # "rite" for "route": a typo'd street type
+        cutoff = int(allow)
+        if not cutoff:
+            continue
+        dl = DamerauLevenshtein.distance(a, b, score_cutoff=cutoff)
+        if dl > cutoff:
+            continue
+        # A transposition next to another slip costs more in the typing distance than in
+        # the plain Damerau-Levenshtein one: half a slip more than the latter at most.
+        d = min(typing_distance(a, b), dl + 0.5)
         if d <= allow:
-            sim = 1.0 - 0.6 * d / length
-            if qs[0] != ss[0]:
-                sim -= 0.08
-            return sim
+            sim = 1.0 - 0.6 * d / length - (0.08 if a[0] != b[0] else 0.0)
+            best = max(best, sim)
+    if best:
+        return best
     if len(q) >= 3 and len(s) > len(q) and s.startswith(q) and (len(q) >= 4 or s in TYPE_WORDS):
         # An abbreviation nobody listed ("chem", "lotiss", "boul").
         return 0.85
     return 0.0
 
 
+def weak_similarity(q: str, s: str) -> float:
+    """Credit for two slips in a short word ("pqal" for "paul"), given only when the rest
+    of the name is found: same first letter, at most two edits."""
+    if len(q) < 3 or len(s) < 3 or q[0] != s[0] or q.isdigit() or s.isdigit():
+        return 0.0
+    if DamerauLevenshtein.distance(q, s, score_cutoff=2) <= 2:
+        return WEAK
+    return 0.0
+
+
 def _pair(q_words: list[str], s_words: list[str]) -> list[tuple[int, int, float]]:
     """Greedy one-to-one pairing of query and street words, best pairs first."""
+    out = []
+    used_q, used_s = set(), set()
+    for i, q in enumerate(q_words):  # identical words first, cheaply
+        for j, s in enumerate(s_words):
+            if q == s and j not in used_s:
+                out.append((i, j, 1.0))
+                used_q.add(i)
+                used_s.add(j)
+                break
+    if len(used_q) == len(q_words) or len(used_s) == len(s_words):
+        return out
     pairs = []
     for i, q in enumerate(q_words):
+        if i in used_q:
+            continue
         for j, s in enumerate(s_words):
-            sim = word_similarity(q, s)
-            if sim > 0:
-                pairs.append((sim, i, j))
+            if j not in used_s:
+                sim = word_similarity(q, s)
+                if sim > 0:
+                    pairs.append((sim, i, j))
     pairs.sort(reverse=True)
-    used_q, used_s, out = set(), set(), []
     for sim, i, j in pairs:
         if i in used_q or j in used_s:
             continue
@@ -194,6 +234,16 @@ def street_score(
     names = [j for j, t in enumerate(s_types) if not t]
     if names and not any(j in got for j in names):
         return 0.0  # only the type in common ("rue de X" for "rue de Y")
+    if len(names) >= 2 and any(got.get(j) == 1.0 for j in names):
+        # The rest of the name is right: a name word left on each side may be one word
+        # with two slips ("chemin pqal bert").
+        left_q = [i for i in range(len(q_words)) if i not in used_q and not q_types[i]]
+        left_s = [j for j in names if j not in got]
+        if len(left_q) == 1 and len(left_s) == 1:
+            sim = weak_similarity(q_words[left_q[0]], s_words[left_s[0]])
+            if sim:
+                got[left_s[0]] = sim
+                used_q.add(left_q[0])
     last_name = names[-1] if names else -1
     matched = total = 0.0
     for j in range(len(s_words)):
@@ -206,6 +256,7 @@ def street_score(
         else:
             total += weight
     street_is_place = not any(s_types)
+    s_type_found = any(j in got for j, t in enumerate(s_types) if t)
     for i, w in enumerate(q_words):
         if i in used_q:
             continue
@@ -214,6 +265,8 @@ def street_score(
         if q_types[i] and street_is_place and w in ("lieudit", "hameau", "domaine"):
             continue
         total += TYPE_WEIGHT if q_types[i] else 1.0
+        if q_types[i] and not s_type_found and w not in PLACE_WORDS:
+            total += TYPE_CONFLICT  # "allée du X" for "rue du X", "place X" for lieu-dit X
     return matched / total if total else 0.0
 
 
