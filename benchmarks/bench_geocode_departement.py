@@ -63,9 +63,10 @@ def build_queries(communes, truth, per_kind, rng):
 
 
 def evaluate(index, frame, kinds, picks):
-    t0 = time.perf_counter()
+    # CPU time of this process: the figure for one core, whatever else the machine runs.
+    t0 = time.process_time()
     res = index.geocode_many(frame)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     d = haversine_m(
         res["lon"].to_numpy(),
         res["lat"].to_numpy(),
@@ -183,10 +184,10 @@ def main(argv=None):
         # Reference: one extractOne per query over the streets of its true commune.
         streets_of = [sorted({s for ss in c.streets.values() for s in ss}) for c in communes]
         sample = list(zip(frame["address"].head(500), picks[:500], strict=True))
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for q, a in sample:
             process.extractOne(q, streets_of[a.commune], scorer=fuzz.ratio)
-        ref_rate = len(sample) / (time.perf_counter() - t0)
+        ref_rate = len(sample) / (time.process_time() - t0)
 
         print(f"within 50 m, by kind of noise ({args.queries} queries each):")
         for kind, share in by_kind.items():
@@ -219,7 +220,7 @@ def main(argv=None):
             f"{refused}"
         )
         print(
-            f"throughput: {rate:,.0f} addresses/s on one core (target >= 2,000; "
+            f"throughput: {rate:,.0f} addresses/s on one core, CPU time (target >= 2,000; "
             f"{rate / ref_rate:.2f}x one rapidfuzz extractOne per query over its commune's "
             f"streets, {ref_rate:,.0f}/s)"
         )

@@ -20,6 +20,7 @@ commune, or left unmatched, with the reason.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ from .fuzzy import (
     MARGIN,
     TYPE_WORDS,
     content_words,
+    deletion_depth,
+    deletions,
     name_similarity,
     squeeze,
     street_score,
@@ -223,13 +226,17 @@ class BanMatcher:
         for i, key in enumerate(self.name_keys):
             self.name_exact.setdefault(key, []).append(i)
         # Fuzzy look-ups by first letter (a typist rarely misses the first one).
-        self.name_flat: dict[str, tuple[list[str], list[int]]] = {}
+        # Names in buckets by first letter, sorted by length to look only at the names
+        # of about the query's length.
+        flats: dict[str, list[tuple[int, str, int]]] = {}
         for i, k in enumerate(self.name_keys):
             flat = squeeze(k.replace(" ", ""))
             if flat:
-                bucket = self.name_flat.setdefault(flat[0], ([], []))
-                bucket[0].append(flat)
-                bucket[1].append(i)
+                flats.setdefault(flat[0], []).append((len(flat), flat, i))
+        self.name_flat: dict[str, tuple[list[int], list[str], list[int]]] = {}
+        for letter, items in flats.items():
+            items.sort()
+            self.name_flat[letter] = tuple(list(x) for x in zip(*items, strict=True))
         self.c_keys = [commune_key(n) for n in self.c_name]
         # Street words, per unit and over the whole file.
         n_u = len(self.u_commune)
@@ -254,6 +261,19 @@ class BanMatcher:
             by_text.setdefault(text, []).append(sid)
         self.g_texts = list(by_text)
         self.g_sids = list(by_text.values())
+        # Name words over the whole file: the streets holding each, and the forms with
+        # letters deleted that find a typo'd word's candidates (fuzzy.deletions).
+        self.g_index: dict[str, list[int]] = {}
+        for g in range(len(self.g_texts)):
+            sid = self.g_sids[g][0]
+            for w, t in zip(self.s_words[sid], self.s_types[sid], strict=True):
+                if not t:
+                    for form in {w, squeeze(w)}:
+                        self.g_index.setdefault(form, []).append(g)
+        self.variants: dict[str, list[str]] = {}
+        for w in {squeeze(w) for w in self.g_index}:
+            for v in deletions(w, deletion_depth(len(w))):
+                self.variants.setdefault(v, []).append(w)
         self._commune_cache: dict = {}
         self._score_cache: dict = {}
 
@@ -272,12 +292,15 @@ class BanMatcher:
             out = [(100.0, *self.name_target[i]) for i in exact]
         elif len(key.replace(" ", "")) >= 3:
             flat = squeeze(key.replace(" ", ""))
-            flats, ids = self.name_flat.get(flat[0], ([], []))
+            lengths, flats, ids = self.name_flat.get(flat[0], ([], [], []))
+            n = len(flat)
+            lo = bisect.bisect_left(lengths, n - max(2, n // 3))
+            hi = bisect.bisect_right(lengths, n + max(2, n // 3))
             hits = process.extract(
-                flat, flats, scorer=fuzz.ratio, limit=MAX_COMMUNES, score_cutoff=60
+                flat, flats[lo:hi], scorer=fuzz.ratio, limit=MAX_COMMUNES, score_cutoff=60
             )
             for _k, _s, j in hits:
-                i = ids[j]
+                i = ids[lo + j]
                 sim = name_similarity(key, self.name_keys[i])
                 if sim >= COMMUNE_CANDIDATE:
                     out.append((sim, *self.name_target[i]))
@@ -331,11 +354,22 @@ class BanMatcher:
             self._score_cache[key] = hit
         return hit
 
+    def _near_words(self, q_words, q_types) -> set[str]:
+        """Name words of the file within typing reach of the query's name words."""
+        out = set()
+        for w, t in zip(q_words, q_types, strict=True):
+            if t or w.isdigit():
+                continue
+            sq = squeeze(w)
+            for v in deletions(sq, deletion_depth(len(sq))):
+                out.update(self.variants.get(v, ()))
+        return out
+
     def _streets_in(self, units: dict[int, float], q_words, q_types):
         """Scored streets of ``units``: ``[(score * conf, score, sid)]``, best first.
 
         Compared in detail: the streets sharing a name word with the query, and when none
-        of them is accepted, the closest by rapidfuzz (a typo in every name word).
+        of them is accepted, the streets holding a word within typing reach of one.
         """
         q_key = (tuple(q_words), tuple(q_types))
         forms = set()
@@ -346,9 +380,6 @@ class BanMatcher:
         out = []
         weak = []
         for u, conf in units.items():
-            texts = self.u_texts[u]
-            if not texts:
-                continue
             index = self.u_index[u]
             idx = set()
             for f in forms:
@@ -360,20 +391,18 @@ class BanMatcher:
                 if sc > 0:
                     out.append((sc * conf, sc, sids[i]))
                     top = max(top, sc)
-            if top < ACCEPT:
+            if top < ACCEPT and sids:
                 weak.append((u, conf, idx))
         if weak:
-            q_text = " ".join(q_words)
+            near = self._near_words(q_words, q_types) - forms
             for u, conf, seen in weak:
-                texts, sids = self.u_texts[u], self.u_sids[u]
-                if len(texts) <= PREFILTER:
-                    idx = range(len(texts))
-                else:
-                    hits = process.extract(q_text, texts, scorer=fuzz.ratio, limit=PREFILTER)
-                    idx = [i for _t, _s, i in hits]
-                for i in idx:
-                    if i in seen:
-                        continue
+                index, sids = self.u_index[u], self.u_sids[u]
+                idx = set()
+                for w in near:
+                    idx.update(index.get(w, ()))
+                if len(sids) <= PREFILTER:
+                    idx.update(range(len(sids)))  # a typo'd type alone, in a hamlet
+                for i in idx - seen:
                     sc = self._score(q_key, sids[i])
                     if sc > 0:
                         out.append((sc * conf, sc, sids[i]))
@@ -415,12 +444,13 @@ class BanMatcher:
         q_text = " ".join(q_words)
         if len(q_text) < 4:
             return None, "street too short to search the whole file"
-        hits = process.extract(
-            q_text, self.g_texts, scorer=fuzz.token_sort_ratio, limit=12, score_cutoff=50
-        )
         q_key = (tuple(q_words), tuple(q_types))
+        groups = set()
+        exact = {w for w, t in zip(q_words, q_types, strict=True) if not t}
+        for w in self._near_words(q_words, q_types) | exact:
+            groups.update(self.g_index.get(w, ()))
         cands = []
-        for _t, _s, i in hits:
+        for i in groups:
             sids = self.g_sids[i]
             sc = self._score(q_key, sids[0])
             if sc >= ACCEPT:
@@ -554,7 +584,9 @@ class BanMatcher:
         out = []
         for seg in q.segments[:4]:
             key = " ".join(w for w in seg if w not in ARTICLES)
-            if any(s >= COMMUNE_SURE for s, _c, _u in self._name_candidates(key)):
+            # Looked up already as the end of the address when it is a commune.
+            cands = self._commune_cache.get(key) or ()
+            if key in self.name_exact or any(s >= COMMUNE_SURE for s, _c, _u in cands):
                 continue
             out.append(seg)
         return out

@@ -178,6 +178,23 @@ def weak_similarity(q: str, s: str) -> float:
     return 0.0
 
 
+def deletion_depth(length: int) -> int:
+    """Letters deleted from a word to find its typo'd forms (see :func:`deletions`)."""
+    return 0 if length <= 3 else (1 if length == 4 else 2)
+
+
+def deletions(word: str, depth: int) -> set[str]:
+    """The word and every form of it with up to ``depth`` letters deleted. Two words within
+    ``depth`` edits of each other share one of these forms (the symmetric-deletion look-up
+    of SymSpell), so a typo'd word finds its candidates by dictionary look-ups."""
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
 def _pair(q_words: list[str], s_words: list[str]) -> list[tuple[int, int, float]]:
     """Greedy one-to-one pairing of query and street words, best pairs first."""
     out = []
