@@ -71,6 +71,11 @@ _POSTCODE = re.compile(r"(?<![\d])((?:0[1-9]|[1-8]\d|9[0-8])\d{3})(?![\d])")
 _CEDEX = re.compile(r"\bcedex\b(\s*\d+)?", re.IGNORECASE)
 _POSTBOX = re.compile(r"\b(bp|cs|tsa|case postale)\s*\d+\b", re.IGNORECASE)
 _NUM_TOKEN = re.compile(r"^(\d{1,5})(bis|ter|quater|[a-g])?$")
+#: Road types recognised when written last ("de la fontaine avenue").
+_END_TYPES = frozenset(
+    "rue avenue boulevard route chemin impasse place allee quai square sentier ruelle "
+    "passage cours faubourg lotissement hameau lieudit".split()
+)
 _SEP = re.compile(r"[,;\n]+")
 _SQUEEZED_TYPES = {squeeze(w): w for w in TYPE_WORDS}
 _LONG_REPS = frozenset({"bis", "ter", "quater", "quinquies"})
@@ -201,7 +206,7 @@ def _query_tagged_uncached(words: list[str]) -> tuple[list[str], list[bool]]:
     # "routte", "chemmin": a type word with a doubled letter is that type.
     words = [w if w in TYPE_WORDS else _SQUEEZED_TYPES.get(squeeze(w), w) for w in words]
     t_words, types = _tagged(" ".join(words))
-    if len(t_words) > 1 and not types[0] and t_words[-1] in TYPE_WORDS and not any(types):
+    if len(t_words) > 1 and not any(types) and t_words[-1] in _END_TYPES:
         types[-1] = True
     return t_words, types
 

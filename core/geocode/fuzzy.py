@@ -251,11 +251,14 @@ def street_score(
     names = [j for j, t in enumerate(s_types) if not t]
     if names and not any(j in got for j in names):
         return 0.0  # only the type in common ("rue de X" for "rue de Y")
-    if len(names) >= 2 and any(got.get(j) == 1.0 for j in names):
-        # The rest of the name is right: a name word left on each side may be one word
-        # with two slips ("chemin pqal bert").
+    exact_names = sum(1 for j in names if got.get(j) == 1.0)
+    if exact_names:
+        # The rest of the name is right: a word left on each side may be one word with two
+        # slips ("chemin pqal bert", "pce du stade"); a name word needs another name word.
         left_q = [i for i in range(len(q_words)) if i not in used_q and not q_types[i]]
-        left_s = [j for j in names if j not in got]
+        left_s = [j for j in range(len(s_words)) if j not in got]
+        if left_s and not s_types[left_s[0]] and len(names) < 2:
+            left_s = []
         if len(left_q) == 1 and len(left_s) == 1:
             sim = weak_similarity(q_words[left_q[0]], s_words[left_s[0]])
             if sim:
