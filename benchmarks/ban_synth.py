@@ -449,7 +449,7 @@ def _edit_one_word(text: str, rng: random.Random, func, slips: int = 1) -> str:
     import re
 
     parts = re.split(r"([ \-'])", text)
-    idx = [k for k, w in enumerate(parts) if len(w) >= 4 and w[0].isupper()]
+    idx = [k for k, w in enumerate(parts) if len(w) >= 3 and w[0].isupper()]
     if not idx:
         idx = [k for k, w in enumerate(parts) if len(w) >= 4]
     if not idx:

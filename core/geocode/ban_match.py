@@ -33,6 +33,7 @@ from .fuzzy import (
     content_words,
     deletion_depth,
     deletions,
+    is_near_key,
     name_similarity,
     squeeze,
     street_score,
@@ -184,6 +185,28 @@ def _tagged(normalized: str) -> tuple[list[str], list[bool]]:
     return words, types
 
 
+_ARTICLE_FORMS = frozenset(
+    v
+    for a in ("le", "la", "les", "de", "du", "des", "aux")
+    for v in {a[:i] + a[i + 1 :] for i in range(len(a))}
+    | {a[:i] + a[i + 1] + a[i] + a[i + 2 :] for i in range(len(a) - 1)}
+)
+
+
+def _near_article(w: str) -> bool:
+    """``lss``, ``dse``, ``des`` typed with one slip (a letter swapped, dropped or next key)."""
+    if w in ARTICLES:
+        return True
+    if len(w) == 3 and w in _ARTICLE_FORMS:
+        return True
+    if len(w) == 3:
+        for a in ("les", "des", "aux"):
+            diff = [(x, y) for x, y in zip(w, a, strict=True) if x != y]
+            if len(diff) == 1 and w[0] == a[0] and is_near_key(*diff[0]):
+                return True
+    return False
+
+
 _TAGGED: dict[tuple, tuple[list[str], list[bool]]] = {}
 
 
@@ -200,6 +223,11 @@ def _query_tagged(words: list[str]) -> tuple[list[str], list[bool]]:
 
 
 def _query_tagged_uncached(words: list[str]) -> tuple[list[str], list[bool]]:
+    # "lss", "dse": a short word one slip from an article is that article.
+    words = [
+        w if len(w) > 3 or w in TYPE_WORDS or w.isdigit() or not _near_article(w) else "la"
+        for w in words
+    ]
     words = [w for w in words if w not in ARTICLES] or words
     if not words:
         return [], []

@@ -92,6 +92,11 @@ _VOWELS = frozenset("aeiouy")
 FAR_SUBSTITUTION = 1.5
 
 
+def is_near_key(a: str, b: str) -> bool:
+    """True when ``b`` is a key next to ``a`` (AZERTY or QWERTY)."""
+    return b in _NEAR.get(a, ())
+
+
 def _sub_cost(a: str, b: str) -> float:
     if a == b:
         return 0.0
@@ -171,9 +176,13 @@ def _word_similarity(q: str, s: str) -> float:
 def weak_similarity(q: str, s: str) -> float:
     """Credit for two slips in a short word ("pqal" for "paul"), given only when the rest
     of the name is found: same first letter, at most two edits."""
-    if len(q) < 3 or len(s) < 3 or q[0] != s[0] or q.isdigit() or s.isdigit():
+    if q[:1] != s[:1] or q.isdigit() or s.isdigit() or len(s) < 3:
         return 0.0
-    if DamerauLevenshtein.distance(q, s, score_cutoff=2) <= 2:
+    if len(q) == 2:
+        # "re", "ru" for "rue": a short type word with a slip.
+        ok = s in TYPE_WORDS and DamerauLevenshtein.distance(q, s, score_cutoff=1) <= 1
+        return WEAK if ok else 0.0
+    if len(q) >= 3 and DamerauLevenshtein.distance(q, s, score_cutoff=2) <= 2:
         return WEAK
     return 0.0
 
