@@ -20,11 +20,8 @@ commune, or left unmatched, with the reason.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
-
-from rapidfuzz import fuzz, process
 
 from .fuzzy import (
     ACCEPT,
@@ -175,6 +172,10 @@ def _number_position(tokens: list[str]) -> int | None:
     return None
 
 
+def _name_depth(flat: str) -> int:
+    return 1 if len(flat) <= 5 else 2
+
+
 def _tagged(normalized: str) -> tuple[list[str], list[bool]]:
     """Words of a normalised street name (articles dropped) and which are its type."""
     stype, core = split_street(normalized)
@@ -259,17 +260,17 @@ class BanMatcher:
         for i, key in enumerate(self.name_keys):
             self.name_exact.setdefault(key, []).append(i)
         # Fuzzy look-ups by first letter (a typist rarely misses the first one).
-        # Names in buckets by first letter, sorted by length to look only at the names
-        # of about the query's length.
-        flats: dict[str, list[tuple[int, str, int]]] = {}
+        # Typo'd names found by symmetric deletions (as the street words), spaces and
+        # doubled letters ignored.
+        self.name_variants: dict[str, list[int]] = {}
+        self.name_words: dict[str, set[int]] = {}
+        for i, k in enumerate(self.name_keys):
+            for w in k.split():
+                self.name_words.setdefault(w, set()).add(i)
         for i, k in enumerate(self.name_keys):
             flat = squeeze(k.replace(" ", ""))
-            if flat:
-                flats.setdefault(flat[0], []).append((len(flat), flat, i))
-        self.name_flat: dict[str, tuple[list[int], list[str], list[int]]] = {}
-        for letter, items in flats.items():
-            items.sort()
-            self.name_flat[letter] = tuple(list(x) for x in zip(*items, strict=True))
+            for v in deletions(flat, _name_depth(flat)):
+                self.name_variants.setdefault(v, []).append(i)
         self.c_keys = [commune_key(n) for n in self.c_name]
         # Street words, per unit and over the whole file.
         n_u = len(self.u_commune)
@@ -325,30 +326,23 @@ class BanMatcher:
             out = [(100.0, *self.name_target[i]) for i in exact]
         elif len(key.replace(" ", "")) >= 3:
             flat = squeeze(key.replace(" ", ""))
-            lengths, flats, ids = self.name_flat.get(flat[0], ([], [], []))
-            n = len(flat)
-            lo = bisect.bisect_left(lengths, n - max(2, n // 3))
-            hi = bisect.bisect_right(lengths, n + max(2, n // 3))
-            hits = process.extract(
-                flat, flats[lo:hi], scorer=fuzz.ratio, limit=MAX_COMMUNES, score_cutoff=60
-            )
-            for _k, _s, j in hits:
-                i = ids[lo + j]
+            # One letter deleted on the query's side (two on the names'): one slip anywhere,
+            # or up to two letters missing.
+            found = set()
+            for v in deletions(flat, 1):
+                found.update(self.name_variants.get(v, ()))
+            for i in found:
                 sim = name_similarity(key, self.name_keys[i])
                 if sim >= COMMUNE_CANDIDATE:
                     out.append((sim, *self.name_target[i]))
             if len(key) >= 4 and not any(s >= COMMUNE_SURE for s, _c, _u in out):
                 # "argentat" for "argentat sur dordogne": a single name holding the words.
-                words = set(key.split())
-                sub = [
-                    i
-                    for _k, _s, i in process.extract(
-                        key, self.name_keys, scorer=fuzz.token_set_ratio, limit=3, score_cutoff=100
-                    )
-                    if words <= set(self.name_keys[i].split())
-                ]
-                if len(sub) == 1:
-                    out.append((90.0, *self.name_target[sub[0]]))
+                sub = None
+                for w in key.split():
+                    holders = self.name_words.get(w, set())
+                    sub = holders if sub is None else sub & holders
+                if sub and len(sub) == 1:
+                    out.append((90.0, *self.name_target[next(iter(sub))]))
             out.sort(reverse=True)
         self._commune_cache[key] = out
         return out

@@ -179,8 +179,8 @@ def weak_similarity(q: str, s: str) -> float:
     if q[:1] != s[:1] or q.isdigit() or s.isdigit() or len(s) < 3:
         return 0.0
     if len(q) == 2:
-        # "re", "ru" for "rue": a short type word with a slip.
-        ok = s in TYPE_WORDS and DamerauLevenshtein.distance(q, s, score_cutoff=1) <= 1
+        # "re", "ru" for "rue", "bs" for "bas": a short word with a slip.
+        ok = len(s) <= 4 and DamerauLevenshtein.distance(q, s, score_cutoff=1) <= 1
         return WEAK if ok else 0.0
     if len(q) >= 3 and DamerauLevenshtein.distance(q, s, score_cutoff=2) <= 2:
         return WEAK
@@ -269,7 +269,11 @@ def street_score(
         if left_s and not s_types[left_s[0]] and len(names) < 2:
             left_s = []
         if len(left_q) == 1 and len(left_s) == 1:
-            sim = weak_similarity(q_words[left_q[0]], s_words[left_s[0]])
+            i, j = left_q[0], left_s[0]
+            sim = weak_similarity(q_words[i], s_words[j])
+            if not sim and i == 0 and j == 0 and s_types[0] and len(q_words[0]) <= 3:
+                # The first word, where the type goes, typed short ("rs du bois").
+                sim = WEAK if q_words[0][:1] == s_words[0][:1] else 0.0
             if sim:
                 got[left_s[0]] = sim
                 used_q.add(left_q[0])
@@ -307,5 +311,5 @@ def name_similarity(q: str, key: str) -> float:
     if qs == ks:
         return 98.0
     length = max(len(qs), len(ks))
-    d = DamerauLevenshtein.distance(qs, ks)
+    d = DamerauLevenshtein.distance(qs, ks, score_cutoff=length // 2)
     return max(0.0, 100.0 * (1.0 - d / length) - (4.0 if qs[:1] != ks[:1] else 0.0))
