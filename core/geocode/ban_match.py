@@ -164,7 +164,9 @@ def _number_position(tokens: list[str]) -> int | None:
             continue
         if k + 1 >= len(tokens):
             return None  # a number at the very end is not a house number
-        if k > 0 and (tokens[k - 1] in ARTICLES or tokens[k - 1] in TYPE_WORDS):
+        if k > 0 and (
+            tokens[k - 1] in ARTICLES or tokens[k - 1] in TYPE_WORDS or tokens[k - 1] in _MONTHS
+        ):
             continue  # "rue du 8 mai 1945"
         if tokens[k + 1] in _MONTHS:
             continue

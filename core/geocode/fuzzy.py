@@ -37,7 +37,7 @@ WEAK = 0.6
 TYPE_CONFLICT = 0.35
 #: Weight of a name word missing from the query when it is not the last word of the name
 #: ("av de gaulle" for "avenue charles de gaulle").
-MISSING_FIRST_WEIGHT = 0.45
+MISSING_FIRST_WEIGHT = 0.35
 #: Score a street needs, and the lead it needs over the next street of the same place.
 ACCEPT = 0.78
 MARGIN = 0.04
