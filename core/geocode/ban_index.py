@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import EitError
 from ..progress import SubProgress, check_canceled
-from .ban_match import BanMatcher
+from .ban_match import BanMatcher, street_words
 from .ban_read import read_ban_file
 from .normalize import (
     is_locality_name,
@@ -38,7 +38,8 @@ from .normalize import (
 )
 
 #: Version of the cached index: a cache written by another version is rebuilt.
-#: 4: street words and commune names for the typo-tolerant matcher (issue 19).
+#: 4: the words of each street name and which are its type (``s_words``, ``s_tmask``),
+#: for the word-by-word matcher.
 INDEX_VERSION = 4
 INDEX_SUFFIX = ".eitidx"
 #: Score of a result given at municipality precision, times the commune confidence.
@@ -213,7 +214,16 @@ def _build_arrays(df: pd.DataFrame, progress=None) -> dict[str, np.ndarray]:
     def cat(a, b, dtype):
         return np.concatenate([np.asarray(a), np.asarray(b, dtype=a.dtype)]).astype(dtype)
 
+    # Words of every street name for the matcher, and which are its type (bit k: word k).
+    all_names = np.concatenate([s_name.astype(str), np.asarray(extra["name"], dtype=str)])
+    tagged = {n: street_words(n) for n in pd.unique(all_names)}
+    s_words = np.array([" ".join(tagged[n][0]) for n in all_names], dtype=str)
+    s_tmask = np.array(
+        [sum(1 << k for k, t in enumerate(tagged[n][1]) if t) for n in all_names], np.int64
+    )
     return {
+        "s_words": s_words,
+        "s_tmask": s_tmask,
         "c_insee": c_codes.astype(str),
         "c_name": c_name.astype(str),
         "c_lon": c_lon,

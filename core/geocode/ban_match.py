@@ -174,6 +174,11 @@ def _number_position(tokens: list[str]) -> int | None:
     return None
 
 
+def street_words(name: str) -> tuple[list[str], list[bool]]:
+    """Words of a BAN street name as the matcher compares them, and which are its type."""
+    return _tagged(normalize_street(name))
+
+
 def _name_depth(flat: str) -> int:
     return 1 if len(flat) <= 5 else 2
 
@@ -282,8 +287,11 @@ class BanMatcher:
         self.u_texts: list[list[str]] = [[] for _ in range(n_u)]
         self.u_index: list[dict[str, list[int]]] = [{} for _ in range(n_u)]
         by_text: dict[str, list[int]] = {}
-        for sid, (u, name) in enumerate(zip(self.s_unit, self.s_name, strict=True)):
-            words, types = _tagged(normalize_street(name))
+        all_words = self.arrays["s_words"].tolist()
+        masks = self.arrays["s_tmask"].tolist()
+        for sid, u in enumerate(self.s_unit):
+            words = all_words[sid].split()
+            types = [bool(masks[sid] >> k & 1) for k in range(len(words))]
             self.s_words.append(words)
             self.s_types.append(types)
             text = " ".join(words)
