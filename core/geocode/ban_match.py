@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from .fuzzy import (
     ACCEPT,
     MARGIN,
@@ -212,6 +214,15 @@ def _near_article(w: str) -> bool:
             diff = [(x, y) for x, y in zip(w, a, strict=True) if x != y]
             if len(diff) == 1 and w[0] == a[0] and is_near_key(*diff[0]):
                 return True
+    return False
+
+
+def _article_like(w: str) -> bool:
+    """An article, or ``les`` with one letter too many ("lfes", "leas", "lees")."""
+    if w in ARTICLES:
+        return True
+    if len(w) == 4 and w[0] == "l" and w not in TYPE_WORDS:
+        return DamerauLevenshtein.distance(w, "les", score_cutoff=1) <= 1
     return False
 
 
@@ -676,8 +687,13 @@ class BanMatcher:
             words = q.words
             spans, seen = [], set()
             for n in range(1, min(SPAN_WORDS, len(words) - 1) + 1):
-                span = " ".join(w for w in words[-n:] if w not in ARTICLES)
+                tail = words[-n:]
+                if len(tail) > 1 and _article_like(tail[0]):
+                    tail = tail[1:]  # "lfes dompierize": the commune's article, slipped
+                span = " ".join(w for w in tail if w not in ARTICLES)
                 rest = words[:-n]
+                if rest and _article_like(rest[-1]):
+                    rest = rest[:-1]
                 if span in seen or not span or span[0].isdigit():
                     continue
                 if not any(not t for t in _query_tagged(rest)[1]):

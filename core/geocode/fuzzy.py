@@ -270,7 +270,8 @@ def street_score(
             left_s = []
         if len(left_q) == 1 and len(left_s) == 1:
             i, j = left_q[0], left_s[0]
-            sim = weak_similarity(q_words[i], s_words[j])
+            # A type is typed first: a word elsewhere is not a slipped type ("ferte rou").
+            sim = weak_similarity(q_words[i], s_words[j]) if i == 0 or not s_types[j] else 0.0
             if not sim and i == 0 and j == 0 and s_types[0] and len(q_words[0]) <= 3:
                 # The first word, where the type goes, typed short ("rs du bois").
                 sim = WEAK if q_words[0][:1] == s_words[0][:1] else 0.0
