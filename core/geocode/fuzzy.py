@@ -62,8 +62,10 @@ def squeeze(word: str) -> str:
 def allowed_edits(length: int) -> float:
     """Edits tolerated in a word of ``length`` letters (after squeezing), counted by
     :func:`typing_distance`."""
-    if length <= 3:
+    if length <= 2:
         return 0
+    if length == 3:
+        return 1  # one slip: a letter dropped, two swapped, the next key ("bc", "raz"/"rad")
     if length <= 5:
         return 1
     if length == 6:
@@ -189,7 +191,7 @@ def weak_similarity(q: str, s: str) -> float:
 
 def deletion_depth(length: int) -> int:
     """Letters deleted from a word to find its typo'd forms (see :func:`deletions`)."""
-    return 0 if length <= 3 else (1 if length == 4 else 2)
+    return 0 if length <= 2 else (1 if length <= 4 else 2)
 
 
 def deletions(word: str, depth: int) -> set[str]:
