@@ -56,6 +56,34 @@ RESULT_COLUMNS = (
     "citycode",
     "postcode",
 )
+#: Arrays of an index (a cache lacking one is rebuilt).
+_ARRAYS = (
+    "s_words",
+    "s_tmask",
+    "c_insee",
+    "c_name",
+    "c_lon",
+    "c_lat",
+    "u_commune",
+    "u_old_insee",
+    "u_old_name",
+    "pc_code",
+    "pc_commune",
+    "s_unit",
+    "s_name",
+    "s_key",
+    "s_type",
+    "s_core",
+    "s_kind",
+    "s_post",
+    "s_lon",
+    "s_lat",
+    "s_start",
+    "a_num",
+    "a_rep",
+    "a_lon",
+    "a_lat",
+)
 _NO_NUMBER = 99999  # BAN pseudo-number of lieux-dits without address
 _KIND_STREET, _KIND_LOCALITY = 0, 1
 
@@ -321,14 +349,17 @@ class BanIndex(BanMatcher):
                 if not meta or meta.get("version") != INDEX_VERSION:
                     continue
                 src = meta.get("source", {})
-                if src == signature:
-                    return cls.load(idx_path)
-                if src.get("sha256") == signature["sha256"]:
-                    # Touched or copied, same content: refresh the stamp only.
+                if src.get("sha256") != signature["sha256"]:
+                    continue
+                try:
                     index = cls.load(idx_path)
+                except EitError:
+                    continue  # a damaged cache is rebuilt
+                if src != signature:
+                    # Touched or copied, same content: refresh the stamp only.
                     index.meta["source"] = signature
                     index._save_first(places, progress)
-                    return index
+                return index
         index = cls.build(path, progress, signature)
         if cache:
             index._save_first(places, progress)
@@ -370,6 +401,9 @@ class BanIndex(BanMatcher):
             with np.load(idx_path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files if k != "meta"}
                 meta = json.loads(str(data["meta"]))
+            missing = [k for k in _ARRAYS if k not in arrays]
+            if missing:
+                raise KeyError(f"arrays missing: {', '.join(missing)}")
         except (OSError, ValueError, KeyError) as exc:
             raise EitError(
                 "ban_index_unreadable", f"cannot read index {idx_path}: {exc}", file=str(idx_path)

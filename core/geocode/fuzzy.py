@@ -257,6 +257,8 @@ def street_score(
     got: dict[int, float] = {}
     used_q = set()
     for i, j, sim in pairs:
+        if s_types[j] and not q_types[i] and sim < 1.0 and i != 0:
+            continue  # a slipped type is typed first, not after the name ("maison rlufe")
         got[j] = sim
         used_q.add(i)
     names = [j for j, t in enumerate(s_types) if not t]
