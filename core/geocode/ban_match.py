@@ -326,7 +326,7 @@ class BanMatcher:
                     for form in {w, squeeze(w)}:
                         self.g_index.setdefault(form, []).append(g)
         self.variants: dict[str, list[str]] = {}
-        for w in {squeeze(w) for w in self.g_index}:
+        for w in self.g_index:  # as written and squeezed (both are keys of g_index)
             for v in deletions(w, deletion_depth(len(w))):
                 self.variants.setdefault(v, []).append(w)
         self._commune_cache: dict = {}
@@ -408,9 +408,9 @@ class BanMatcher:
         for w, t in zip(q_words, q_types, strict=True):
             if t or w.isdigit():
                 continue
-            sq = squeeze(w)
-            for v in deletions(sq, deletion_depth(len(sq))):
-                out.update(self.variants.get(v, ()))
+            for form in {w, squeeze(w)}:
+                for v in deletions(form, deletion_depth(len(form))):
+                    out.update(self.variants.get(v, ()))
         return out
 
     def _streets_in(self, units: dict[int, float], q_words, q_types):
