@@ -273,6 +273,10 @@ def expand_abbreviations(normalized: str) -> str:
             out.append("zone artisanale")
             i += 2
             continue
+        if tok == "mar" and out and out[-1].isdigit():
+            out.append("mars")  # "rue du 19 mar 1962": a month, not marechal
+            i += 1
+            continue
         out.append(ABBREVIATIONS.get(tok, tok))
         i += 1
     return " ".join(out)

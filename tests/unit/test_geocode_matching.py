@@ -374,3 +374,10 @@ def test_an_index_cached_by_another_version_is_rebuilt(built, monkeypatch):
     # Another version of the code reading this cache would rebuild it in turn.
     monkeypatch.setattr(ban_index, "INDEX_VERSION", INDEX_VERSION + 1)
     assert BanIndex.from_file(path).built
+
+
+def test_abbreviated_month_in_a_date_street():
+    from eit_synergies.core.geocode.normalize import normalize_street
+
+    assert normalize_street("Rue du 19 Mar 1962") == "rue du 19 mars 1962"
+    assert normalize_street("Av. du Mar. Leclerc") == "avenue du marechal leclerc"
