@@ -53,10 +53,10 @@ COMMUNE_CANDIDATE = 70.0
 COMMUNE_SURE = 85.0
 #: Longest commune name looked for at the end of a one-line address (words).
 SPAN_WORDS = 5
-#: Candidate communes kept per piece of text, and how far below the best one (0-100).
+#: How far below the best candidate commune (0-100) another one stays in the running.
 COMMUNE_SPREAD = 12.0
-MAX_COMMUNES = 6
-#: Streets compared in detail per place (the closest by rapidfuzz first).
+#: A place with at most this many streets has all of them compared when no street shares a
+#: word with the query (a typo'd type alone, in a hamlet).
 PREFILTER = 8
 #: Confidence of a street found over the whole file without a commune.
 GLOBAL_CONFIDENCE = 0.8

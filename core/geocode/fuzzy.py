@@ -3,9 +3,13 @@
 A typed name is compared with a BAN name word by word (articles dropped, abbreviations
 expanded by :mod:`.normalize`): each query word is paired with the most similar word of the
 BAN name, whatever their order. Two words are the same word when one becomes the other with
-few edits (Damerau-Levenshtein: a letter replaced, dropped, added or two letters swapped),
-doubled letters counted as single: one edit in a word of four or five letters, two in longer
-ones. A word typed as the beginning of another (``chem``, ``lotiss``) pairs too.
+few slips (:func:`typing_distance`: a letter dropped, added, two letters swapped or a key
+next to the right one cost 1, another replacement 1.5), as typed or with doubled letters made
+single: one slip in a word of three to five letters (two in five letters when the first is
+kept), two in six, two and a half from seven, three from twelve. A word typed as the
+beginning of another (``chem``, ``lotiss``) pairs too, and when the rest of the name is right
+a short word with two slips is credited a little (:func:`weak_similarity`). Typo'd words find
+their candidates by symmetric deletions (:func:`deletions`), never by scanning every street.
 
 :func:`street_score` turns the pairing into one figure between 0 and 1: the share of the
 name's words found (street types weigh less than names, a missing first name less than a
