@@ -1,80 +1,50 @@
 """Offline geocoder over a BAN address file (nothing leaves the machine).
 
 :meth:`BanIndex.from_file` reads an official BAN département file (``adresses-XX.csv`` or
-``.csv.gz``, 23 columns, ``;``) or a BANO file (8 columns, no header), counts the lines it
-cannot use instead of failing on them, and builds a search index cached next to the file
-(``<file>.eitidx``, a NumPy ``.npz`` archive without pickles). The cache is rebuilt when the
-file's size, modification time or SHA-256 changes.
+``.csv.gz``, 23 columns, ``;``) or a BANO file (8 columns, no header) with
+:mod:`.ban_read`, and builds a search index cached next to the file (``<file>.eitidx``, a
+NumPy ``.npz`` archive without pickles). The cache is rebuilt when the file's size,
+modification time or SHA-256 changes, or when it was written by another version of the
+index (:data:`INDEX_VERSION`).
 
-Matching: the commune is resolved first (INSEE code, else postcode, else fuzzy name, a wrong
-postcode being overruled by the name); the street is then searched among the streets of
-that commune only, with rapidfuzz on the normalised street *core* (:mod:`.normalize`). A
-street that is not close enough is never replaced by another street: the query falls back
-to a lieu-dit, then to the commune, with a reason.
+Matching (the commune from what the query gives, then the street, typo-tolerant) is in
+:mod:`.ban_match`; this module places the result: on the number, interpolated along the
+street, at the lieu-dit or at the commune.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import gzip
 import hashlib
-import io
 import json
 import os
-import re
 import tempfile
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from ..errors import EitError
 from ..progress import SubProgress, check_canceled
+from .ban_match import BanMatcher, street_words
+from .ban_read import read_ban_file
 from .normalize import (
-    ARTICLES,
-    LOCALITY_TYPES,
-    ParsedAddress,
-    commune_key,
     is_locality_name,
-    normalize_insee,
     normalize_repetition,
     normalize_street,
-    parse_address,
     same_repetition,
     split_street,
 )
 
-INDEX_VERSION = 3
+#: Version of the cached index: a cache written by another version is rebuilt.
+#: 4: the words of each street name and which are its type (``s_words``, ``s_tmask``),
+#: for the word-by-word matcher.
+INDEX_VERSION = 4
 INDEX_SUFFIX = ".eitidx"
-#: Minimum similarity (0-1) for a street to be accepted; long names (at least
-#: ``LONG_NAME`` characters of core) tolerate a little more. Chosen with the sweep of
-#: ``benchmarks/bench_geocode.py``: about 0.4 % of queries for streets that do not exist
-#: land on another street (target < 2 %), against 0.7 % at 0.80/0.80 and 0.3 % at 0.85/0.85,
-#: which place 99.9 % and 97.3 % of the noisy queries within 50 m (98.7 % here).
-STREET_CUTOFF = 0.82
-STREET_CUTOFF_LONG = 0.80
-LONG_NAME = 10
-#: Commune names: similarity needed within the postcode, and over the whole file.
-COMMUNE_CUTOFF_LOCAL = 85.0
-COMMUNE_CUTOFF_GLOBAL = 88.0
 #: Score of a result given at municipality precision, times the commune confidence.
 MUNICIPALITY_SCORE = 0.5
-#: Similarity given to a street that holds every word of the query ("av de gaulle").
-SUBSET_SCORE = 0.86
 
-BAN_REQUIRED = ("numero", "nom_voie", "code_insee", "lon", "lat")
-BAN_OPTIONAL = (
-    "rep",
-    "code_postal",
-    "nom_commune",
-    "code_insee_ancienne_commune",
-    "nom_ancienne_commune",
-    "nom_ld",
-)
-BANO_COLUMNS = ("id", "numero", "nom_voie", "code_postal", "nom_commune", "source", "lat", "lon")
 RESULT_COLUMNS = (
     "lon",
     "lat",
@@ -86,7 +56,34 @@ RESULT_COLUMNS = (
     "citycode",
     "postcode",
 )
-_INSEE_RE = r"^(?:\d{5}|2[AB]\d{3})$"
+#: Arrays of an index (a cache lacking one is rebuilt).
+_ARRAYS = (
+    "s_words",
+    "s_tmask",
+    "c_insee",
+    "c_name",
+    "c_lon",
+    "c_lat",
+    "u_commune",
+    "u_old_insee",
+    "u_old_name",
+    "pc_code",
+    "pc_commune",
+    "s_unit",
+    "s_name",
+    "s_key",
+    "s_type",
+    "s_core",
+    "s_kind",
+    "s_post",
+    "s_lon",
+    "s_lat",
+    "s_start",
+    "a_num",
+    "a_rep",
+    "a_lon",
+    "a_lat",
+)
 _NO_NUMBER = 99999  # BAN pseudo-number of lieux-dits without address
 _KIND_STREET, _KIND_LOCALITY = 0, 1
 
@@ -132,198 +129,6 @@ def fallback_index_path(ban_path: str | os.PathLike) -> Path:
     resolved = str(Path(ban_path).resolve())
     tag = hashlib.sha256(resolved.encode("utf-8")).hexdigest()[:16]
     return Path(base) / "eit_synergies" / f"{Path(ban_path).name}-{tag}{INDEX_SUFFIX}"
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def _open_binary(path: Path):
-    raw = path.open("rb")
-    head = raw.read(2)
-    raw.seek(0)
-    if head == b"\x1f\x8b":
-        return raw, gzip.GzipFile(fileobj=raw, mode="rb")
-    return raw, raw
-
-
-def _sniff(path: Path) -> tuple[str, str, str]:
-    """Return ``(layout, encoding, first_line)``; layout is ``ban`` or ``bano``."""
-    raw, stream = _open_binary(path)
-    try:
-        sample = stream.read(1 << 16)
-    except (OSError, EOFError) as exc:
-        raise EitError("ban_file_unreadable", f"cannot read {path}: {exc}", file=str(path)) from exc
-    finally:
-        raw.close()
-    try:
-        text = sample.decode("utf-8")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is fine.
-        if exc.start >= len(sample) - 3:
-            text, encoding = sample[: exc.start].decode("utf-8"), "utf-8-sig"
-        else:
-            text, encoding = sample.decode("latin-1"), "latin-1"
-    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    header = [h.strip().strip('"').lower() for h in first.split(";")]
-    if all(col in header for col in BAN_REQUIRED):
-        return "ban", encoding, first
-    fields = next(csv.reader([first]), [])
-    if len(fields) == len(BANO_COLUMNS) and re.match(r"^(?:\d{5}|2[AB]\d{3})", fields[0]):
-        return "bano", encoding, first
-    raise EitError(
-        "ban_file_format",
-        f"{path.name} is neither a BAN file (';' with columns {', '.join(BAN_REQUIRED)}) "
-        "nor a BANO file (8 comma-separated columns)",
-        file=str(path),
-        first_line=first[:200],
-    )
-
-
-def _split_block(lines, sep_b, sep, expected, encoding, first_line_no, bad):
-    """Keep the lines with the expected number of fields; record the others."""
-    good, numbers = [], []
-    for k, line in enumerate(lines):
-        n = line.count(sep_b) + 1
-        if n != expected and b'"' in line:
-            text = line.decode(encoding, errors="replace")
-            n = len(next(csv.reader([text], delimiter=sep), []))
-        if n == expected:
-            good.append(line)
-            numbers.append(first_line_no + k)
-        elif line.strip():
-            bad.append((first_line_no + k, f"CSV: expected {expected} fields, saw {n}"))
-    return good, numbers
-
-
-def read_ban_file(path: str | os.PathLike, progress=None) -> tuple[pd.DataFrame, dict]:
-    """Read a BAN or BANO file into a frame of valid addresses and a bad-line report.
-
-    The frame has the columns ``insee, commune, postcode, street, number, rep, lon, lat,
-    ld, old_insee, old_commune``. The report is ``{"bad_lines": n, "examples": [...]}``:
-    lines with a wrong number of fields and rows whose INSEE code, number, street or
-    coordinates are unusable (with their line number). Nothing raises for a bad line.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise EitError("ban_file_missing", f"BAN file not found: {path}", file=str(path))
-    layout, encoding, first = _sniff(path)
-    size = max(path.stat().st_size, 1)
-    if layout == "ban":
-        sep = ";"
-        names = [h.strip().strip('"').lower() for h in first.lstrip("\ufeff").split(";")]
-        wanted = (set(BAN_REQUIRED) | set(BAN_OPTIONAL)) & set(names)
-    else:
-        sep, names = ",", list(BANO_COLUMNS)
-        wanted = set(names)
-    sep_b = sep.encode()
-    raw, stream = _open_binary(path)
-    frames: list[pd.DataFrame] = []
-    line_numbers: list[np.ndarray] = []
-    bad_csv: list[tuple[int, str]] = []
-    line_no = 1
-    try:
-        if layout == "ban":
-            stream.readline()
-            line_no = 2
-        while True:
-            check_canceled(progress)
-            lines = stream.readlines(1 << 24)
-            if not lines:
-                break
-            good, numbers = _split_block(lines, sep_b, sep, len(names), encoding, line_no, bad_csv)
-            line_no += len(lines)
-            if good:
-                chunk = pd.read_csv(
-                    io.BytesIO(b"".join(good)),
-                    sep=sep,
-                    header=None,
-                    names=names,
-                    usecols=lambda c: c in wanted,
-                    dtype=str,
-                    keep_default_na=False,
-                    na_filter=False,
-                    encoding=encoding,
-                    encoding_errors="replace",
-                    engine="c",
-                )
-                frames.append(chunk)
-                line_numbers.append(np.asarray(numbers, dtype=np.int64))
-            if progress is not None:
-                progress.report(min(raw.tell() / size, 1.0))
-    except (OSError, EOFError, UnicodeError, pd.errors.ParserError) as exc:
-        raise EitError(
-            "ban_file_unreadable", f"cannot read {path.name}: {exc}", file=str(path)
-        ) from exc
-    finally:
-        raw.close()
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=names)
-    if df.empty and not bad_csv:
-        raise EitError("ban_file_empty", f"{path.name} holds no address", file=str(path))
-    for col in BAN_OPTIONAL:
-        if col not in df.columns:
-            df[col] = ""
-    if layout == "bano":
-        df["code_insee"] = df["id"].str[:5]
-        df["rep"] = ""
-    out, bad = _validate(df)
-    lines_of = np.concatenate(line_numbers) if line_numbers else np.zeros(0, dtype=np.int64)
-    bad_all = sorted(bad_csv + [(int(lines_of[i]), reason) for i, reason in bad])
-    examples = [{"line": line, "reason": reason} for line, reason in bad_all[:20]]
-    report = {"bad_lines": len(bad_all), "examples": examples, "layout": layout}
-    if out.empty:
-        raise EitError(
-            "ban_file_empty",
-            f"{path.name} holds no usable address ({report['bad_lines']} bad lines)",
-            file=str(path),
-            bad_lines=report["bad_lines"],
-        )
-    return out, report
-
-
-def _validate(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
-    insee = df["code_insee"].str.strip().str.upper()
-    num = df["numero"].str.strip().str.extract(r"^(\d{1,5})\s*([A-Za-z]*)\s*$")
-    lon = pd.to_numeric(df["lon"].str.strip().str.replace(",", ".", regex=False), "coerce")
-    lat = pd.to_numeric(df["lat"].str.strip().str.replace(",", ".", regex=False), "coerce")
-    street = df["nom_voie"].str.strip()
-    checks = [
-        (~insee.str.match(_INSEE_RE), "invalid INSEE code"),
-        (num[0].isna(), "invalid house number"),
-        (street == "", "empty street name"),
-        (lon.isna() | lat.isna(), "missing coordinates"),
-        ((lon.abs() > 180) | (lat.abs() > 90) | ((lon == 0) & (lat == 0)), "bad coordinates"),
-    ]
-    bad_mask = np.zeros(len(df), dtype=bool)
-    reasons = pd.Series("", index=df.index)
-    for mask, reason in checks:
-        mask = mask.fillna(True).to_numpy()
-        reasons[mask & ~bad_mask] = reason
-        bad_mask |= mask
-    bad_idx = np.flatnonzero(bad_mask)
-    bad = [(int(i), str(reasons.iat[i])) for i in bad_idx]
-    ok = ~bad_mask
-    rep_col = df["rep"].str.strip()
-    rep = rep_col.where(rep_col != "", num[1].fillna(""))
-    out = pd.DataFrame(
-        {
-            "insee": insee[ok].to_numpy(),
-            "commune": df["nom_commune"].str.strip()[ok].to_numpy(),
-            "postcode": df["code_postal"].str.strip()[ok].to_numpy(),
-            "street": street[ok].to_numpy(),
-            "number": num[0][ok].astype(np.int64).to_numpy(),
-            "rep": rep[ok].to_numpy(),
-            "lon": lon[ok].to_numpy(dtype=np.float64),
-            "lat": lat[ok].to_numpy(dtype=np.float64),
-            "ld": df["nom_ld"].str.strip()[ok].to_numpy(),
-            "old_insee": df["code_insee_ancienne_commune"].str.strip()[ok].to_numpy(),
-            "old_commune": df["nom_ancienne_commune"].str.strip()[ok].to_numpy(),
-        }
-    )
-    return out, bad
-
-
-# --------------------------------------------------------------------------- building
 
 
 def _mode_first(values: pd.Series, groups: np.ndarray, n: int) -> np.ndarray:
@@ -437,7 +242,16 @@ def _build_arrays(df: pd.DataFrame, progress=None) -> dict[str, np.ndarray]:
     def cat(a, b, dtype):
         return np.concatenate([np.asarray(a), np.asarray(b, dtype=a.dtype)]).astype(dtype)
 
+    # Words of every street name for the matcher, and which are its type (bit k: word k).
+    all_names = np.concatenate([s_name.astype(str), np.asarray(extra["name"], dtype=str)])
+    tagged = {n: street_words(n) for n in pd.unique(all_names)}
+    s_words = np.array([" ".join(tagged[n][0]) for n in all_names], dtype=str)
+    s_tmask = np.array(
+        [sum(1 << k for k, t in enumerate(tagged[n][1]) if t) for n in all_names], np.int64
+    )
     return {
+        "s_words": s_words,
+        "s_tmask": s_tmask,
         "c_insee": c_codes.astype(str),
         "c_name": c_name.astype(str),
         "c_lon": c_lon,
@@ -474,7 +288,7 @@ def _dedupe_postcodes(arrays: dict) -> None:
 # --------------------------------------------------------------------------- the index
 
 
-class BanIndex:
+class BanIndex(BanMatcher):
     """Search index over one BAN file. Build with :meth:`from_file`."""
 
     def __init__(self, arrays: dict[str, np.ndarray], meta: dict):
@@ -535,14 +349,17 @@ class BanIndex:
                 if not meta or meta.get("version") != INDEX_VERSION:
                     continue
                 src = meta.get("source", {})
-                if src == signature:
-                    return cls.load(idx_path)
-                if src.get("sha256") == signature["sha256"]:
-                    # Touched or copied, same content: refresh the stamp only.
+                if src.get("sha256") != signature["sha256"]:
+                    continue
+                try:
                     index = cls.load(idx_path)
+                except EitError:
+                    continue  # a damaged cache is rebuilt
+                if src != signature:
+                    # Touched or copied, same content: refresh the stamp only.
                     index.meta["source"] = signature
                     index._save_first(places, progress)
-                    return index
+                return index
         index = cls.build(path, progress, signature)
         if cache:
             index._save_first(places, progress)
@@ -584,6 +401,9 @@ class BanIndex:
             with np.load(idx_path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files if k != "meta"}
                 meta = json.loads(str(data["meta"]))
+            missing = [k for k in _ARRAYS if k not in arrays]
+            if missing:
+                raise KeyError(f"arrays missing: {', '.join(missing)}")
         except (OSError, ValueError, KeyError) as exc:
             raise EitError(
                 "ban_index_unreadable", f"cannot read index {idx_path}: {exc}", file=str(idx_path)
@@ -606,20 +426,7 @@ class BanIndex:
             self.units_of[c].append(u)
         self.u_commune = u_commune
         self.old_insee_to_u = {o: u for u, o in enumerate(a["u_old_insee"].tolist()) if o}
-        # Commune names (and former commune names) for fuzzy matching.
-        self.name_keys: list[str] = []
-        self.name_target: list[tuple[int, int]] = []  # (commune, unit or -1)
-        for c, name in enumerate(self.c_name):
-            self.name_keys.append(commune_key(name))
-            self.name_target.append((c, -1))
         self.u_old_name = a["u_old_name"].tolist()
-        for u, name in enumerate(self.u_old_name):
-            if name:
-                self.name_keys.append(commune_key(name))
-                self.name_target.append((u_commune[u], u))
-        self.name_exact: dict[str, list[int]] = {}
-        for i, key in enumerate(self.name_keys):
-            self.name_exact.setdefault(key, []).append(i)
         self.pc_communes: dict[str, list[int]] = {}
         for pc, c in zip(a["pc_code"].tolist(), a["pc_commune"].tolist(), strict=True):
             self.pc_communes.setdefault(pc, []).append(c)
@@ -636,21 +443,11 @@ class BanIndex:
         self.s_lat = a["s_lat"].tolist()
         self.s_start = a["s_start"].tolist()
         self.s_unit = a["s_unit"].tolist()
-        n_u = len(u_commune)
-        self.u_cores: list[list[str]] = [[] for _ in range(n_u)]
-        self.u_sids: list[list[int]] = [[] for _ in range(n_u)]
-        self.u_key: list[dict[str, int]] = [{} for _ in range(n_u)]
-        for sid, (u, key, core) in enumerate(
-            zip(self.s_unit, a["s_key"].tolist(), a["s_core"].tolist(), strict=True)
-        ):
-            self.u_cores[u].append(core)
-            self.u_sids[u].append(sid)
-            self.u_key[u][key] = sid
         self.a_num = a["a_num"]
         self.a_rep = a["a_rep"]
         self.a_lon = a["a_lon"]
         self.a_lat = a["a_lat"]
-        self._commune_cache: dict = {}
+        self._prepare_matching()
 
     # -- facts -------------------------------------------------------------------------
 
@@ -675,180 +472,6 @@ class BanIndex:
     @property
     def n_communes(self) -> int:
         return len(self.c_insee)
-
-    # -- commune resolution ------------------------------------------------------------
-
-    def _resolve(self, citycode: str, postcode: str, city: str):
-        """Candidate units ``[(unit, confidence)]`` and a note (why, when not certain)."""
-        key = (citycode, postcode, city)
-        hit = self._commune_cache.get(key)
-        if hit is None:
-            hit = self._resolve_uncached(citycode, postcode, city)
-            if len(self._commune_cache) > 100_000:
-                self._commune_cache.clear()
-            self._commune_cache[key] = hit
-        return hit
-
-    def _units(self, c: int, conf: float, unit: int = -1) -> list[tuple[int, float]]:
-        if unit < 0:
-            return [(u, conf) for u in self.units_of[c]]
-        return [(u, conf if u == unit else conf * 0.97) for u in self.units_of[c]]
-
-    def _resolve_uncached(self, citycode: str, postcode: str, city: str):
-        note = ""
-        if citycode:
-            c = self.insee_to_c.get(citycode)
-            if c is not None:
-                return self._units(c, 1.0), ""
-            u = self.old_insee_to_u.get(citycode)
-            if u is not None:
-                return self._units(self.u_commune[u], 1.0, u), ""
-            note = f"INSEE code {citycode} not in the BAN file"
-        pc_list = self.pc_communes.get(postcode, []) if postcode else []
-        if postcode and not pc_list:
-            note = _join(note, f"postcode {postcode} not in the BAN file")
-        if city:
-            if pc_list:
-                keys, targets = [], []
-                for c in pc_list:
-                    keys.append(self.name_keys[c])
-                    targets.append((c, -1))
-                    for u in self.units_of[c]:
-                        if self.u_old_name[u]:
-                            keys.append(commune_key(self.u_old_name[u]))
-                            targets.append((c, u))
-                sims = [_commune_similarity(city, k) for k in keys]
-                top = max(sims)
-                if top >= COMMUNE_CUTOFF_LOCAL:
-                    out = []
-                    for sim, (c, u) in zip(sims, targets, strict=True):
-                        if sim >= top - 0.5:
-                            out.extend(self._units(c, min(1.0, sim / 100 + 0.05), u))
-                    return out, note
-            mismatch = f"postcode {postcode} does not match the commune" if postcode else ""
-            conf_pc = 0.95 if postcode else 1.0
-            exact = self.name_exact.get(city)
-            if exact:
-                out = []
-                for i in exact:
-                    c, u = self.name_target[i]
-                    out.extend(self._units(c, conf_pc, u))
-                return out, _join(note, mismatch)
-            best = process.extractOne(
-                city, self.name_keys, scorer=fuzz.ratio, score_cutoff=COMMUNE_CUTOFF_GLOBAL
-            )
-            if best is None and len(city) >= 4:
-                # "argentat" for "argentat sur dordogne": accepted when a single name holds it.
-                hits = process.extract(
-                    city, self.name_keys, scorer=fuzz.token_set_ratio, limit=2, score_cutoff=100
-                )
-                if len(hits) == 1:
-                    best = (hits[0][0], 92.0, hits[0][2])
-            if best is not None:
-                c, u = self.name_target[best[2]]
-                return self._units(c, best[1] / 100 * conf_pc, u), _join(note, mismatch)
-            note = _join(note, f"commune '{city}' not found")
-            if pc_list:
-                out = []
-                for c in pc_list:
-                    out.extend(self._units(c, 0.9))
-                return out, note
-            return [], note
-        if pc_list:
-            out = []
-            for c in pc_list:
-                out.extend(self._units(c, 1.0))
-            return out, note
-        return [], note or "no commune: give a postcode, a commune name or an INSEE code"
-
-    # -- street matching ---------------------------------------------------------------
-
-    def _match_segment(self, segment: str, units: list[tuple[int, float]]):
-        """Best ``(score, sid, similarity, needed)`` for one street text over the units.
-
-        ``similarity`` (name similarity times type agreement) decides whether the street
-        is accepted (``>= needed``); ``score`` also carries the confidence in the commune.
-        """
-        qtype, qcore = split_street(segment)
-        qkey = f"{qtype} {qcore}".strip()
-        need = street_cutoff(qcore)
-        best = (0.0, -1, 0.0, need)
-        cutoff = need * 100 - 1e-6
-        for u, conf in units:
-            sid = self.u_key[u].get(qkey)
-            if sid is not None:
-                if conf > best[0]:
-                    best = (conf, sid, 1.0, need)
-                continue
-            cores = self.u_cores[u]
-            if not cores:
-                continue
-            hits = process.extract(qcore, cores, scorer=fuzz.ratio, limit=4, score_cutoff=cutoff)
-            for _core, sim, i in hits:
-                sid = self.u_sids[u][i]
-                sim_tf = sim / 100 * _type_factor(qtype, self.s_type[sid], self.s_kind[sid])
-                if sim_tf * conf > best[0]:
-                    best = (sim_tf * conf, sid, sim_tf, need)
-            if not hits and len(qcore) >= 4:
-                # "av de gaulle" for "avenue charles de gaulle": one street holds every word.
-                subset = process.extract(
-                    qcore, cores, scorer=fuzz.token_set_ratio, limit=2, score_cutoff=100
-                )
-                if len(subset) == 1 and SUBSET_SCORE * conf > best[0]:
-                    core, _sim, i = subset[0]
-                    sid = self.u_sids[u][i]
-                    if self.s_kind[sid] == _KIND_LOCALITY:
-                        # "ferme du sirieix" for the lieu-dit "le sirieix", or the reverse.
-                        ok = _type_factor(qtype, "", _KIND_LOCALITY) == 1.0
-                    else:
-                        # Same type, and the query words end the name ("... de gaulle").
-                        words = qcore.split()
-                        ok = qtype == self.s_type[sid] and core.split()[-len(words) :] == words
-                    if ok:
-                        best = (SUBSET_SCORE * conf, sid, SUBSET_SCORE, min(need, SUBSET_SCORE))
-        return best
-
-    # -- geocoding ---------------------------------------------------------------------
-
-    def geocode(self, address=None, postcode=None, city=None, citycode=None) -> GeocodeResult:
-        """Geocode one address; never raises for bad input (the result says why)."""
-        parsed = parse_address(address, postcode, city)
-        insee = normalize_insee(citycode)
-        res = self._geocode_parsed(parsed, insee)
-        if parsed.commune or res.precision in ("housenumber", "street", "locality"):
-            return res
-        # "5 rue du bac argentat": the commune may end the street text.
-        peeled = self._peel_commune(parsed)
-        if peeled is None:
-            return res
-        other = self._geocode_parsed(peeled, insee)
-        return other if _result_rank(other) > _result_rank(res) else res
-
-    def _peel_commune(self, parsed: ParsedAddress) -> ParsedAddress | None:
-        tokens = parsed.street.split()
-        for n in range(min(5, len(tokens) - 1), 0, -1):
-            key = " ".join(t for t in tokens[-n:] if t not in ARTICLES)
-            if key in self.name_exact:
-                street = " ".join(tokens[:-n])
-                segments = tuple(street if s == parsed.street else s for s in parsed.segments)
-                return replace(parsed, street=street, segments=segments, commune=key)
-        return None
-
-    def _geocode_parsed(self, parsed: ParsedAddress, insee: str) -> GeocodeResult:
-        units, note = self._resolve(insee, parsed.postcode, parsed.commune)
-        if not units:
-            return _unmatched(note or "commune not found")
-        best = (0.0, -1, 0.0, 1.0)
-        for seg in parsed.segments[:4]:
-            cand = self._match_segment(seg, units)
-            if cand[0] > best[0] and (cand[2] >= cand[3] or best[2] < best[3]):
-                best = cand
-        score, sid, sim, need = best
-        if sid >= 0 and sim >= need:
-            if self.s_kind[sid] == _KIND_STREET:
-                return self._on_street(sid, parsed.number, parsed.rep, score, note)
-            return self._on_locality(sid, parsed.number, parsed.rep, score, note)
-        return self._fallback(units, parsed, best, note)
 
     def _street_label(self, sid: int) -> str:
         c = self.u_commune[self.s_unit[sid]]
@@ -960,35 +583,21 @@ class BanIndex:
         res.reason = _join(note, "placed at the lieu-dit")
         return res
 
-    def _fallback(self, units, parsed, best, note) -> GeocodeResult:
-        communes: dict[int, float] = {}
-        for u, conf in units:
-            c = self.u_commune[u]
-            communes[c] = max(communes.get(c, 0.0), conf)
-        what = parsed.street or "no street"
-        if best[1] >= 0:
-            cand = self.s_name[best[1]]
-            why = f"street '{what}' not found (closest: '{cand}', {best[2]:.2f})"
-        elif parsed.street:
-            why = f"street '{what}' not found"
-        else:
-            why = "no street in the address"
-        top = max(communes.values())
-        chosen = [c for c, conf in communes.items() if conf >= top - 1e-9]
-        if len(chosen) > 1:
-            names = ", ".join(f"{self.c_insee[c]} {self.c_name[c]}" for c in sorted(chosen)[:12])
-            return _unmatched(_join(note, f"{why}; ambiguous commune: {names}"))
-        c = chosen[0]
+    def _no_result(self, reason: str) -> GeocodeResult:
+        return _unmatched(reason)
+
+    def _at_commune(self, c: int, conf: float, postcode: str, reason: str) -> GeocodeResult:
+        """The query placed at the centre of commune ``c`` (municipality precision)."""
         pcs = self.c_postcodes[c]
-        pc = parsed.postcode if parsed.postcode in pcs else (pcs[0] if pcs else "")
+        pc = postcode if postcode in pcs else (pcs[0] if pcs else "")
         return GeocodeResult(
             lon=float(self.c_lon[c]),
             lat=float(self.c_lat[c]),
-            score=round(MUNICIPALITY_SCORE * top, 4),
+            score=round(MUNICIPALITY_SCORE * min(conf, 1.0), 4),
             precision="municipality",
             label=self.c_name[c],
             status="approximate",
-            reason=_join(note, f"{why}; placed at the commune"),
+            reason=_join(reason, "placed at the commune"),
             citycode=self.c_insee[c],
             postcode=pc,
         )
@@ -1035,7 +644,19 @@ class BanIndex:
                     res.status = "approximate"
                     res.reason = _join(res.reason, f"score {res.score:.2f} below {threshold}")
                 memo[key] = res
-            rows.append(tuple(asdict(res).values()))
+            rows.append(
+                (
+                    res.lon,
+                    res.lat,
+                    res.score,
+                    res.precision,
+                    res.label,
+                    res.status,
+                    res.reason,
+                    res.citycode,
+                    res.postcode,
+                )
+            )
         if progress is not None:
             progress.report(1.0)
         out = pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=frame.index)
@@ -1052,35 +673,8 @@ def _s(value) -> str:
     return str(value).strip()
 
 
-def _commune_similarity(query: str, key: str) -> float:
-    """Similarity of two commune keys; a query holding only some words scores 92."""
-    return max(fuzz.ratio(query, key), 0.92 * fuzz.token_set_ratio(query, key))
-
-
-def street_cutoff(core: str) -> float:
-    """Similarity a street name needs to be accepted (see :data:`STREET_CUTOFF`)."""
-    return STREET_CUTOFF_LONG if len(core) >= LONG_NAME else STREET_CUTOFF
-
-
-def _result_rank(res: GeocodeResult) -> tuple:
-    order = {"housenumber": 4, "street": 3, "locality": 2, "municipality": 1}
-    return (order.get(res.precision, 0), res.score)
-
-
 def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a and b else (a or b)
-
-
-def _type_factor(qtype: str, stype: str, kind: int) -> float:
-    if qtype == stype:
-        return 1.0
-    if not qtype:
-        return 1.0 if kind == _KIND_LOCALITY else 0.95
-    if qtype in LOCALITY_TYPES:
-        return 1.0 if kind == _KIND_LOCALITY else 0.9
-    if kind == _KIND_LOCALITY:
-        return 0.9
-    return 0.88
 
 
 def _read_meta(idx_path: Path) -> dict | None:
@@ -1103,7 +697,6 @@ __all__ = [
     "BanIndex",
     "GeocodeResult",
     "RESULT_COLUMNS",
-    "STREET_CUTOFF",
     "default_index_path",
     "fallback_index_path",
     "file_signature",

@@ -273,6 +273,10 @@ def expand_abbreviations(normalized: str) -> str:
             out.append("zone artisanale")
             i += 2
             continue
+        if tok == "mar" and out and out[-1].isdigit():
+            out.append("mars")  # "rue du 19 mar 1962": a month, not marechal
+            i += 1
+            continue
         out.append(ABBREVIATIONS.get(tok, tok))
         i += 1
     return " ".join(out)
@@ -328,8 +332,11 @@ def street_key(text) -> str:
 
 
 def commune_key(text) -> str:
-    """Key of a commune name: normalised, ``st`` → ``saint``, articles dropped."""
+    """Key of a commune name: normalised, ``st`` → ``saint``, ``s/`` → ``sur``, articles
+    dropped."""
     tokens = expand_abbreviations(normalize_text(text)).split()
+    # "Cosne s/ Loire": a lone "s" between two words is "sur".
+    tokens = ["sur" if t == "s" and 0 < k < len(tokens) - 1 else t for k, t in enumerate(tokens)]
     kept = [t for t in tokens if t not in ARTICLES]
     return " ".join(kept or tokens)
 
