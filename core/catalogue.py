@@ -61,6 +61,9 @@ RESOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     "density_t_per_m3": ("density_t_per_m3", "densite_t_m3", "densite", "density"),
     "density_source": ("density_source", "source_densite"),
     "source": ("source",),
+    "parent": ("parent", "parent_code", "parente", "famille_parente"),
+    "lhv_mwh_per_t": ("lhv_mwh_per_t", "pci_mwh_t", "pci", "lhv", "ncv"),
+    "lhv_source": ("lhv_source", "source_pci"),
 }
 
 #: accepted column names of a user compatibility table (canonical name first)
@@ -106,6 +109,9 @@ class Resource:
     distance_source: str
     density_t_per_m3: float | None
     density_source: str
+    parent: str = ""  # the more general resource this one is a kind of ("" = none)
+    lhv_mwh_per_t: float | None = None  # net calorific value, for fuels counted in energy
+    lhv_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,78 @@ class Compatibility:
     explanation_fr: str
     explanation_en: str
     source: str
+
+
+def _optional_float(value) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _lineage(resources: dict, code: str) -> list[str]:
+    chain, seen = [code], {code}
+    parent = resources[code].parent if code in resources else ""
+    while parent and parent in resources and parent not in seen:
+        chain.append(parent)
+        seen.add(parent)
+        parent = resources[parent].parent
+    return chain
+
+
+#: factor of "a kind of X serves a need of X" and of "X may hold the kind the need asks for"
+CHILD_TO_PARENT = 0.9
+PARENT_TO_CHILD = 0.5
+_HIERARCHY = "catalogue hierarchy (parent column of resources.csv)"
+
+
+def _derived_pairs(resources: dict, explicit: dict) -> list[Compatibility]:
+    """Pairs implied by ``parent``: a kind of X serves X's needs and X itself; X may serve a
+    need of one of its kinds (lower factor). Explicit pairs are never overridden."""
+    out: dict[tuple[str, str], Compatibility] = {}
+
+    def add(supply, need, factor, fr, en, source):
+        key = (supply, need)
+        if supply == need or need in explicit.get(supply, {}) or key in out:
+            return
+        out[key] = Compatibility(supply, need, float(factor), fr, en, source)
+
+    for code, res in resources.items():
+        if not res.parent:
+            continue
+        ancestors = _lineage(resources, code)[1:]
+        for anc in ancestors:
+            add(
+                code,
+                anc,
+                CHILD_TO_PARENT,
+                f"{res.label_fr} est une sorte de {resources[anc].label_fr}",
+                f"{res.label_en} is a kind of {resources[anc].label_en}",
+                _HIERARCHY,
+            )
+        for anc in ancestors:
+            for need, pair in explicit.get(anc, {}).items():
+                add(
+                    code,
+                    need,
+                    pair.factor,
+                    pair.explanation_fr,
+                    pair.explanation_en,
+                    f"inherited from {anc} -> {need}: {pair.source}",
+                )
+        for anc in ancestors:
+            add(
+                anc,
+                code,
+                PARENT_TO_CHILD,
+                f"Peut contenir {res.label_fr}: vérifier la qualité",
+                f"May hold {res.label_en}: check the grade",
+                _HIERARCHY,
+            )
+    return list(out.values())
 
 
 def _identity(code: str) -> Compatibility:
@@ -186,6 +264,9 @@ class Catalogue:
                 distance_source=rec["distance_source"],
                 density_t_per_m3=None if density is None or pd.isna(density) else float(density),
                 density_source=rec["density_source"] or "",
+                parent=rec.get("parent") or "",
+                lhv_mwh_per_t=_optional_float(rec.get("lhv_mwh_per_t")),
+                lhv_source=rec.get("lhv_source") or "",
             )
         self._ler = {
             code: (resource, bool(hazardous))
@@ -207,6 +288,33 @@ class Catalogue:
                 source=rec["source"],
             )
             self._needs.setdefault(pair.supply, {})[pair.need] = pair
+        # pairs derived from the hierarchy (``parent``): explicit pairs always win
+        self._explicit_compatibility = self._compatibility_frame
+        derived = _derived_pairs(self._resources, self._needs)
+        for pair in derived:
+            self._needs.setdefault(pair.supply, {})[pair.need] = pair
+        if derived:
+            parts = [self._explicit_compatibility] if len(self._explicit_compatibility) else []
+            self._compatibility_frame = pd.concat(
+                [
+                    *parts,
+                    pd.DataFrame(
+                        [
+                            (
+                                p.supply,
+                                p.need,
+                                p.factor,
+                                p.explanation_fr,
+                                p.explanation_en,
+                                p.source,
+                            )
+                            for p in derived
+                        ],
+                        columns=list(COMPATIBILITY_FIELDS),
+                    ),
+                ],
+                ignore_index=True,
+            )
         # fuzzy-matching choices: 3 forms per resource, contiguous per resource
         self._codes = list(self._resources)
         self._choices: list[str] = []
@@ -242,8 +350,8 @@ class Catalogue:
         res_frame = base._resources_frame
         if resources is not None:
             res_frame = _merge_resources(base, resources, fam_frame)
-        draft = cls(res_frame, base._compatibility_frame.iloc[0:0], fam_frame, base._ler_frame)
-        comp_frame = base._compatibility_frame
+        draft = cls(res_frame, base._explicit_compatibility.iloc[0:0], fam_frame, base._ler_frame)
+        comp_frame = base._explicit_compatibility
         if compatibility is not None:
             comp_frame = _merge_compatibility(draft, comp_frame, compatibility)
         return cls(res_frame, comp_frame, fam_frame, base._ler_frame)
@@ -416,8 +524,18 @@ class Catalogue:
 
     @property
     def compatibility_frame(self) -> pd.DataFrame:
-        """Non-identity supply -> need pairs (a copy)."""
+        """Non-identity supply -> need pairs, the explicit ones then those derived from the
+        hierarchy (a copy)."""
         return self._compatibility_frame.copy()
+
+    @property
+    def explicit_compatibility_frame(self) -> pd.DataFrame:
+        """The pairs of the tables, each with its source (a copy)."""
+        return self._explicit_compatibility.copy()
+
+    def lineage(self, code: str) -> list[str]:
+        """``code`` and its ancestors through ``parent``, nearest first."""
+        return _lineage(self._resources, self.get(code).code)
 
     @property
     def families_frame(self) -> pd.DataFrame:
@@ -514,7 +632,7 @@ def _validate_resources(
         if "density_t_per_m3" in frame
         else (np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool))
     )
-    records, seen = [], {}
+    records, seen, parents = [], {}, []
     for i, rec in enumerate(frame.to_dict("records")):
         row = rec.get(ROW, i + 2)
         raw_code = _text(rec.get("code"))
@@ -630,12 +748,34 @@ def _validate_resources(
             f"user table {file}" if out["density_t_per_m3"] is not None else ""
         )
         out["source"] = pick("source") or f"user table {file}"
+        parent = pick("parent")
+        out["parent"] = _normalise_code(parent) if parent else ""
+        if out["parent"] == code:
+            problems.add(row, "parent", parent, "a resource cannot be its own parent")
+        lhv = _text(rec.get("lhv_mwh_per_t"))
+        value = _optional_float(lhv.replace(",", ".")) if lhv else None
+        if lhv and (value is None or not value > 0):
+            problems.add(
+                row, "lhv_mwh_per_t", lhv, "the calorific value must be a positive number of MWh/t"
+            )
+            value = None
+        own_lhv = _text(rec.get("lhv_source"))
+        if value is None and old is not None and old.lhv_mwh_per_t is not None:
+            value, own_lhv = old.lhv_mwh_per_t, own_lhv or old.lhv_source
+        out["lhv_mwh_per_t"] = value
+        out["lhv_source"] = own_lhv or (f"user table {file}" if value is not None else "")
+        parents.append((row, code, out["parent"]))
         records.append(out)
+    known = set(seen) | set(base)
+    for row, _code, parent in parents:
+        if parent and parent not in known:
+            problems.add(row, "parent", parent, "unknown parent resource")
     problems.raise_if_any()
     columns = list(RESOURCE_FIELDS)
     result = pd.DataFrame.from_records(records, columns=columns)
     result["max_distance_km"] = result["max_distance_km"].astype(float)
     result["density_t_per_m3"] = result["density_t_per_m3"].astype(object)
+    result["lhv_mwh_per_t"] = result["lhv_mwh_per_t"].astype(object)
     return result
 
 

@@ -180,11 +180,11 @@ def test_spellings_of_a_ler_code_resolve_identically(cat, spellings):
         ("190805", "ORG_SEWAGE_SLUDGE", False),
         ("190606", "ORG_DIGESTATE", False),
         ("170107", "MIN_INERT_RUBBLE", False),
-        ("170802", "MIN_GYPSUM", False),
-        ("100101", "MIN_ASH", False),
+        ("170802", "MIN_PLASTERBOARD", False),
+        ("100101", "MIN_BOTTOM_ASH", False),
         ("150101", "REC_PAPER_CARDBOARD", False),
-        ("130205", "CHEM_USED_OIL", True),
-        ("140603", "CHEM_SOLVENT", True),
+        ("130205", "CHEM_ENGINE_OIL", True),
+        ("140603", "CHEM_SOLVENT_NONHALO", True),
         ("170106", "OTHER_WASTE_H", True),
         ("200301", "OTHER_WASTE_NH", False),
         ("180103", "OTHER_WASTE_HEALTHCARE", True),
@@ -248,7 +248,7 @@ def test_unknown_code_gives_three_suggestions(cat):
         ("sciure", "WOOD_SAWDUST"),
         ("broyeur", "EQ_SHREDDER"),
         ("fumier", "ORG_MANURE"),
-        ("cardboard", "REC_PAPER_CARDBOARD"),
+        ("cardboard", "REC_CARDBOARD"),
     ],
 )
 def test_suggestions_use_french_and_english_labels(cat, text, first):
@@ -284,7 +284,7 @@ def test_resolve_many_matches_resolve_row_by_row(cat):
         "ORG_MANURE",
         None,
         None,
-        "REC_BATTERIES",
+        "REC_LEAD_BATTERIES",
         "ORG_GREEN_WASTE",
         None,
         "ORG_MANURE",
@@ -617,3 +617,82 @@ def test_bad_user_family_names_row_and_field():
     with pytest.raises(EitError) as info:
         Catalogue.load(families=families)
     assert (info.value.data["row"], info.value.data["field"]) == (2, "colour")
+
+
+# ----------------------------------------------------------------- knowledge (issue 13)
+
+CATCH_ALL = DATA / "ler_catch_all.csv"  # reviewed list: codes without a reuse route
+
+
+def test_catalogue_is_broad_enough_for_real_symbioses(cat):
+    assert len(cat) >= 250
+    for code in (
+        "EN_REFINERY_GAS EN_BLAST_FURNACE_GAS EN_COKE_OVEN_GAS CHEM_SULPHUR CHEM_HYDROGEN "
+        "CHEM_SPENT_CATALYST ORG_FERMENTATION_BIOMASS ORG_SPENT_YEAST MIN_FGD_GYPSUM "
+        "MIN_FLY_ASH MIN_BOTTOM_ASH REC_CULLET REC_ALUMINIUM REC_PET ORG_POMACE ORG_BRAN "
+        "ORG_ABP_CAT3 WOOD_WASTE_A WAT_DEMINERALISED EN_STEAM_LP EN_ELEC_NEED"
+    ).split():
+        assert code in cat, code
+
+
+def test_every_code_of_the_ler_has_a_mapping_source(cat):
+    ler = cat.ler_frame
+    assert ler["mapping_source"].str.strip().str.len().gt(20).all()
+
+
+def test_catch_all_codes_are_exactly_the_reviewed_list(cat):
+    with open(CATCH_ALL, encoding="utf-8", newline="") as fh:
+        reviewed = {row["ler_code"]: row for row in csv.DictReader(fh)}
+    ler = cat.ler_frame
+    caught = ler[ler["resource"].isin(["OTHER_WASTE_NH", "OTHER_WASTE_H"])]
+    assert set(caught["ler_code"]) == set(reviewed)
+    assert all(row["reason"].strip() for row in reviewed.values())
+    assert len(caught) < len(ler) / 2
+
+
+@pytest.mark.parametrize(
+    ("ler_code", "resource"),
+    [
+        ("070512", "ORG_SLUDGE_CHEMICAL"),  # pharmaceutical effluent sludge
+        ("070514", "ORG_FERMENTATION_BIOMASS"),
+        ("050116", "CHEM_SULPHUR"),  # sulphur from petroleum desulphurisation
+        ("100105", "MIN_FGD_GYPSUM"),
+        ("100102", "MIN_FLY_ASH"),
+        ("160803", "CHEM_SPENT_CATALYST"),
+        ("030305", "ORG_SLUDGE_PAPER"),
+        ("020204", "ORG_SLUDGE_FOOD"),
+    ],
+)
+def test_codes_with_reuse_routes_leave_the_catch_all(cat, ler_code, resource):
+    assert cat.resolve(ler_code).resource.code == resource
+
+
+def test_hierarchy_derives_pairs_and_explicit_pairs_win(cat):
+    # a kind of a resource serves the resource itself and inherits its needs
+    assert cat.compatibility("REC_ALUMINIUM", "REC_METAL_NONFERROUS").factor == pytest.approx(0.9)
+    fgd = cat.compatibility("MIN_FGD_GYPSUM", "MIN_CEMENT_RAW")
+    assert fgd is not None and "inherited from MIN_GYPSUM" in fgd.source
+    assert cat.lineage("REC_LDPE") == ["REC_LDPE", "REC_PLASTIC_FILM", "REC_PLASTIC"]
+    explicit = cat.explicit_compatibility_frame
+    assert len(explicit) < len(cat.compatibility_frame)
+    for rec in explicit.to_dict("records"):
+        pair = cat.compatibility(rec["supply_resource"], rec["need_resource"])
+        assert pair.factor == pytest.approx(rec["factor"]) and pair.source == rec["source"]
+
+
+def test_user_resource_with_unknown_parent_is_rejected():
+    table = pd.DataFrame(
+        [
+            {
+                "code": "X_NEW",
+                "label_fr": "Nouveau",
+                "family": "organic",
+                "dimension": "mass",
+                "max_distance_km": 10,
+                "parent": "NOT_A_CODE",
+            }
+        ]
+    )
+    with pytest.raises(EitError) as info:
+        Catalogue.load(resources=table)
+    assert info.value.data["field"] == "parent"
