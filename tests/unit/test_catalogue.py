@@ -407,15 +407,28 @@ def test_identity_is_implicit_with_factor_one(cat):
     }
 
 
-def test_cross_dimension_pairs_are_few_and_known(cat):
+def test_cross_dimension_pairs_are_fuels_or_known(cat):
+    """Substitution pairs across dimensions are fuels with a calorific value (a mass fuel for
+    an energy need), heat carried by water, or a short known list."""
     frame = cat.compatibility_frame
-    dims = {code: r.dimension for code, r in cat.resources.items()}
-    mixed = frame[frame["supply_resource"].map(dims) != frame["need_resource"].map(dims)]
-    assert set(zip(mixed["supply_resource"], mixed["need_resource"], strict=True)) == {
-        ("WAT_COOLING", "EN_HEAT_LT"),
-        ("WAT_COOLING", "EN_HEAT_NEED"),
+    res = cat.resources
+    known = {
         ("WAT_INDUSTRIAL_EFFLUENT", "ORG_DIGESTER_FEEDSTOCK"),
+        ("EN_CHARCOAL", "ORG_SOIL_AMENDMENT"),
+        ("EN_COKE_OVEN_GAS", "CHEM_HYDROGEN"),
+        ("ORG_ABP_CAT1", "EN_COAL"),
+        ("REC_TYRES", "EN_COAL"),
+        ("ORG_VEG_OIL_RESIDUES", "EN_BIOFUEL_LIQUID"),
     }
+    for s, n in zip(frame["supply_resource"], frame["need_resource"], strict=True):
+        a, b = res[s], res[n]
+        if a.dimension == b.dimension or a.synergy_type == "mutualisation":
+            continue
+        fuel = {a.dimension, b.dimension} == {"mass", "energy"} and (
+            a.lhv_mwh_per_t or b.lhv_mwh_per_t
+        )
+        heat_in_water = s.startswith("WAT_") and n.startswith("EN_HEAT")
+        assert fuel or heat_in_water or (s, n) in known, (s, n)
     assert not cat.same_dimension("WAT_COOLING", "EN_HEAT_LT")
     assert cat.same_dimension("ORG_GREEN_WASTE", "ORG_SOIL_AMENDMENT")
 
@@ -696,3 +709,25 @@ def test_user_resource_with_unknown_parent_is_rejected():
     with pytest.raises(EitError) as info:
         Catalogue.load(resources=table)
     assert info.value.data["field"] == "parent"
+
+
+def test_at_least_500_explicit_pairs_each_with_its_source(cat):
+    explicit = cat.explicit_compatibility_frame
+    assert len(explicit) >= 500
+    assert explicit["source"].str.strip().str.len().gt(10).all()
+    assert not explicit.duplicated(["supply_resource", "need_resource"]).any()
+
+
+@pytest.mark.parametrize(
+    ("supply", "need"),
+    [
+        ("EN_REFINERY_GAS", "EN_NATURAL_GAS"),  # Kalundborg: Statoil gas to Gyproc
+        ("MIN_FGD_GYPSUM", "MIN_GYPSUM"),  # Asnæs gypsum to Gyproc
+        ("ORG_SPENT_YEAST", "ORG_ANIMAL_FEED"),  # Novo Nordisk yeast to pig farms
+        ("WAT_TREATED_INDUSTRIAL", "WAT_PROCESS"),  # treated effluent as process water
+        ("MIN_BF_SLAG", "MIN_CEMENT_RAW"),  # blast-furnace slag to cement
+        ("CHEM_SULPHUR", "CHEM_RAW_MATERIAL"),
+    ],
+)
+def test_documented_exchanges_are_compatible(cat, supply, need):
+    assert cat.compatibility(supply, need).factor >= 0.5
