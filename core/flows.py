@@ -780,6 +780,11 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
     density_used = ok & units.rows("density")
     if density_used.any():
         notes.append(f"{file}: {int(density_used.sum())} quantity(ies) converted with a density")
+    calorific_used = ok & units.rows("calorific")
+    if calorific_used.any():
+        notes.append(
+            f"{file}: {int(calorific_used.sum())} quantity(ies) converted with a calorific value"
+        )
 
     # assemble
     res_attr = {
