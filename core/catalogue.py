@@ -122,6 +122,8 @@ class ResolvedCode:
     resource: Resource
     ler_code: str | None  # 6 digits when the user gave a LER code
     hazardous: bool  # from the official list for LER codes, else False
+    from_text: bool = False  # True when read from words (core.lexicon), to be reviewed
+    confidence: float = 1.0  # of a match from words (0-1); 1 for codes
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,18 @@ def _ler_digits(text: str) -> str | None:
         text = "0" + text
     match = _LER_RE.match(text) or _LER_PREFIX_RE.match(text)
     return "".join(match.groups()[:3]) if match else None
+
+
+_CODE_SHAPED = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def _wordy(text: str) -> bool:
+    """Text that may name a resource in words: not shaped like a catalogue code
+    (``ORG_GREN_WASTE`` is a mistyped code, rejected with suggestions) and either with few
+    digits or with a real word next to them ("GRV 1000 L" is words, "99 01 01" is not)."""
+    if _CODE_SHAPED.match(text.strip()):
+        return False
+    return len(re.sub(r"\D", "", text)) < 4 or bool(re.search(r"[^\W\d_]{3}", text))
 
 
 def _normalise_code(text: str) -> str:
@@ -375,13 +389,22 @@ class Catalogue:
         except KeyError:
             raise self._unknown(str(code)) from None
 
-    def resolve(self, text: str) -> ResolvedCode:
-        """A catalogue code or a LER code (``020103``, ``02 01 03``, ``02 01 03*``...).
+    @functools.cached_property
+    def lexicon(self):
+        """The words -> resources matcher of this catalogue (:mod:`core.lexicon`)."""
+        from .lexicon import Lexicon
+
+        return Lexicon.build(self._resources)
+
+    def resolve(self, text: str, words: bool = True) -> ResolvedCode:
+        """A catalogue code, a LER code (``020103``, ``02 01 03``, ``02 01 03*``...) or, when
+        ``words``, a resource written in words ("palettes cassées", "boues de STEP").
 
         A LER code may be followed by its label (``20 02 01 - déchets verts``). ``hazardous``
-        comes from the official list, whatever the ``*`` says. Raises ``EitError`` with code
+        comes from the official list, whatever the ``*`` says. Words confidently matched give
+        ``from_text`` and their ``confidence``. Raises ``EitError`` with code
         ``missing_resource`` (empty text) or ``unknown_resource`` (``text``, ``suggestions``:
-        the 3 closest codes).
+        the 3 best resources or LER codes, ``confidence`` of the best guess for words).
         """
         raw = "" if text is None or (isinstance(text, float) and math.isnan(text)) else text
         if isinstance(raw, float) and raw.is_integer():
@@ -396,6 +419,12 @@ class Catalogue:
         if digits is not None and digits in self._ler:
             code, hazardous = self._ler[digits]
             return ResolvedCode(str(text), self._resources[code], digits, hazardous)
+        if words and _wordy(stripped):
+            found = self.lexicon.match(stripped)
+            if found.resource is not None:
+                resource = self._resources[found.resource]
+                return ResolvedCode(str(text), resource, None, False, True, found.confidence)
+            raise self._unknown(stripped, found.suggestions, found.confidence)
         raise self._unknown(stripped)
 
     def resolve_many(self, texts: pd.Series) -> pd.DataFrame:
@@ -403,8 +432,9 @@ class Catalogue:
 
         Returns a frame on the index of ``texts`` with the columns ``resource`` (code or
         None), ``ler_code`` (6 digits or None), ``hazardous`` (bool), ``error_code`` (None,
-        ``missing_resource`` or ``unknown_resource``) and ``suggestions`` (tuple of up to 3
-        codes, empty when resolved).
+        ``missing_resource`` or ``unknown_resource``), ``suggestions`` (tuple of up to 3
+        codes, empty when resolved), ``from_text`` (bool: read from words) and
+        ``confidence`` (of words, matched or not; NaN for codes).
         """
         texts = pd.Series(texts) if not isinstance(texts, pd.Series) else texts
         codes, uniques = pd.factorize(texts, use_na_sentinel=True)
@@ -412,26 +442,27 @@ class Catalogue:
         resource = np.full(n + 1, None, dtype=object)
         ler_code = np.full(n + 1, None, dtype=object)
         hazardous = np.zeros(n + 1, dtype=bool)
+        from_text = np.zeros(n + 1, dtype=bool)
+        confidence = np.full(n + 1, np.nan)
         error = np.full(n + 1, None, dtype=object)
         suggestions = np.empty(n + 1, dtype=object)
         suggestions[:] = [()] * (n + 1)
         error[n] = "missing_resource"
-        unknown: list[tuple[int, str]] = []
         for i, value in enumerate(uniques):
             try:
                 found = self.resolve(value)
             except EitError as exc:
                 error[i] = exc.code
-                if exc.code == "unknown_resource":
-                    unknown.append((i, str(value).strip()))
+                suggestions[i] = tuple(exc.data.get("suggestions") or ())
+                if exc.data.get("confidence") is not None:
+                    confidence[i] = exc.data["confidence"]
                 continue
             resource[i] = found.resource.code
             ler_code[i] = found.ler_code
             hazardous[i] = found.hazardous
-        if unknown:
-            close = self._suggest_many([t for _, t in unknown], 3)
-            for (i, _), found in zip(unknown, close, strict=True):
-                suggestions[i] = tuple(found)
+            from_text[i] = found.from_text
+            if found.from_text:
+                confidence[i] = found.confidence
         take = np.where(codes < 0, n, codes)
         return pd.DataFrame(
             {
@@ -440,16 +471,29 @@ class Catalogue:
                 "hazardous": hazardous[take],
                 "error_code": error[take],
                 "suggestions": suggestions[take],
+                "from_text": from_text[take],
+                "confidence": confidence[take],
             },
             index=texts.index,
         )
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """The ``limit`` closest codes to ``text`` (rapidfuzz over codes and FR/EN labels).
+        """The ``limit`` resources ``text`` most likely names: by meaning first
+        (:mod:`core.lexicon`), then by spelling (rapidfuzz over codes and FR/EN labels).
 
         Text that looks like a LER code (4 digits or more) gets the closest LER codes.
         """
-        return self._suggest_many([str(text)], limit)[0]
+        text = str(text)
+        if len(re.sub(r"\D", "", text)) >= 4:
+            return self._suggest_many([text], limit)[0]
+        found = self.lexicon.match(text)
+        out = list(dict.fromkeys(([found.resource] if found.resource else []) + found.suggestions))
+        for code in self.lexicon._spelling(text) + self._suggest_many([text], limit)[0]:
+            if len(out) >= limit:
+                break
+            if code not in out:
+                out.append(code)
+        return out[:limit]
 
     def _suggest_many(self, texts: list[str], limit: int) -> list[list[str]]:
         from rapidfuzz import fuzz, process
@@ -478,14 +522,16 @@ class Catalogue:
                 out[word_pos[first + k]] = [self._codes[j] for j in row]
         return out
 
-    def _unknown(self, text: str) -> EitError:
-        close = self.suggest(text)
+    def _unknown(self, text: str, close=None, confidence=None) -> EitError:
+        close = list(close) if close is not None else self.suggest(text)
         hint = f"; closest codes: {', '.join(close)}" if close else ""
+        what = "a catalogue code, a LER waste code nor words clearly naming a resource"
         return EitError(
             "unknown_resource",
-            f"{text!r} is neither a catalogue code nor a LER waste code{hint}",
+            f"{text!r} is neither {what}{hint}",
             text=text,
             suggestions=close,
+            confidence=confidence,
         )
 
     # ------------------------------------------------------------------ compatibility
@@ -797,7 +843,7 @@ def _validate_compatibility(frame: pd.DataFrame, file: str, catalogue: Catalogue
                 problems.add(row, field, None, "empty resource code")
                 continue
             try:
-                ends[field] = catalogue.resolve(value).resource.code
+                ends[field] = catalogue.resolve(value, words=False).resource.code
             except EitError as exc:
                 close = exc.data.get("suggestions") or []
                 hint = f"; closest codes: {', '.join(close)}" if close else ""

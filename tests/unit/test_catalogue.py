@@ -233,12 +233,18 @@ def test_catalogue_codes_resolve_case_insensitively(cat):
 
 def test_unknown_code_gives_three_suggestions(cat):
     with pytest.raises(EitError) as info:
-        cat.resolve("GREEN WAST")
+        cat.resolve("ORG_GREN_WAST")  # shaped like a code: never read as words
     err = info.value
     assert err.code == "unknown_resource"
-    assert err.data["text"] == "GREEN WAST"
+    assert err.data["text"] == "ORG_GREN_WAST"
     assert len(err.data["suggestions"]) == 3
     assert err.data["suggestions"][0] == "ORG_GREEN_WASTE"
+
+
+def test_mistyped_words_resolve_from_text_with_a_confidence(cat):
+    found = cat.resolve("GREEN WAST")
+    assert found.resource.code == "ORG_GREEN_WASTE" and found.from_text
+    assert 0.7 <= found.confidence < 1
 
 
 @pytest.mark.parametrize(
@@ -278,7 +284,15 @@ def test_resolve_many_matches_resolve_row_by_row(cat):
     )
     out = cat.resolve_many(texts)
     assert list(out.index) == list(texts.index)
-    assert list(out.columns) == ["resource", "ler_code", "hazardous", "error_code", "suggestions"]
+    assert list(out.columns) == [
+        "resource",
+        "ler_code",
+        "hazardous",
+        "error_code",
+        "suggestions",
+        "from_text",
+        "confidence",
+    ]
     assert out["resource"].tolist() == [
         "ORG_GREEN_WASTE",
         "ORG_MANURE",
