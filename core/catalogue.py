@@ -198,6 +198,18 @@ def _derived_pairs(resources: dict, explicit: dict) -> list[Compatibility]:
                     pair.explanation_en,
                     f"inherited from {anc} -> {need}: {pair.source}",
                 )
+        for anc in ancestors:  # what serves X may serve a kind of X (check the grade)
+            for supply, needs in explicit.items():
+                pair = needs.get(anc)
+                if pair is not None and supply != code:
+                    add(
+                        supply,
+                        code,
+                        round(pair.factor * PARENT_TO_CHILD, 3),
+                        pair.explanation_fr,
+                        pair.explanation_en,
+                        f"inherited from {supply} -> {anc}, grade to check: {pair.source}",
+                    )
         for anc in ancestors:
             add(
                 anc,

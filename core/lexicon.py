@@ -50,6 +50,7 @@ _WEAK = set(
     chute site usine production process procede fabrication industriel industrielle
     industrial mixed non trie sorted unsorted dechet benne bennes
     cherchon cherche recherche recherchon souhaite souhaitons voudrion looking seeking
+    premiere premier approvisionnement supply
     """.split()
 )
 _TEMPERATURE = re.compile(r"(\d{1,4})(?:[.,]\d+)?\s*(?:°|º|deg|degres|degrees)\s*c?\b", re.I)
@@ -188,6 +189,7 @@ def analyse(text: str) -> tuple[list[str], list[bool]]:
     phrase: what comes before the first "pour", "du", "de la", "from"... that follows a
     meaningful word ("restes de repas | du self", "sciure | pour litière")."""
     out, head, in_head, seen_content = [], [], True, False
+    text = re.sub(r"\(", " pour ", str(text))  # a parenthesis qualifies what precedes it
     raw = fold(text).split()
     for k, token in enumerate(raw):
         nxt = raw[k + 1] if k + 1 < len(raw) else ""
