@@ -16,8 +16,8 @@ actors sit at their park's coordinates (a few hundred metres apart). The real fl
 - found: the supplier's flow has a candidate towards the receiver's flow (target >= 90 %);
 - top 3: the true supplier is among the need's three best sources by score (target >= 80 %);
 - with a precedent: found exchanges whose candidate carries at least one documented case;
-- the same figures with the catalogue of before issue 13 as reference, when given with
-  ``--reference`` (a git revision of core/data), and the exchanges missed, for review.
+- as reference measured in the same run, the share found with identity pairs only (a need
+  matched only by the very resource it declares), then the exchanges missed, for review.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def encode(exchanges: list[dict], folder: Path) -> tuple[Path, Path, list[tuple]
     return actor_path, flow_path, truth
 
 
-def measure(exchanges, catalogue, folder: Path) -> dict:
+def measure(exchanges, catalogue, folder: Path, identity_only: bool = False) -> dict:
     import geopandas as gpd
     from eit_synergies.core.flows import attach_geometry, build_flows, read_actors, read_flows
     from eit_synergies.core.precedents import precedent_pairs
@@ -90,10 +90,11 @@ def measure(exchanges, catalogue, folder: Path) -> dict:
     )
     supply = attach_geometry(result.supply, points)
     need = attach_geometry(result.need, points)
+    pairs = catalogue.compatibility_frame
     candidates = find_candidates(
         supply,
         need,
-        catalogue.compatibility_frame,
+        pairs.iloc[0:0] if identity_only else pairs,
         300,
         catalogue.max_distance_km(),
         metric_crs="EPSG:3857",
@@ -141,12 +142,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = measure(exchanges, Catalogue.builtin(), Path(tmp))
     elapsed = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        ref = measure(exchanges, Catalogue.builtin(), Path(tmp), identity_only=True)
     n = out["exchanges"]
     print(f"documented exchanges: {n} from {out['parks']} parks or territories ({path.name})")
     print(f"flow rows rejected: {out['rejected']}")
     print(f"found at 300 km: {out['found'] / n:6.1%}  target >= 90 %")
     print(f"true source in the need's top 3: {out['top3'] / n:6.1%}  target >= 80 %")
     print(f"found with a documented precedent: {out['with_precedent'] / max(out['found'], 1):6.1%}")
+    print(
+        f"reference, identity pairs only: found {ref['found'] / n:6.1%}, "
+        f"top 3 {ref['top3'] / n:6.1%} (ratio found/reference: "
+        f"{out['found'] / max(ref['found'], 1):.1f})"
+    )
     print(f"time: {elapsed:.1f} s")
     for row in out["rejected_rows"].itertuples():
         print(f"  rejected: {row.value!r} ({row.reason_code}; suggestions {row.suggestions})")
