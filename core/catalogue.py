@@ -61,6 +61,9 @@ RESOURCE_FIELDS: dict[str, tuple[str, ...]] = {
     "density_t_per_m3": ("density_t_per_m3", "densite_t_m3", "densite", "density"),
     "density_source": ("density_source", "source_densite"),
     "source": ("source",),
+    "parent": ("parent", "parent_code", "parente", "famille_parente"),
+    "lhv_mwh_per_t": ("lhv_mwh_per_t", "pci_mwh_t", "pci", "lhv", "ncv"),
+    "lhv_source": ("lhv_source", "source_pci"),
 }
 
 #: accepted column names of a user compatibility table (canonical name first)
@@ -106,6 +109,9 @@ class Resource:
     distance_source: str
     density_t_per_m3: float | None
     density_source: str
+    parent: str = ""  # the more general resource this one is a kind of ("" = none)
+    lhv_mwh_per_t: float | None = None  # net calorific value, for fuels counted in energy
+    lhv_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,8 @@ class ResolvedCode:
     resource: Resource
     ler_code: str | None  # 6 digits when the user gave a LER code
     hazardous: bool  # from the official list for LER codes, else False
+    from_text: bool = False  # True when read from words (core.lexicon), to be reviewed
+    confidence: float = 1.0  # of a match from words (0-1); 1 for codes
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,90 @@ class Compatibility:
     explanation_fr: str
     explanation_en: str
     source: str
+
+
+def _optional_float(value) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _lineage(resources: dict, code: str) -> list[str]:
+    chain, seen = [code], {code}
+    parent = resources[code].parent if code in resources else ""
+    while parent and parent in resources and parent not in seen:
+        chain.append(parent)
+        seen.add(parent)
+        parent = resources[parent].parent
+    return chain
+
+
+#: factor of "a kind of X serves a need of X" and of "X may hold the kind the need asks for"
+CHILD_TO_PARENT = 0.9
+PARENT_TO_CHILD = 0.5
+_HIERARCHY = "catalogue hierarchy (parent column of resources.csv)"
+
+
+def _derived_pairs(resources: dict, explicit: dict) -> list[Compatibility]:
+    """Pairs implied by ``parent``: a kind of X serves X's needs and X itself; X may serve a
+    need of one of its kinds (lower factor). Explicit pairs are never overridden."""
+    out: dict[tuple[str, str], Compatibility] = {}
+
+    def add(supply, need, factor, fr, en, source):
+        key = (supply, need)
+        if supply == need or need in explicit.get(supply, {}) or key in out:
+            return
+        out[key] = Compatibility(supply, need, float(factor), fr, en, source)
+
+    for code, res in resources.items():
+        if not res.parent:
+            continue
+        ancestors = _lineage(resources, code)[1:]
+        for anc in ancestors:
+            add(
+                code,
+                anc,
+                CHILD_TO_PARENT,
+                f"{res.label_fr} est une sorte de {resources[anc].label_fr}",
+                f"{res.label_en} is a kind of {resources[anc].label_en}",
+                _HIERARCHY,
+            )
+        for anc in ancestors:
+            for need, pair in explicit.get(anc, {}).items():
+                add(
+                    code,
+                    need,
+                    pair.factor,
+                    pair.explanation_fr,
+                    pair.explanation_en,
+                    f"inherited from {anc} -> {need}: {pair.source}",
+                )
+        for anc in ancestors:  # what serves X may serve a kind of X (check the grade)
+            for supply, needs in explicit.items():
+                pair = needs.get(anc)
+                if pair is not None and supply != code:
+                    add(
+                        supply,
+                        code,
+                        round(pair.factor * PARENT_TO_CHILD, 3),
+                        pair.explanation_fr,
+                        pair.explanation_en,
+                        f"inherited from {supply} -> {anc}, grade to check: {pair.source}",
+                    )
+        for anc in ancestors:
+            add(
+                anc,
+                code,
+                PARENT_TO_CHILD,
+                f"Peut contenir {res.label_fr}: vérifier la qualité",
+                f"May hold {res.label_en}: check the grade",
+                _HIERARCHY,
+            )
+    return list(out.values())
 
 
 def _identity(code: str) -> Compatibility:
@@ -150,6 +242,18 @@ def _ler_digits(text: str) -> str | None:
         text = "0" + text
     match = _LER_RE.match(text) or _LER_PREFIX_RE.match(text)
     return "".join(match.groups()[:3]) if match else None
+
+
+_CODE_SHAPED = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def _wordy(text: str) -> bool:
+    """Text that may name a resource in words: not shaped like a catalogue code
+    (``ORG_GREN_WASTE`` is a mistyped code, rejected with suggestions) and either with few
+    digits or with a real word next to them ("GRV 1000 L" is words, "99 01 01" is not)."""
+    if _CODE_SHAPED.match(text.strip()):
+        return False
+    return len(re.sub(r"\D", "", text)) < 4 or bool(re.search(r"[^\W\d_]{3}", text))
 
 
 def _normalise_code(text: str) -> str:
@@ -186,6 +290,9 @@ class Catalogue:
                 distance_source=rec["distance_source"],
                 density_t_per_m3=None if density is None or pd.isna(density) else float(density),
                 density_source=rec["density_source"] or "",
+                parent=rec.get("parent") or "",
+                lhv_mwh_per_t=_optional_float(rec.get("lhv_mwh_per_t")),
+                lhv_source=rec.get("lhv_source") or "",
             )
         self._ler = {
             code: (resource, bool(hazardous))
@@ -207,6 +314,33 @@ class Catalogue:
                 source=rec["source"],
             )
             self._needs.setdefault(pair.supply, {})[pair.need] = pair
+        # pairs derived from the hierarchy (``parent``): explicit pairs always win
+        self._explicit_compatibility = self._compatibility_frame
+        derived = _derived_pairs(self._resources, self._needs)
+        for pair in derived:
+            self._needs.setdefault(pair.supply, {})[pair.need] = pair
+        if derived:
+            parts = [self._explicit_compatibility] if len(self._explicit_compatibility) else []
+            self._compatibility_frame = pd.concat(
+                [
+                    *parts,
+                    pd.DataFrame(
+                        [
+                            (
+                                p.supply,
+                                p.need,
+                                p.factor,
+                                p.explanation_fr,
+                                p.explanation_en,
+                                p.source,
+                            )
+                            for p in derived
+                        ],
+                        columns=list(COMPATIBILITY_FIELDS),
+                    ),
+                ],
+                ignore_index=True,
+            )
         # fuzzy-matching choices: 3 forms per resource, contiguous per resource
         self._codes = list(self._resources)
         self._choices: list[str] = []
@@ -242,8 +376,8 @@ class Catalogue:
         res_frame = base._resources_frame
         if resources is not None:
             res_frame = _merge_resources(base, resources, fam_frame)
-        draft = cls(res_frame, base._compatibility_frame.iloc[0:0], fam_frame, base._ler_frame)
-        comp_frame = base._compatibility_frame
+        draft = cls(res_frame, base._explicit_compatibility.iloc[0:0], fam_frame, base._ler_frame)
+        comp_frame = base._explicit_compatibility
         if compatibility is not None:
             comp_frame = _merge_compatibility(draft, comp_frame, compatibility)
         return cls(res_frame, comp_frame, fam_frame, base._ler_frame)
@@ -267,13 +401,22 @@ class Catalogue:
         except KeyError:
             raise self._unknown(str(code)) from None
 
-    def resolve(self, text: str) -> ResolvedCode:
-        """A catalogue code or a LER code (``020103``, ``02 01 03``, ``02 01 03*``...).
+    @functools.cached_property
+    def lexicon(self):
+        """The words -> resources matcher of this catalogue (:mod:`core.lexicon`)."""
+        from .lexicon import Lexicon
+
+        return Lexicon.build(self._resources)
+
+    def resolve(self, text: str, words: bool = True) -> ResolvedCode:
+        """A catalogue code, a LER code (``020103``, ``02 01 03``, ``02 01 03*``...) or, when
+        ``words``, a resource written in words ("palettes cassées", "boues de STEP").
 
         A LER code may be followed by its label (``20 02 01 - déchets verts``). ``hazardous``
-        comes from the official list, whatever the ``*`` says. Raises ``EitError`` with code
+        comes from the official list, whatever the ``*`` says. Words confidently matched give
+        ``from_text`` and their ``confidence``. Raises ``EitError`` with code
         ``missing_resource`` (empty text) or ``unknown_resource`` (``text``, ``suggestions``:
-        the 3 closest codes).
+        the 3 best resources or LER codes, ``confidence`` of the best guess for words).
         """
         raw = "" if text is None or (isinstance(text, float) and math.isnan(text)) else text
         if isinstance(raw, float) and raw.is_integer():
@@ -288,6 +431,12 @@ class Catalogue:
         if digits is not None and digits in self._ler:
             code, hazardous = self._ler[digits]
             return ResolvedCode(str(text), self._resources[code], digits, hazardous)
+        if words and _wordy(stripped):
+            found = self.lexicon.match(stripped)
+            if found.resource is not None:
+                resource = self._resources[found.resource]
+                return ResolvedCode(str(text), resource, None, False, True, found.confidence)
+            raise self._unknown(stripped, found.suggestions, found.confidence)
         raise self._unknown(stripped)
 
     def resolve_many(self, texts: pd.Series) -> pd.DataFrame:
@@ -295,8 +444,9 @@ class Catalogue:
 
         Returns a frame on the index of ``texts`` with the columns ``resource`` (code or
         None), ``ler_code`` (6 digits or None), ``hazardous`` (bool), ``error_code`` (None,
-        ``missing_resource`` or ``unknown_resource``) and ``suggestions`` (tuple of up to 3
-        codes, empty when resolved).
+        ``missing_resource`` or ``unknown_resource``), ``suggestions`` (tuple of up to 3
+        codes, empty when resolved), ``from_text`` (bool: read from words) and
+        ``confidence`` (of words, matched or not; NaN for codes).
         """
         texts = pd.Series(texts) if not isinstance(texts, pd.Series) else texts
         codes, uniques = pd.factorize(texts, use_na_sentinel=True)
@@ -304,26 +454,27 @@ class Catalogue:
         resource = np.full(n + 1, None, dtype=object)
         ler_code = np.full(n + 1, None, dtype=object)
         hazardous = np.zeros(n + 1, dtype=bool)
+        from_text = np.zeros(n + 1, dtype=bool)
+        confidence = np.full(n + 1, np.nan)
         error = np.full(n + 1, None, dtype=object)
         suggestions = np.empty(n + 1, dtype=object)
         suggestions[:] = [()] * (n + 1)
         error[n] = "missing_resource"
-        unknown: list[tuple[int, str]] = []
         for i, value in enumerate(uniques):
             try:
                 found = self.resolve(value)
             except EitError as exc:
                 error[i] = exc.code
-                if exc.code == "unknown_resource":
-                    unknown.append((i, str(value).strip()))
+                suggestions[i] = tuple(exc.data.get("suggestions") or ())
+                if exc.data.get("confidence") is not None:
+                    confidence[i] = exc.data["confidence"]
                 continue
             resource[i] = found.resource.code
             ler_code[i] = found.ler_code
             hazardous[i] = found.hazardous
-        if unknown:
-            close = self._suggest_many([t for _, t in unknown], 3)
-            for (i, _), found in zip(unknown, close, strict=True):
-                suggestions[i] = tuple(found)
+            from_text[i] = found.from_text
+            if found.from_text:
+                confidence[i] = found.confidence
         take = np.where(codes < 0, n, codes)
         return pd.DataFrame(
             {
@@ -332,16 +483,29 @@ class Catalogue:
                 "hazardous": hazardous[take],
                 "error_code": error[take],
                 "suggestions": suggestions[take],
+                "from_text": from_text[take],
+                "confidence": confidence[take],
             },
             index=texts.index,
         )
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """The ``limit`` closest codes to ``text`` (rapidfuzz over codes and FR/EN labels).
+        """The ``limit`` resources ``text`` most likely names: by meaning first
+        (:mod:`core.lexicon`), then by spelling (rapidfuzz over codes and FR/EN labels).
 
         Text that looks like a LER code (4 digits or more) gets the closest LER codes.
         """
-        return self._suggest_many([str(text)], limit)[0]
+        text = str(text)
+        if len(re.sub(r"\D", "", text)) >= 4:
+            return self._suggest_many([text], limit)[0]
+        found = self.lexicon.match(text)
+        out = list(dict.fromkeys(([found.resource] if found.resource else []) + found.suggestions))
+        for code in self.lexicon._spelling(text) + self._suggest_many([text], limit)[0]:
+            if len(out) >= limit:
+                break
+            if code not in out:
+                out.append(code)
+        return out[:limit]
 
     def _suggest_many(self, texts: list[str], limit: int) -> list[list[str]]:
         from rapidfuzz import fuzz, process
@@ -370,14 +534,16 @@ class Catalogue:
                 out[word_pos[first + k]] = [self._codes[j] for j in row]
         return out
 
-    def _unknown(self, text: str) -> EitError:
-        close = self.suggest(text)
+    def _unknown(self, text: str, close=None, confidence=None) -> EitError:
+        close = list(close) if close is not None else self.suggest(text)
         hint = f"; closest codes: {', '.join(close)}" if close else ""
+        what = "a catalogue code, a LER waste code nor words clearly naming a resource"
         return EitError(
             "unknown_resource",
-            f"{text!r} is neither a catalogue code nor a LER waste code{hint}",
+            f"{text!r} is neither {what}{hint}",
             text=text,
             suggestions=close,
+            confidence=confidence,
         )
 
     # ------------------------------------------------------------------ compatibility
@@ -416,8 +582,18 @@ class Catalogue:
 
     @property
     def compatibility_frame(self) -> pd.DataFrame:
-        """Non-identity supply -> need pairs (a copy)."""
+        """Non-identity supply -> need pairs, the explicit ones then those derived from the
+        hierarchy (a copy)."""
         return self._compatibility_frame.copy()
+
+    @property
+    def explicit_compatibility_frame(self) -> pd.DataFrame:
+        """The pairs of the tables, each with its source (a copy)."""
+        return self._explicit_compatibility.copy()
+
+    def lineage(self, code: str) -> list[str]:
+        """``code`` and its ancestors through ``parent``, nearest first."""
+        return _lineage(self._resources, self.get(code).code)
 
     @property
     def families_frame(self) -> pd.DataFrame:
@@ -514,7 +690,7 @@ def _validate_resources(
         if "density_t_per_m3" in frame
         else (np.full(len(frame), np.nan), np.zeros(len(frame), dtype=bool))
     )
-    records, seen = [], {}
+    records, seen, parents = [], {}, []
     for i, rec in enumerate(frame.to_dict("records")):
         row = rec.get(ROW, i + 2)
         raw_code = _text(rec.get("code"))
@@ -630,12 +806,34 @@ def _validate_resources(
             f"user table {file}" if out["density_t_per_m3"] is not None else ""
         )
         out["source"] = pick("source") or f"user table {file}"
+        parent = pick("parent")
+        out["parent"] = _normalise_code(parent) if parent else ""
+        if out["parent"] == code:
+            problems.add(row, "parent", parent, "a resource cannot be its own parent")
+        lhv = _text(rec.get("lhv_mwh_per_t"))
+        value = _optional_float(lhv.replace(",", ".")) if lhv else None
+        if lhv and (value is None or not value > 0):
+            problems.add(
+                row, "lhv_mwh_per_t", lhv, "the calorific value must be a positive number of MWh/t"
+            )
+            value = None
+        own_lhv = _text(rec.get("lhv_source"))
+        if value is None and old is not None and old.lhv_mwh_per_t is not None:
+            value, own_lhv = old.lhv_mwh_per_t, own_lhv or old.lhv_source
+        out["lhv_mwh_per_t"] = value
+        out["lhv_source"] = own_lhv or (f"user table {file}" if value is not None else "")
+        parents.append((row, code, out["parent"]))
         records.append(out)
+    known = set(seen) | set(base)
+    for row, _code, parent in parents:
+        if parent and parent not in known:
+            problems.add(row, "parent", parent, "unknown parent resource")
     problems.raise_if_any()
     columns = list(RESOURCE_FIELDS)
     result = pd.DataFrame.from_records(records, columns=columns)
     result["max_distance_km"] = result["max_distance_km"].astype(float)
     result["density_t_per_m3"] = result["density_t_per_m3"].astype(object)
+    result["lhv_mwh_per_t"] = result["lhv_mwh_per_t"].astype(object)
     return result
 
 
@@ -657,7 +855,7 @@ def _validate_compatibility(frame: pd.DataFrame, file: str, catalogue: Catalogue
                 problems.add(row, field, None, "empty resource code")
                 continue
             try:
-                ends[field] = catalogue.resolve(value).resource.code
+                ends[field] = catalogue.resolve(value, words=False).resource.code
             except EitError as exc:
                 close = exc.data.get("suggestions") or []
                 hint = f"; closest codes: {', '.join(close)}" if close else ""

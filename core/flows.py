@@ -52,6 +52,9 @@ import pandas as pd
 from .csv_rows import rejected_frame
 from .errors import EitError
 from .progress import check_canceled
+from .resource_text import sided as _sided
+from .resource_text import text_columns as _text_columns
+from .resource_text import words_note as _words_note
 from .tables import (
     ACTOR_FIELDS,
     ACTOR_REQUIRED,
@@ -100,6 +103,9 @@ EXTRA_FIELDS = (
     "year",
     "comment",
     "conversion",
+    "resource_from_text",
+    "resource_text",
+    "resource_confidence",
     "row",
     "max_distance_km",
 )
@@ -672,6 +678,11 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
     res_codes, res_list = pd.factorize(resolved["resource"].to_numpy(dtype=object))
     resource_u = np.asarray(res_codes, dtype=np.int64)
     rcode = take(resource_u, written.codes, missing=-1)  # index into resources, -1 unresolved
+    res_list = list(res_list)
+    from_text_u = resolved["from_text"].to_numpy(dtype=bool)
+    confidence_u = resolved["confidence"].to_numpy(dtype=float)
+    from_text = take(np.append(from_text_u, False), written.codes, missing=False)
+    rcode = _sided(rcode, from_text, is_need, res_list, catalogue)
     resources = [catalogue.get(code) for code in res_list]
     checks.add(written.missing, "missing_resource", "resource", "empty resource code")
     error_u = resolved["error_code"].to_numpy(dtype=object)
@@ -793,9 +804,17 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
             f"{file}: {int((conf_unknown & ok).sum())} unrecognised confidential value(s) "
             f"counted as confidential (rows {_rows_text(flows[ROW].to_numpy()[conf_unknown & ok])})"
         )
+    words_used = ok & from_text
+    if words_used.any():
+        notes.append(_words_note(file, written, rcode, res_list, confidence_u, words_used))
     density_used = ok & units.rows("density")
     if density_used.any():
         notes.append(f"{file}: {int(density_used.sum())} quantity(ies) converted with a density")
+    calorific_used = ok & units.rows("calorific")
+    if calorific_used.any():
+        notes.append(
+            f"{file}: {int(calorific_used.sum())} quantity(ies) converted with a calorific value"
+        )
 
     # assemble
     res_attr = {
@@ -856,6 +875,7 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
                 "year": year_out,
                 "comment": take(comment.uniques, comment.codes[sel]),
                 "conversion": conversion[sel],
+                **_text_columns(sel, from_text, written, confidence_u),
                 "row": rows[sel],
                 "max_distance_km": res_attr["max_distance_km"][rc].astype(float),
             },

@@ -7,6 +7,7 @@ summary. Everything here works on frames, so it is tested without QGIS.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ import pandas as pd
 from .catalogue import Catalogue
 from .flows import attach_geometry, build_flows, read_actors, read_flows
 from .geocode.pipeline import as_points, geocode_actors
+from .precedents import precedent_pairs
 from .progress import NullProgress, SubProgress, check_canceled
 from .synergy import find_candidates, find_mutualisation_groups
 from .workspace import (
@@ -166,6 +168,7 @@ def run_pipeline(
             options.max_distance_km,
             catalogue.max_distance_km(),
             allocate=options.allocate,
+            precedents=functools.partial(precedent_pairs, catalogue),
             progress=SubProgress(progress, 0.45, 0.8),
         )
         log.extend(search.log)

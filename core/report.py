@@ -199,6 +199,8 @@ PUBLISHED_CANDIDATE_COLUMNS = [
     "supply_resource_label",
     "need_resource_label",
     "explanation",
+    "precedent_count",
+    "precedents",
     "distance_method",
     "distance_value",
     "distance_text",
@@ -857,6 +859,9 @@ def publish_candidates(candidates, published_flows, *, public: bool, lang: str =
         "supply_resource_label": side("resource_label", s_pos),
         "need_resource_label": side("resource_label", n_pos),
         "explanation": _text_values(_column(cands, "explanation_fr")),
+        # documented cases elsewhere, never about this territory's actors: always public
+        "precedent_count": number("precedent_count"),
+        "precedents": _text_values(_column(cands, "precedents")),
         "distance_method": _text_values(_column(cands, "distance_method")),
         "distance_value": np.where(masked, np.nan, distance),
         "distance_text": [

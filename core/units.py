@@ -15,7 +15,9 @@ Rules (reason codes of rejected rows):
 - ``unit_mismatch``: the amount's dimension does not fit the resource (MWh of gypsum; m3 of a
   mass resource without density; a power such as kW for an energy; an area with a period).
   A volume of a mass resource that has a density (or the reverse) is converted with the
-  catalogue density, and the ``conversion`` note says so.
+  catalogue density; an energy of a fuel counted in mass or volume (or the reverse: tonnes of
+  wood chips for a need in MWh, Nm3 of biogas) with its catalogue net calorific value (and
+  density); the ``conversion`` note gives the figures used.
 - ``ambiguous_unit``: a rate per hour/minute/second (operating hours unknown), or working
   time counted in days/weeks/months (hours per day unknown).
 - An empty unit is the resource's default unit per year (noted).
@@ -100,6 +102,9 @@ _ALIASES = {
     "map": "m3",  # mètre cube apparent de plaquettes
     "mapp": "m3",
     "m3apparent": "m3",
+    "nm3": "m3",  # normal cubic metre of gas (0 °C, 1 atm): densities are given per Nm3
+    "m3n": "m3",
+    "sm3": "m3",
     "stere": "stere",
     "l": "liter",
     "litre": "liter",
@@ -335,21 +340,20 @@ def conversion(parsed: ParsedUnit, resource) -> Conversion:
             f"unit {parsed.text!r} is a power, not an energy: give the " "energy per year (MWh/an)",
         )
     if got != target:
-        density = getattr(resource, "density_t_per_m3", None)
-        pair = {got, target}
-        if pair == {"mass", "volume"} and density is not None and density > 0:
-            origin = f"catalogue density of {resource.code}"
-            if target == "mass":
-                factor = factor * density
-                note = f"volume converted to mass with density {density:g} t/m3 ({origin})"
+        converted = _cross_dimension(got, target, factor, resource)
+        if converted is None:
+            density = getattr(resource, "density_t_per_m3", None)
+            pair = {got, target}
+            if pair == {"mass", "volume"} and not density:
+                extra = " and has no density"
+            elif "energy" in pair and pair <= {"mass", "volume", "energy"}:
+                extra = " and has no calorific value"
             else:
-                factor = factor / density
-                note = f"mass converted to volume with density {density:g} t/m3 ({origin})"
-        else:
-            extra = " and has no density" if pair == {"mass", "volume"} else ""
+                extra = ""
             return _mismatch(
                 parsed, unit_norm, f"unit {parsed.text!r} is {is_word} but " f"{expected}{extra}"
             )
+        factor, note = converted
     if target == "time" and factor >= 24:
         return Conversion(
             math.nan,
@@ -369,6 +373,39 @@ def conversion(parsed: ParsedUnit, resource) -> Conversion:
         return Conversion(_round(factor), unit_norm, note)
     per_year = parsed.per_year if parsed.per_year is not None else 1.0
     return Conversion(_round(factor * per_year), unit_norm, note)
+
+
+def _cross_dimension(got: str, target: str, factor: float, resource):
+    """(factor, note) bringing an amount of dimension ``got`` to ``target`` through the
+    catalogue density (t/m3) and net calorific value (MWh/t) of ``resource``; None when the
+    resource lacks the figure needed."""
+    density = getattr(resource, "density_t_per_m3", None) or None
+    lhv = getattr(resource, "lhv_mwh_per_t", None) or None
+    code = resource.code
+    dens_txt = f"density {density:g} t/m3 (catalogue density of {code})" if density else ""
+    lhv_txt = (
+        f"net calorific value {lhv:g} MWh/t (catalogue calorific value of {code})" if lhv else ""
+    )
+    pair = (got, target)
+    if pair == ("volume", "mass") and density:
+        return factor * density, f"volume converted to mass with {dens_txt}"
+    if pair == ("mass", "volume") and density:
+        return factor / density, f"mass converted to volume with {dens_txt}"
+    if pair == ("mass", "energy") and lhv:
+        return factor * lhv, f"mass converted to energy with {lhv_txt}"
+    if pair == ("energy", "mass") and lhv:
+        return factor / lhv, f"energy converted to mass with {lhv_txt}"
+    if pair == ("volume", "energy") and lhv and density:
+        return (
+            factor * density * lhv,
+            f"volume converted to energy with {dens_txt} and {lhv_txt}",
+        )
+    if pair == ("energy", "volume") and lhv and density:
+        return (
+            factor / (density * lhv),
+            f"energy converted to volume with {dens_txt} and {lhv_txt}",
+        )
+    return None
 
 
 def _mismatch(parsed: ParsedUnit, unit_norm, message: str) -> Conversion:
@@ -442,6 +479,7 @@ def normalise_codes(unit: Coded, resource_codes: np.ndarray, resources) -> UnitR
         "error": np.empty(size, dtype=object),
         "message": np.empty(size, dtype=object),
         "density": np.zeros(size, dtype=bool),
+        "calorific": np.zeros(size, dtype=bool),
     }
     for index, key in enumerate(pairs.tolist()):
         u, r = divmod(key, width)
@@ -456,4 +494,5 @@ def normalise_codes(unit: Coded, resource_codes: np.ndarray, resources) -> UnitR
         table["error"][index] = result.error
         table["message"][index] = result.message or None
         table["density"][index] = bool(result.note) and "density" in result.note
+        table["calorific"][index] = bool(result.note) and "calorific" in result.note
     return UnitResult(pair_codes, table)

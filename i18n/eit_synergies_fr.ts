@@ -720,6 +720,16 @@
       <translation>BAN, précision : {precision}, score {score}</translation>
     </message>
     <message>
+      <location filename="../layers/precedents_text.py" />
+      <source>Documented precedents: none in the built-in table.</source>
+      <translation>Retours d'expérience : aucun cas dans la table intégrée.</translation>
+    </message>
+    <message>
+      <location filename="../layers/precedents_text.py" />
+      <source>Documented precedents ({n}): {cases}</source>
+      <translation>Retours d'expérience ({n}) : {cases}</translation>
+    </message>
+    <message>
       <location filename="../layers/project.py" />
       <source>Company</source>
       <translation>Entreprise</translation>
@@ -2291,11 +2301,6 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
-      <source>&lt;b&gt;Supply&lt;/b&gt;: {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Need&lt;/b&gt;: {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Exchanged&lt;/b&gt;: {m_qty} · {why}</source>
-      <translation>&lt;b&gt;Gisement&lt;/b&gt; : {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Besoin&lt;/b&gt; : {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Échangé&lt;/b&gt; : {m_qty} · {why}</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
       <source>&lt;b&gt;{name}&lt;/b&gt; ({category}): {n} possible synergies within {km} km</source>
       <translation>&lt;b&gt;{name}&lt;/b&gt; ({category}) : {n} synergies possibles dans un rayon de {km} km</translation>
     </message>
@@ -2353,6 +2358,11 @@
       <location filename="../ui/dock.py" />
       <source>updated in {s} s</source>
       <translation>mis à jour en {s} s</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock.py" />
+      <source>&lt;b&gt;Supply&lt;/b&gt;: {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Need&lt;/b&gt;: {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Exchanged&lt;/b&gt;: {m_qty} · {why}</source>
+      <translation>&lt;b&gt;Gisement&lt;/b&gt; : {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Besoin&lt;/b&gt; : {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Échangé&lt;/b&gt; : {m_qty} · {why}</translation>
     </message>
     <message>
       <location filename="../ui/dock.py" />

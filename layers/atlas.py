@@ -41,6 +41,7 @@ from . import atlas_style as sty
 from .atlas_charts import ChartMaker
 from .atlas_text import ReportText
 from .frames import fields_for, frame_to_sink
+from .precedents_text import precedents_line
 
 COVERAGES = ("synergies", "actors", "families")
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
@@ -431,6 +432,7 @@ class PageBuilder:
             else:
                 notes_line = t.tr("Open questions: none noted yet.")
             lines = [t.tr("Why it fits: {explanation}").format(explanation=c["explanation"] or "—")]
+            lines.append(precedents_line(c.get("precedent_count"), c.get("precedents"), t.tr))
             lines.append(notes_line)
             if c["masked"]:
                 lines.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingMultiStepFeedback,
@@ -14,6 +16,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled, EitError
+from ..core.precedents import precedent_pairs
 from ..layers.styles import attach_style, style_candidate_layer
 from .base import EitAlgorithm
 from .feedback import FeedbackProgress
@@ -136,6 +139,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             allocate=self.parameterAsBool(parameters, self.ALLOCATE, context),
             progress=FeedbackProgress(steps),
             snap_tolerance_m=self.parameterAsDouble(parameters, self.SNAP_TOLERANCE_M, context),
+            precedents=functools.partial(precedent_pairs, catalogue),
         )
         for line in candidates_summary(
             result.candidates, result.unplaced, result.allocation_totals, catalogue.families_frame

@@ -270,6 +270,220 @@ SPECIFIC: dict[str, str] = {
     "200304": "ORG_SEWAGE_SLUDGE",
 }
 
+# Second pass (issue 13): the most specific resource of the extended catalogue, and a reuse
+# route for the codes that used to fall into the catch-alls. Hazardous codes only go to
+# chemical, recyclable or other-waste resources (treatment by an authorised operator).
+SPECIFIC.update(
+    {
+        # 01 extraction
+        "010101": "MIN_EXCAVATED_SOIL",
+        "010102": "MIN_EXCAVATED_SOIL",
+        "010308": "MIN_QUARRY_FINES",
+        "010309": "MIN_RED_MUD",
+        "010410": "MIN_QUARRY_FINES",
+        "010411": "CHEM_BRINE",
+        "010412": "MIN_QUARRY_FINES",
+        "010504": "MIN_CLAY",
+        # 02 agriculture and food
+        "020201": "ORG_SLUDGE_FOOD",
+        "020202": "ORG_ABP_CAT3",
+        "020204": "ORG_SLUDGE_FOOD",
+        "020301": "ORG_SLUDGE_FOOD",
+        "020303": "ORG_OILSEED_CAKE",
+        "020304": "ORG_FRUIT_VEG",
+        "020305": "ORG_SLUDGE_FOOD",
+        "020402": "MIN_LIME_SLUDGE",
+        "020403": "ORG_SLUDGE_FOOD",
+        "020501": "ORG_DAIRY",
+        "020502": "ORG_SLUDGE_FOOD",
+        "020601": "ORG_BAKERY",
+        "020603": "ORG_SLUDGE_FOOD",
+        "020705": "ORG_SLUDGE_FOOD",
+        # 03 wood, pulp and paper
+        "030302": "MIN_LIME_SLUDGE",
+        "030305": "ORG_SLUDGE_PAPER",
+        "030309": "MIN_LIME_SLUDGE",
+        "030310": "ORG_SLUDGE_PAPER",
+        "030311": "ORG_SLUDGE_PAPER",
+        # 04 leather and textile
+        "040101": "ORG_ABP_CAT3",
+        "040102": "MIN_LIME",
+        "040209": "REC_COMPOSITES",
+        "040220": "ORG_INDUSTRIAL_SLUDGE",
+        # 05 petroleum refining
+        "050102": "CHEM_HYDROCARBON_RESIDUES",
+        "050103": "CHEM_HYDROCARBON_RESIDUES",
+        "050104": "CHEM_SULPHURIC_ACID",
+        "050105": "CHEM_HYDROCARBON_RESIDUES",
+        "050106": "CHEM_HYDROCARBON_RESIDUES",
+        "050107": "CHEM_HYDROCARBON_RESIDUES",
+        "050108": "CHEM_HYDROCARBON_RESIDUES",
+        "050110": "ORG_SLUDGE_CHEMICAL",
+        "050111": "CHEM_SPENT_CAUSTIC",
+        "050112": "CHEM_HYDROCARBON_RESIDUES",
+        "050116": "CHEM_SULPHUR",
+        "050601": "CHEM_HYDROCARBON_RESIDUES",
+        "050603": "CHEM_HYDROCARBON_RESIDUES",
+        "050702": "CHEM_SULPHUR",
+        # 06 inorganic chemistry
+        "060101": "CHEM_SULPHURIC_ACID",
+        "060102": "CHEM_HYDROCHLORIC_ACID",
+        "060104": "CHEM_PHOSPHORIC_ACID",
+        "060105": "CHEM_NITRIC_ACID",
+        "060203": "CHEM_AMMONIA",
+        "060204": "CHEM_CAUSTIC_SODA",
+        "060314": "CHEM_BRINE",
+        "060603": "CHEM_SULPHUR_COMPOUNDS",
+        "060702": "CHEM_ACTIVATED_CARBON",
+        "061101": "MIN_PHOSPHOGYPSUM",
+        "061302": "CHEM_ACTIVATED_CARBON",
+        "061303": "MIN_CARBON_RESIDUES",
+        # 07 organic chemistry: non-halogenated still bottoms are kiln fuels
+        "070108": "CHEM_HYDROCARBON_RESIDUES",
+        "070208": "CHEM_HYDROCARBON_RESIDUES",
+        "070308": "CHEM_HYDROCARBON_RESIDUES",
+        "070408": "CHEM_HYDROCARBON_RESIDUES",
+        "070508": "CHEM_HYDROCARBON_RESIDUES",
+        "070608": "CHEM_HYDROCARBON_RESIDUES",
+        "070708": "CHEM_HYDROCARBON_RESIDUES",
+        "070514": "ORG_FERMENTATION_BIOMASS",
+        # 08 paints, ceramics sludges, toners
+        "080202": "MIN_CLAY",
+        "080203": "MIN_CLAY",
+        "080318": "REC_TONER",
+        # 09 photography: silver recovery
+        "090104": "REC_PRECIOUS_METALS",
+        "090105": "REC_PRECIOUS_METALS",
+        "090106": "REC_PRECIOUS_METALS",
+        "090107": "REC_PRECIOUS_METALS",
+        "090108": "REC_PLASTIC",
+        # 10 thermal processes
+        "100101": "MIN_BOTTOM_ASH",
+        "100102": "MIN_FLY_ASH",
+        "100103": "MIN_BIOMASS_ASH",
+        "100105": "MIN_FGD_GYPSUM",
+        "100107": "MIN_FGD_GYPSUM",
+        "100109": "CHEM_SULPHURIC_ACID",
+        "100115": "MIN_BOTTOM_ASH",
+        "100117": "MIN_FLY_ASH",
+        "100119": "MIN_FGD_GYPSUM",
+        "100124": "MIN_BOTTOM_ASH",
+        "100125": "EN_COAL",
+        "100201": "MIN_STEEL_SLAG",
+        "100207": "REC_ZINC",
+        "100208": "MIN_STEEL_DUST",
+        "100210": "MIN_MILL_SCALE",
+        "100214": "MIN_STEEL_DUST",
+        "100215": "MIN_STEEL_DUST",
+        "100302": "MIN_CARBON_RESIDUES",
+        "100308": "REC_ALUMINIUM",
+        "100309": "REC_ALUMINIUM",
+        "100316": "REC_ALUMINIUM",
+        "100318": "MIN_CARBON_RESIDUES",
+        "100330": "MIN_NONFERROUS_SLAG",
+        "100402": "REC_LEAD",
+        "100501": "MIN_NONFERROUS_SLAG",
+        "100503": "REC_ZINC",
+        "100510": "REC_ZINC",
+        "100511": "REC_ZINC",
+        "100601": "MIN_NONFERROUS_SLAG",
+        "100602": "REC_COPPER",
+        "100701": "MIN_NONFERROUS_SLAG",
+        "100702": "REC_PRECIOUS_METALS",
+        "100809": "MIN_NONFERROUS_SLAG",
+        "100810": "REC_METAL_NONFERROUS",
+        "100813": "MIN_CARBON_RESIDUES",
+        "100814": "MIN_CARBON_RESIDUES",
+        "100816": "MIN_SILICA_FUME",
+        "100912": "MIN_FOUNDRY_SAND",
+        "101012": "MIN_FOUNDRY_SAND",
+        "101103": "REC_GLASS",
+        "101110": "REC_CULLET",
+        "101112": "REC_CULLET",
+        "101201": "MIN_CLAY",
+        "101203": "MIN_CLAY",
+        "101206": "MIN_PLASTERBOARD",
+        "101208": "MIN_BRICKS_TILES",
+        "101213": "MIN_CLAY",
+        "101301": "MIN_CEMENT_RAW",
+        "101307": "MIN_LIME",
+        "101311": "MIN_CONCRETE",
+        "101314": "MIN_CONCRETE",
+        # 11 surface treatment
+        "110105": "CHEM_SPENT_PICKLING_ACID",
+        "110107": "CHEM_SPENT_CAUSTIC",
+        "110501": "REC_ZINC",
+        "110502": "REC_ZINC",
+        # 12 shaping
+        "120101": "REC_METAL_TURNINGS",
+        "120112": "CHEM_USED_OIL",
+        "120117": "MIN_ABRASIVE",
+        "120121": "MIN_ABRASIVE",
+        "120301": "CHEM_OILY_WATER",
+        "120302": "CHEM_OILY_WATER",
+        # 14 solvents
+        "140602": "CHEM_SOLVENT_HALO",
+        "140603": "CHEM_SOLVENT_NONHALO",
+        # 16 not otherwise specified
+        "160104": "REC_METAL_FERROUS",
+        "160107": "REC_METAL_FERROUS",
+        "160113": "CHEM_GLYCOL",
+        "160114": "CHEM_GLYCOL",
+        "160115": "CHEM_GLYCOL",
+        "160120": "REC_FLAT_GLASS",
+        "160601": "REC_LEAD_BATTERIES",
+        "160708": "CHEM_OILY_WATER",
+        "160801": "REC_PRECIOUS_METALS",
+        "160802": "CHEM_SPENT_CATALYST",
+        "160803": "CHEM_SPENT_CATALYST",
+        "160804": "CHEM_SPENT_CATALYST",
+        "160805": "CHEM_SPENT_CATALYST",
+        "160806": "CHEM_SPENT_CATALYST",
+        "160807": "CHEM_SPENT_CATALYST",
+        "161102": "MIN_REFRACTORY",
+        "161104": "MIN_REFRACTORY",
+        "161106": "MIN_REFRACTORY",
+        # 17 construction and demolition
+        "170101": "MIN_CONCRETE",
+        "170102": "MIN_BRICKS_TILES",
+        "170103": "MIN_BRICKS_TILES",
+        "170202": "REC_FLAT_GLASS",
+        "170401": "REC_COPPER",
+        "170402": "REC_ALUMINIUM",
+        "170403": "REC_LEAD",
+        "170404": "REC_ZINC",
+        "170405": "REC_STEEL",
+        "170409": "REC_METAL_FERROUS",
+        "170410": "REC_CABLES",
+        "170411": "REC_CABLES",
+        "170506": "MIN_DREDGED_SEDIMENT",
+        "170508": "MIN_RECYCLED_AGGREGATES",
+        "170802": "MIN_PLASTERBOARD",
+        "170904": "OTHER_WASTE_MIXED",
+        # 19 waste and water treatment
+        "190110": "CHEM_ACTIVATED_CARBON",
+        "190112": "MIN_MSWI_BOTTOM_ASH",
+        "190114": "MIN_FLY_ASH",
+        "190116": "MIN_FLY_ASH",
+        "190119": "MIN_BOTTOM_ASH",
+        "190207": "CHEM_HYDROCARBON_RESIDUES",
+        "190208": "CHEM_HYDROCARBON_RESIDUES",
+        "190501": "EN_RDF",
+        "190502": "EN_RDF",
+        "190703": "WAT_LEACHATE",
+        "190802": "MIN_SAND",
+        "190902": "MIN_CLAY",
+        "190903": "MIN_LIME_SLUDGE",
+        "190904": "CHEM_ACTIVATED_CARBON",
+        "191004": "EN_RDF",
+        "191205": "REC_CULLET",
+        "191212": "EN_RDF",
+        # 20 municipal
+        "200121": "REC_LAMPS",
+        "200307": "OTHER_WASTE_MIXED",
+    }
+)
+
 # Sub-chapter rules: sub-chapter → (resource for non-hazardous codes, for hazardous codes).
 SUBCHAPTER: dict[str, tuple[str, str]] = {
     "0201": ("ORG_CROP_RESIDUES", H),
@@ -285,9 +499,10 @@ SUBCHAPTER: dict[str, tuple[str, str]] = {
     "0801": ("CHEM_PAINT", "CHEM_PAINT"),
     "0803": ("CHEM_PAINT", "CHEM_PAINT"),
     "0804": ("CHEM_PAINT", "CHEM_PAINT"),
-    "1301": ("CHEM_USED_OIL", "CHEM_USED_OIL"),
-    "1302": ("CHEM_USED_OIL", "CHEM_USED_OIL"),
-    "1303": ("CHEM_USED_OIL", "CHEM_USED_OIL"),
+    "1301": ("CHEM_HYDRAULIC_OIL", "CHEM_HYDRAULIC_OIL"),
+    "1302": ("CHEM_ENGINE_OIL", "CHEM_ENGINE_OIL"),
+    "1303": ("CHEM_HYDRAULIC_OIL", "CHEM_HYDRAULIC_OIL"),
+    "1307": ("CHEM_HYDROCARBON_RESIDUES", "CHEM_HYDROCARBON_RESIDUES"),
     "1304": ("CHEM_OILY_WATER", "CHEM_OILY_WATER"),
     "1305": ("CHEM_OILY_WATER", "CHEM_OILY_WATER"),
     "1308": ("CHEM_OILY_WATER", "CHEM_OILY_WATER"),
@@ -317,7 +532,19 @@ COLUMNS = [
     "subchapter",
     "resource",
     "mapping",
+    "mapping_source",
 ]
+
+RULE_SOURCES = {
+    "solvent_0701_0707": "LER 07 01 to 07 07: codes ending in 03 (halogenated) and 04 (other) "
+    "are spent solvents and washing liquids, regenerated or burnt as kiln fuel",
+    "effluent_sludge_0701_0707": "LER 07 01 to 07 07: code 12 is the non-hazardous biological "
+    "sludge of on-site effluent treatment (digestion, composting, co-incineration)",
+}
+CATCH_ALL_SOURCE = (
+    "no documented reuse route: treatment or disposal by an authorised operator "
+    "(reviewed list tests/data/catalogue/ler_catch_all.csv)"
+)
 
 
 def resolve(code: str, hazardous: bool) -> tuple[str, str]:
@@ -326,7 +553,10 @@ def resolve(code: str, hazardous: bool) -> tuple[str, str]:
         return SPECIFIC[code], "specific"
     sub, chapter = code[:4], code[:2]
     if sub in SOLVENT_SUBCHAPTERS and code[4:] in ("03", "04"):
-        return "CHEM_SOLVENT", "rule:solvent_0701_0707"
+        kind = "CHEM_SOLVENT_HALO" if code[4:] == "03" else "CHEM_SOLVENT_NONHALO"
+        return kind, "rule:solvent_0701_0707"
+    if sub in SOLVENT_SUBCHAPTERS and code[4:] == "12" and not hazardous:
+        return "ORG_SLUDGE_CHEMICAL", "rule:effluent_sludge_0701_0707"
     if sub in SUBCHAPTER:
         return SUBCHAPTER[sub][1 if hazardous else 0], f"rule:subchapter_{sub}"
     if chapter in CHAPTER:
@@ -336,10 +566,23 @@ def resolve(code: str, hazardous: bool) -> tuple[str, str]:
     return NH, "rule:non_hazardous_default"
 
 
+def _mapping_source(mapping: str, resource: dict) -> str:
+    """Why a code went to its resource: the rule, or the resource's own reference."""
+    if resource["code"] in (NH, H):
+        return CATCH_ALL_SOURCE
+    if mapping == "specific":
+        return f"LER label read against the resource; reference: {resource['source']}"
+    rule = mapping.split(":", 1)[1]
+    if rule in RULE_SOURCES:
+        return RULE_SOURCES[rule]
+    return f"{rule.replace('_', ' ')} rule; reference: {resource['source']}"
+
+
 def build(source: Path) -> list[dict[str, str]]:
     """Rows of ler.csv from the official list."""
     with open(RESOURCES, encoding="utf-8", newline="") as fh:
-        known = {row["code"] for row in csv.DictReader(fh)}
+        resources = {row["code"]: row for row in csv.DictReader(fh)}
+    known = set(resources)
     rows = []
     with open(source, encoding="utf-8", newline="") as fh:
         for rec in csv.DictReader(fh):
@@ -360,6 +603,7 @@ def build(source: Path) -> list[dict[str, str]]:
                     "subchapter": rec["sous_chapitre"].strip(),
                     "resource": resource,
                     "mapping": mapping,
+                    "mapping_source": _mapping_source(mapping, resources[resource]),
                 }
             )
     unused = set(SPECIFIC) - {r["ler_code"] for r in rows}

@@ -71,6 +71,7 @@ from ..core.workspace import (
     new_actor_id,
     new_flow_id,
 )
+from ..layers.precedents_text import precedents_line
 from ..layers.project import CATEGORY_SYMBOLS, status_labels
 from ..layers.styles import DECIDED
 from ..layers.workspace import (
@@ -1097,6 +1098,8 @@ class WorkshopDock(QgsDockWidget):
                 m_qty=m_qty,
                 why=_html(explanation),
             )
+            + "<br>"
+            + _html(precedents_line(cand.get("precedent_count"), cand.get("precedents"), tr))
         )
         notes = cand.get("notes")
         self.notes.blockSignals(True)

@@ -95,6 +95,8 @@ OUTPUT_COLUMNS = [
     "compatibility",
     "explanation_fr",
     "compatibility_source",
+    "precedent_count",
+    "precedents",
     "score",
     "score_compat",
     "score_coverage",
@@ -133,6 +135,7 @@ _FLOAT_COLUMNS = {
     "avoided_co2_kg",
 }
 _BOOL_COLUMNS = {"supply_confidential", "need_confidential"}
+_INT_COLUMNS = {"precedent_count"}
 
 
 @dataclass
@@ -326,6 +329,24 @@ def search_pairs(
     return res
 
 
+def _with_precedents(pairs: pd.DataFrame, precedents) -> pd.DataFrame:
+    """``pairs`` with ``precedent_count`` and ``precedents`` (0 and "" without a source)."""
+    pairs = pairs.copy()
+    pairs["precedent_count"] = 0
+    pairs["precedents"] = ""
+    if precedents is None or not len(pairs):
+        return pairs
+    found = precedents(pairs[["supply_resource", "need_resource"]])
+    key = pairs["supply_resource"] + "\x1f" + pairs["need_resource"]
+    found_key = found["supply_resource"] + "\x1f" + found["need_resource"]
+    lookup = dict(
+        zip(found_key, zip(found["precedent_count"], found["precedents"], strict=True), strict=True)
+    )
+    pairs["precedent_count"] = [int(lookup.get(k, (0, ""))[0]) for k in key]
+    pairs["precedents"] = [lookup.get(k, (0, ""))[1] for k in key]
+    return pairs
+
+
 def _empty_candidates(metric) -> gpd.GeoDataFrame:
     data = {}
     for col in OUTPUT_COLUMNS:
@@ -333,6 +354,8 @@ def _empty_candidates(metric) -> gpd.GeoDataFrame:
             data[col] = pd.Series(dtype=float)
         elif col in _BOOL_COLUMNS:
             data[col] = pd.Series(dtype=bool)
+        elif col in _INT_COLUMNS:
+            data[col] = pd.Series(dtype="int64")
         else:
             data[col] = pd.Series(dtype=object)
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=metric), crs=metric)
@@ -373,6 +396,7 @@ def find_candidates(
     fallback_distance_km: float = 20.0,
     max_candidates: int | None = 2_000_000,
     impact_factors: dict | None = None,
+    precedents=None,
 ) -> CandidateResult:
     """Substitution candidates between ``supply`` and ``need`` flows (see the module docstring).
 
@@ -380,6 +404,9 @@ def find_candidates(
     code -> km). ``network`` is an optional road line layer; ``allocate`` runs the optimal
     allocation. Raises ``too_many_candidates`` as soon as the search passes ``max_candidates``
     (None: no limit; the default 2,000,000 candidates take about 1.5-2 GB as a layer).
+    ``precedents``: a callable taking the compatible pairs found (``supply_resource``,
+    ``need_resource``) and returning their ``precedent_count`` and ``precedents``
+    (:func:`core.precedents.precedent_pairs` bound to a catalogue); None gives 0 and "".
     """
     log: list[str] = []
     metric = metric_crs_of(metric_crs)
@@ -450,7 +477,9 @@ def find_candidates(
     )
     s_act, n_act = act_codes[: len(s_frame)], act_codes[len(s_frame) :]
 
-    pairs = compatibility_pairs(compatibility, s_frame["resource"], n_frame["resource"])
+    pairs = _with_precedents(
+        compatibility_pairs(compatibility, s_frame["resource"], n_frame["resource"]), precedents
+    )
     limit_km, fallback, counts = pair_limits_km(
         pairs, max_km, default_distances, fallback_distance_km
     )
@@ -680,6 +709,8 @@ def find_candidates(
         "compatibility": factor[order],
         "explanation_fr": explanation,
         "compatibility_source": pairs["source"].to_numpy(dtype=object)[pidx[order]],
+        "precedent_count": pairs["precedent_count"].to_numpy(dtype=np.int64)[pidx[order]],
+        "precedents": pairs["precedents"].to_numpy(dtype=object)[pidx[order]],
         "score": score[order],
         "score_compat": s_compat[order],
         "supply_share": supply_share[order],

@@ -112,7 +112,10 @@ def _flow_layers(actors: Path, flows: Path):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """Planted demo: supply/need layers, a few candidates (two confidential), groups."""
+    import functools
+
     from eit_synergies.core.catalogue import Catalogue
+    from eit_synergies.core.precedents import precedent_pairs
     from eit_synergies.core.synergy import find_candidates, find_mutualisation_groups
 
     folder = tmp_path_factory.mktemp("demo")
@@ -127,6 +130,7 @@ def demo(tmp_path_factory):
         0,
         catalogue.max_distance_km(),
         allocate=True,
+        precedents=functools.partial(precedent_pairs, catalogue),
     ).candidates
     secret = (candidates["supplier_id"] == SECRET_ACTOR).to_numpy()
     confidential = (candidates["supply_confidential"] | candidates["need_confidential"]).to_numpy()
@@ -252,6 +256,7 @@ def test_public_synergy_atlas_leaks_nothing(plugin, french_report, demo, tmp_pat
         "flux concernés", "composantes du score", "impacts estimés", "questions ouvertes",
         "version publique", f"page 1 / {demo['pages'] + 1}", "fiche", "retenue", "à explorer",
         "limites communales © ign", "gisements", "besoins", "t/an mobilisables",
+        "retours d'expérience (",
     ):  # fmt: skip
         assert normalised(expected) in text, expected
     # the confidential candidates are there, under their public names

@@ -714,6 +714,7 @@ def test_selecting_a_candidate_zooms_and_highlights(dock):
     assert dock.layers["candidates"].selectedFeatureCount() == 1
     assert "score" in dock.detail_title.text()
     assert dock.part_bars["score_distance"].value() > 0
+    assert "Documented precedents" in dock.detail_flows.text()  # retours d'expérience
 
 
 def test_presentation_mode_hides_the_chrome_and_restores_it(dock, qgis_iface):

@@ -180,11 +180,11 @@ def test_spellings_of_a_ler_code_resolve_identically(cat, spellings):
         ("190805", "ORG_SEWAGE_SLUDGE", False),
         ("190606", "ORG_DIGESTATE", False),
         ("170107", "MIN_INERT_RUBBLE", False),
-        ("170802", "MIN_GYPSUM", False),
-        ("100101", "MIN_ASH", False),
+        ("170802", "MIN_PLASTERBOARD", False),
+        ("100101", "MIN_BOTTOM_ASH", False),
         ("150101", "REC_PAPER_CARDBOARD", False),
-        ("130205", "CHEM_USED_OIL", True),
-        ("140603", "CHEM_SOLVENT", True),
+        ("130205", "CHEM_ENGINE_OIL", True),
+        ("140603", "CHEM_SOLVENT_NONHALO", True),
         ("170106", "OTHER_WASTE_H", True),
         ("200301", "OTHER_WASTE_NH", False),
         ("180103", "OTHER_WASTE_HEALTHCARE", True),
@@ -233,12 +233,18 @@ def test_catalogue_codes_resolve_case_insensitively(cat):
 
 def test_unknown_code_gives_three_suggestions(cat):
     with pytest.raises(EitError) as info:
-        cat.resolve("GREEN WAST")
+        cat.resolve("ORG_GREN_WAST")  # shaped like a code: never read as words
     err = info.value
     assert err.code == "unknown_resource"
-    assert err.data["text"] == "GREEN WAST"
+    assert err.data["text"] == "ORG_GREN_WAST"
     assert len(err.data["suggestions"]) == 3
     assert err.data["suggestions"][0] == "ORG_GREEN_WASTE"
+
+
+def test_mistyped_words_resolve_from_text_with_a_confidence(cat):
+    found = cat.resolve("GREEN WAST")
+    assert found.resource.code == "ORG_GREEN_WASTE" and found.from_text
+    assert 0.7 <= found.confidence < 1
 
 
 @pytest.mark.parametrize(
@@ -248,7 +254,7 @@ def test_unknown_code_gives_three_suggestions(cat):
         ("sciure", "WOOD_SAWDUST"),
         ("broyeur", "EQ_SHREDDER"),
         ("fumier", "ORG_MANURE"),
-        ("cardboard", "REC_PAPER_CARDBOARD"),
+        ("cardboard", "REC_CARDBOARD"),
     ],
 )
 def test_suggestions_use_french_and_english_labels(cat, text, first):
@@ -278,13 +284,21 @@ def test_resolve_many_matches_resolve_row_by_row(cat):
     )
     out = cat.resolve_many(texts)
     assert list(out.index) == list(texts.index)
-    assert list(out.columns) == ["resource", "ler_code", "hazardous", "error_code", "suggestions"]
+    assert list(out.columns) == [
+        "resource",
+        "ler_code",
+        "hazardous",
+        "error_code",
+        "suggestions",
+        "from_text",
+        "confidence",
+    ]
     assert out["resource"].tolist() == [
         "ORG_GREEN_WASTE",
         "ORG_MANURE",
         None,
         None,
-        "REC_BATTERIES",
+        "REC_LEAD_BATTERIES",
         "ORG_GREEN_WASTE",
         None,
         "ORG_MANURE",
@@ -407,15 +421,28 @@ def test_identity_is_implicit_with_factor_one(cat):
     }
 
 
-def test_cross_dimension_pairs_are_few_and_known(cat):
+def test_cross_dimension_pairs_are_fuels_or_known(cat):
+    """Substitution pairs across dimensions are fuels with a calorific value (a mass fuel for
+    an energy need), heat carried by water, or a short known list."""
     frame = cat.compatibility_frame
-    dims = {code: r.dimension for code, r in cat.resources.items()}
-    mixed = frame[frame["supply_resource"].map(dims) != frame["need_resource"].map(dims)]
-    assert set(zip(mixed["supply_resource"], mixed["need_resource"], strict=True)) == {
-        ("WAT_COOLING", "EN_HEAT_LT"),
-        ("WAT_COOLING", "EN_HEAT_NEED"),
+    res = cat.resources
+    known = {
         ("WAT_INDUSTRIAL_EFFLUENT", "ORG_DIGESTER_FEEDSTOCK"),
+        ("EN_CHARCOAL", "ORG_SOIL_AMENDMENT"),
+        ("EN_COKE_OVEN_GAS", "CHEM_HYDROGEN"),
+        ("ORG_ABP_CAT1", "EN_COAL"),
+        ("REC_TYRES", "EN_COAL"),
+        ("ORG_VEG_OIL_RESIDUES", "EN_BIOFUEL_LIQUID"),
     }
+    for s, n in zip(frame["supply_resource"], frame["need_resource"], strict=True):
+        a, b = res[s], res[n]
+        if a.dimension == b.dimension or a.synergy_type == "mutualisation":
+            continue
+        fuel = {a.dimension, b.dimension} == {"mass", "energy"} and (
+            a.lhv_mwh_per_t or b.lhv_mwh_per_t
+        )
+        heat_in_water = s.startswith("WAT_") and n.startswith("EN_HEAT")
+        assert fuel or heat_in_water or (s, n) in known, (s, n)
     assert not cat.same_dimension("WAT_COOLING", "EN_HEAT_LT")
     assert cat.same_dimension("ORG_GREEN_WASTE", "ORG_SOIL_AMENDMENT")
 
@@ -618,3 +645,104 @@ def test_bad_user_family_names_row_and_field():
     with pytest.raises(EitError) as info:
         Catalogue.load(families=families)
     assert (info.value.data["row"], info.value.data["field"]) == (2, "colour")
+
+
+# ----------------------------------------------------------------- knowledge (issue 13)
+
+CATCH_ALL = DATA / "ler_catch_all.csv"  # reviewed list: codes without a reuse route
+
+
+def test_catalogue_is_broad_enough_for_real_symbioses(cat):
+    assert len(cat) >= 250
+    for code in (
+        "EN_REFINERY_GAS EN_BLAST_FURNACE_GAS EN_COKE_OVEN_GAS CHEM_SULPHUR CHEM_HYDROGEN "
+        "CHEM_SPENT_CATALYST ORG_FERMENTATION_BIOMASS ORG_SPENT_YEAST MIN_FGD_GYPSUM "
+        "MIN_FLY_ASH MIN_BOTTOM_ASH REC_CULLET REC_ALUMINIUM REC_PET ORG_POMACE ORG_BRAN "
+        "ORG_ABP_CAT3 WOOD_WASTE_A WAT_DEMINERALISED EN_STEAM_LP EN_ELEC_NEED"
+    ).split():
+        assert code in cat, code
+
+
+def test_every_code_of_the_ler_has_a_mapping_source(cat):
+    ler = cat.ler_frame
+    assert ler["mapping_source"].str.strip().str.len().gt(20).all()
+
+
+def test_catch_all_codes_are_exactly_the_reviewed_list(cat):
+    with open(CATCH_ALL, encoding="utf-8", newline="") as fh:
+        reviewed = {row["ler_code"]: row for row in csv.DictReader(fh)}
+    ler = cat.ler_frame
+    caught = ler[ler["resource"].isin(["OTHER_WASTE_NH", "OTHER_WASTE_H"])]
+    assert set(caught["ler_code"]) == set(reviewed)
+    assert all(row["reason"].strip() for row in reviewed.values())
+    assert len(caught) < len(ler) / 2
+
+
+@pytest.mark.parametrize(
+    ("ler_code", "resource"),
+    [
+        ("070512", "ORG_SLUDGE_CHEMICAL"),  # pharmaceutical effluent sludge
+        ("070514", "ORG_FERMENTATION_BIOMASS"),
+        ("050116", "CHEM_SULPHUR"),  # sulphur from petroleum desulphurisation
+        ("100105", "MIN_FGD_GYPSUM"),
+        ("100102", "MIN_FLY_ASH"),
+        ("160803", "CHEM_SPENT_CATALYST"),
+        ("030305", "ORG_SLUDGE_PAPER"),
+        ("020204", "ORG_SLUDGE_FOOD"),
+    ],
+)
+def test_codes_with_reuse_routes_leave_the_catch_all(cat, ler_code, resource):
+    assert cat.resolve(ler_code).resource.code == resource
+
+
+def test_hierarchy_derives_pairs_and_explicit_pairs_win(cat):
+    # a kind of a resource serves the resource itself and inherits its needs
+    assert cat.compatibility("REC_ALUMINIUM", "REC_METAL_NONFERROUS").factor == pytest.approx(0.9)
+    fgd = cat.compatibility("MIN_FGD_GYPSUM", "MIN_CEMENT_RAW")
+    assert fgd is not None and "inherited from MIN_GYPSUM" in fgd.source
+    assert cat.lineage("REC_LDPE") == ["REC_LDPE", "REC_PLASTIC_FILM", "REC_PLASTIC"]
+    explicit = cat.explicit_compatibility_frame
+    assert len(explicit) < len(cat.compatibility_frame)
+    for rec in explicit.to_dict("records"):
+        pair = cat.compatibility(rec["supply_resource"], rec["need_resource"])
+        assert pair.factor == pytest.approx(rec["factor"]) and pair.source == rec["source"]
+
+
+def test_user_resource_with_unknown_parent_is_rejected():
+    table = pd.DataFrame(
+        [
+            {
+                "code": "X_NEW",
+                "label_fr": "Nouveau",
+                "family": "organic",
+                "dimension": "mass",
+                "max_distance_km": 10,
+                "parent": "NOT_A_CODE",
+            }
+        ]
+    )
+    with pytest.raises(EitError) as info:
+        Catalogue.load(resources=table)
+    assert info.value.data["field"] == "parent"
+
+
+def test_at_least_500_explicit_pairs_each_with_its_source(cat):
+    explicit = cat.explicit_compatibility_frame
+    assert len(explicit) >= 500
+    assert explicit["source"].str.strip().str.len().gt(10).all()
+    assert not explicit.duplicated(["supply_resource", "need_resource"]).any()
+
+
+@pytest.mark.parametrize(
+    ("supply", "need"),
+    [
+        ("EN_REFINERY_GAS", "EN_NATURAL_GAS"),  # Kalundborg: Statoil gas to Gyproc
+        ("MIN_FGD_GYPSUM", "MIN_GYPSUM"),  # Asnæs gypsum to Gyproc
+        ("ORG_SPENT_YEAST", "ORG_ANIMAL_FEED"),  # Novo Nordisk yeast to pig farms
+        ("WAT_TREATED_INDUSTRIAL", "WAT_PROCESS"),  # treated effluent as process water
+        ("MIN_BF_SLAG", "MIN_CEMENT_RAW"),  # blast-furnace slag to cement
+        ("CHEM_SULPHUR", "CHEM_RAW_MATERIAL"),
+    ],
+)
+def test_documented_exchanges_are_compatible(cat, supply, need):
+    assert cat.compatibility(supply, need).factor >= 0.5

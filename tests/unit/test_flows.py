@@ -630,3 +630,60 @@ def test_typed_frame_from_a_layer(actors, catalogue):
     assert supply["quantity_norm"] == pytest.approx(18.0)
     assert supply["confidential"] and supply["year"] == 2023 and supply["row"] == 7
     assert np.isnan(need["quantity"]) and need["unit"] == "m3" and need["row"] == 9
+
+
+# ----------------------------------------------------------------------- words (issue 13)
+
+
+def test_resources_written_in_words_are_used_and_flagged(tmp_path, actors, catalogue):
+    progress = RecordingProgress()
+    result = run(
+        tmp_path,
+        actors,
+        catalogue,
+        [
+            "A1;gisement;Palettes bois cassées;;12;t/an;;;;",
+            "A3;besoin;ORG_MANURE;;5;t;;;;",
+            "A2;gisement;Boues de la STEP communale;;300;t/an;;;;",
+        ],
+        progress=progress,
+    )
+    supply = result.supply.set_index("actor_id")
+    assert supply.loc["A1", "resource"] == "WOOD_PALLETS"
+    assert bool(supply.loc["A1", "resource_from_text"])
+    assert supply.loc["A1", "resource_text"] == "Palettes bois cassées"
+    assert 0.7 <= supply.loc["A1", "resource_confidence"] <= 1
+    assert supply.loc["A2", "resource"] == "ORG_SEWAGE_SLUDGE"
+    need = result.need.iloc[0]
+    assert not need["resource_from_text"] and need["resource_text"] is None
+    assert np.isnan(need["resource_confidence"])
+    review = [line for line in progress.messages if "in words, to review" in line]
+    assert review and "'Palettes bois cassées' -> WOOD_PALLETS" in review[0]
+
+
+def test_unsure_words_are_rejected_with_three_suggestions(tmp_path, actors, catalogue):
+    result = run(tmp_path, actors, catalogue, ["A1;gisement;cartons et plastiques;;3;t;;;;"])
+    row = only_rejection(result)
+    assert row["reason_code"] == "unknown_resource"
+    suggestions = row["suggestions"].split(", ")
+    assert len(suggestions) == 3
+    assert {"REC_CARDBOARD", "REC_PLASTIC"} <= set(suggestions)
+
+
+def test_two_sided_words_follow_the_direction(tmp_path, actors, catalogue):
+    result = run(
+        tmp_path,
+        actors,
+        catalogue,
+        ["A1;gisement;froid;;100;MWh;;;;", "A2;besoin;froid;;100;MWh;;;;"],
+    )
+    assert result.supply["resource"].tolist() == ["EN_COLD"]
+    assert result.need["resource"].tolist() == ["EN_COLD_NEED"]
+
+
+def test_fuel_need_in_energy_is_converted_with_its_calorific_value(tmp_path, actors, catalogue):
+    result = run(tmp_path, actors, catalogue, ["A3;besoin;EN_BIOMASS_FUEL;;349;MWh/an;;;;"])
+    need = result.need.iloc[0]
+    assert need["unit_norm"] == "t/yr"
+    assert need["quantity_norm"] == pytest.approx(100)
+    assert "calorific value" in need["conversion"]

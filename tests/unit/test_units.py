@@ -217,3 +217,38 @@ def test_normalise_on_many_rows_equals_row_by_row(catalogue):
             assert frame["quantity_norm"][i] == pytest.approx(quantity[i] * result.factor)
         else:
             assert np.isnan(frame["quantity_norm"][i])
+
+
+# ----------------------------------------------------------------- fuels (issue 13)
+
+
+def test_fuel_need_in_energy_becomes_tonnes_with_the_calorific_value(catalogue):
+    res = catalogue.get("EN_BIOMASS_FUEL")  # counted in tonnes
+    result = conversion(parse_unit("MWh/an"), res)
+    assert result.error is None
+    assert result.factor == pytest.approx(1 / res.lhv_mwh_per_t)
+    assert "calorific value" in result.note and f"{res.lhv_mwh_per_t:g} MWh/t" in result.note
+    assert "ISO 17225" in res.lhv_source or "ISO 18125" in res.lhv_source
+
+
+def test_biogas_in_normal_cubic_metres_becomes_energy(catalogue):
+    res = catalogue.get("EN_BIOGAS")  # counted in MWh
+    factor_nm3 = factor(catalogue, "Nm3/an", "EN_BIOGAS")
+    # about 6 kWh per Nm3 of biogas at 60 % methane
+    assert factor_nm3 == pytest.approx(res.density_t_per_m3 * res.lhv_mwh_per_t)
+    assert 0.0055 < factor_nm3 < 0.0065
+    tonnes = conversion(parse_unit("t"), res)
+    assert tonnes.factor == pytest.approx(res.lhv_mwh_per_t) and "mass converted" in tonnes.note
+
+
+def test_biomethane_and_fuel_oil_in_any_unit(catalogue):
+    # 1 Nm3 of methane is about 9.97 kWh (net)
+    assert factor(catalogue, "Nm3", "EN_BIOMETHANE") == pytest.approx(0.00997, rel=0.01)
+    # 1000 L of heating oil is about 10 MWh
+    assert factor(catalogue, "L", "EN_FUEL_OIL") * 1000 == pytest.approx(10.07, rel=0.02)
+    assert factor(catalogue, "t", "EN_FUEL_OIL") == pytest.approx(11.85)
+
+
+def test_energy_of_a_resource_without_calorific_value_is_still_a_mismatch(catalogue):
+    result = conversion(parse_unit("MWh"), catalogue.get("MIN_SLAG"))
+    assert result.error == "unit_mismatch" and "calorific" in result.message
