@@ -31,6 +31,7 @@ from .inputs import (
     load_catalogue,
     read_table_parameter,
     table_parameters,
+    top_k_parameter,
 )
 from .messages import processing_error, translate_rejected
 from .summaries import (
@@ -104,7 +105,8 @@ class RunPipelineAlgorithm(EitAlgorithm):
         return self.tr(
             "From an actors table and a flows table: geocodes the actors (coordinates given, "
             "then the local BAN file when given, then the commune), builds the supply and need "
-            "layers, finds the substitution synergies with optimal allocation and the "
+            "layers, finds the substitution synergies (each flow's TOP_K best, 10 by default; "
+            "0 keeps every pair within the distance) with optimal allocation and the "
             "mutualisation groups, computes the impact figures, and writes into the output "
             "folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a "
             "QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on "
@@ -126,6 +128,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
                 self.PUBLIC, self.tr("Public outputs (confidential flows masked)"), True
             )
         )
+        self.addParameter(top_k_parameter("TOP_K"))
         advanced = [
             QgsProcessingParameterFile(
                 "SIRENE_FILE", self.tr("Local SIRENE extract (geolocated)"), optional=True
@@ -196,6 +199,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
             ban_file=ban_file,
             sirene_file=self.parameterAsFile(parameters, "SIRENE_FILE", context) or None,
             max_distance_km=self.parameterAsDouble(parameters, "MAX_DISTANCE_KM", context),
+            top_k=self.parameterAsInt(parameters, "TOP_K", context),
             group_distance_km=self.parameterAsDouble(parameters, "GROUP_DISTANCE_KM", context),
             min_actors=self.parameterAsInt(parameters, "MIN_ACTORS", context),
         )

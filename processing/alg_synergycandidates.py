@@ -22,6 +22,7 @@ from .inputs import (
     flow_layer_parameters,
     load_catalogue,
     read_layer_parameter,
+    top_k_parameter,
     write_frame,
 )
 from .messages import processing_error
@@ -39,6 +40,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
     NETWORK = "NETWORK"
     SNAP_TOLERANCE_M = "SNAP_TOLERANCE_M"
     ALLOCATE = "ALLOCATE"
+    TOP_K = "TOP_K"
     OUTPUT = "OUTPUT"
     OUTPUT_UNPLACED = "OUTPUT_UNPLACED"
 
@@ -57,7 +59,9 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             "quantity coverage, distance, season overlap; and its impact figures (tonnes "
             "diverted, tonne-km, CO2 of transport). With ALLOCATE, competing supplies and needs "
             "share quantities optimally (most quantity exchanged, then least tonne-km, linear "
-            "programme solved by HiGHS)."
+            "programme solved by HiGHS). TOP_K keeps each supply's best outlets and each "
+            "need's best sources by score (10 by default; 0 keeps every pair within the "
+            "distance); the allocation shares what is kept."
         )
 
     def initAlgorithm(self, config=None):
@@ -93,6 +97,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
                 self.ALLOCATE, self.tr("Allocate quantities optimally"), False
             )
         )
+        self.addParameter(top_k_parameter(self.TOP_K))
         catalogue_parameters(self)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
@@ -137,6 +142,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             allocate=self.parameterAsBool(parameters, self.ALLOCATE, context),
             progress=FeedbackProgress(steps),
             snap_tolerance_m=self.parameterAsDouble(parameters, self.SNAP_TOLERANCE_M, context),
+            top_k=self.parameterAsInt(parameters, self.TOP_K, context),
         )
         for line in candidates_summary(
             result.candidates, result.unplaced, result.allocation_totals, catalogue.families_frame

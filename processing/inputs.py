@@ -105,6 +105,19 @@ def catalogue_parameters(alg) -> None:
         alg.addParameter(parameter)
 
 
+def top_k_parameter(name: str = "TOP_K"):
+    """``TOP_K``: each supply's best outlets and each need's best sources kept (0 = all)."""
+    from qgis.core import QgsProcessingParameterNumber
+
+    return QgsProcessingParameterNumber(
+        name,
+        tr("Best candidates kept per supply and per need (0 = every pair within the distance)"),
+        QgsProcessingParameterNumber.Integer,
+        10,
+        minValue=0,
+    )
+
+
 def load_catalogue(alg, parameters, context):
     """The built-in catalogue, extended/overridden by the user's tables when given."""
     from ..core.catalogue import Catalogue
