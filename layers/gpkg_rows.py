@@ -144,7 +144,9 @@ def column_values(series: pd.Series, declared: str) -> list:
 CHUNK = 5000
 
 
-def replace_rows(path, table: str, frame, timeout_s: float = 30.0, is_canceled=None) -> int:
+def replace_rows(
+    path, table: str, frame, timeout_s: float = 30.0, is_canceled=None, *, wal: bool = True
+) -> int:
     """Replace every row of ``table`` in the GeoPackage ``path`` by the rows of ``frame``, in
     one transaction; columns the table lacks are left out, columns the frame lacks are null.
     Returns the number of rows written. Raises ``sqlite3.Error`` (nothing changed) when the
@@ -155,12 +157,15 @@ def replace_rows(path, table: str, frame, timeout_s: float = 30.0, is_canceled=N
     than the rows themselves: inside the transaction they are dropped, the table and its
     R-tree emptied and filled in bulk (fids 1..n, envelopes from shapely), the feature count
     set, and the triggers made again from their own SQL.
+
+    ``wal``: turn the file to WAL mode first, as QGIS does when it edits (the dock); False
+    keeps the file's mode and a fully synced commit (a file written once, then moved).
     """
     connection = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
     try:
         _register_functions(connection)
         try:  # as QGIS does when it edits a GeoPackage: readers (the map) never wait
-            wal = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+            wal = wal and connection.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
         except sqlite3.OperationalError:
             wal = False  # another connection holds a lock: keep the file's mode
         if wal:

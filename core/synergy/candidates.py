@@ -520,8 +520,8 @@ def find_candidates(
         )
     if top_k and network is None:
         log.append(
-            f"{len(si)} pair(s) among the {top_k} best of each supply and of each need "
-            "within the distance limit (straight line)"
+            f"{len(si)} pair(s) within the distance limit (straight line), among the {top_k} "
+            "best of each supply and of each need"
         )
     else:
         log.append(f"{len(si)} pair(s) within the distance limit (straight line)")
