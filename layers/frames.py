@@ -57,10 +57,11 @@ def source_to_frame(source, with_geometry=True, target_crs=None, context=None, f
         crs = target_crs
     rows, wkbs = [], []
     total = source.featureCount() or 0
+    plain = (str, float, int, bool)
     for i, feature in enumerate(source.getFeatures(request)):
         if feedback is not None and feedback.isCanceled():
             break
-        rows.append([_python_value(v) for v in feature.attributes()])
+        rows.append([v if type(v) in plain else _python_value(v) for v in feature.attributes()])
         if has_geometry:
             geometry = feature.geometry()
             if geometry is None or geometry.isNull() or geometry.isEmpty():
