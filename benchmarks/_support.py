@@ -74,15 +74,17 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 seconds = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds, "returncode": done.returncode,
+                  "cpu": usage.ru_utime + usage.ru_stime,
                   "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                   "stdout": done.stdout[-4000:], "stderr": done.stderr[-4000:]}))
 """
 
 
 def run_measured(command: list[str], env: dict) -> dict:
-    """Run ``command`` in a fresh wrapper process: wall seconds and the command's own peak
-    resident memory (``ru_maxrss`` of the wrapper's only child)."""
+    """Run ``command`` in a fresh wrapper process: wall seconds, CPU seconds and the
+    command's own peak resident memory (``ru_maxrss`` of the wrapper's only child)."""
     import json
     import subprocess
 

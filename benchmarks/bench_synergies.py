@@ -313,7 +313,7 @@ def floor_write(folder: str, limit_km: float) -> dict:
     import shapely
     from scipy.spatial import cKDTree
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     s = gpd.read_file(f"{folder}/supply.gpkg", engine="pyogrio")
     n = gpd.read_file(f"{folder}/need.gpkg", engine="pyogrio")
     s_xy = shapely.get_coordinates(s.geometry.to_numpy())
@@ -354,11 +354,12 @@ def floor_write(folder: str, limit_km: float) -> dict:
         crs=s.crs,
     )
     lines.to_file(f"{folder}/floor.gpkg", layer="pairs", engine="pyogrio")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     si_num = pd.Series(sid).str.slice(1).astype(np.int64).to_numpy()
     ni_num = pd.Series(nid).str.slice(1).astype(np.int64).to_numpy()
     count, sha = digest(si_num, ni_num, len(n))
-    return {"seconds": seconds, "count": count, "sha": sha, "fields": len(lines.columns) - 1}
+    return {"seconds": seconds, "cpu": cpu, "count": count, "sha": sha,
+            "fields": len(lines.columns) - 1}  # fmt: skip
 
 
 def output_pairs(path: str, n_need: int) -> tuple[int, str]:
@@ -401,7 +402,9 @@ def through_qgis_process(n_flows: int, n_res: int, km: float, seed: int) -> dict
             return done, out
 
         tiny, big = layers("tiny", 10), layers("big", n_flows)
-        start = min(run(tiny, 0)[0]["seconds"] for _ in range(2))
+        starts = [run(tiny, 0)[0] for _ in range(2)]
+        start = min(s["seconds"] for s in starts)
+        start_cpu = min(s["cpu"] for s in starts)
         floor = in_process(floor_write, str(big), km)
         done, out = run(big, 0)
         count, sha = output_pairs(str(out), n_flows)
@@ -409,6 +412,7 @@ def through_qgis_process(n_flows: int, n_res: int, km: float, seed: int) -> dict
         count10, _ = output_pairs(str(out10), n_flows)
     return {
         "start": start, "seconds": done["seconds"], "net": done["seconds"] - start,
+        "start_cpu": start_cpu, "net_cpu": done["cpu"] - start_cpu, "floor_cpu": floor["cpu"],
         "peak_mb": done["peak_mb"], "count": count, "sha": sha, "floor": floor["seconds"],
         "floor_count": floor["count"], "floor_sha": floor["sha"],
         "floor_fields": floor["fields"], "net10": done10["seconds"] - start,
@@ -517,7 +521,12 @@ def main(argv=None) -> int:
         print(f"  TOP_K=0: {qp['seconds']:.2f} s, net {qp['net']:.2f} s, peak "
               f"{qp['peak_mb']:.0f} MB; floor (read, kd-tree, pyogrio write of "
               f"{qp['floor_fields']} fields) {qp['floor']:.2f} s")  # fmt: skip
-        check("ratio qgis_process net / floor", qp["net"] / qp["floor"],
+        check("ratio qgis_process net / floor (wall)", qp["net"] / qp["floor"],
+              TARGETS["qgis_process_ratio"], "x")  # fmt: skip
+        print(f"  CPU seconds (a machine shared with other work stretches wall time): start "
+              f"{qp['start_cpu']:.2f} s, TOP_K=0 net {qp['net_cpu']:.2f} s, floor "
+              f"{qp['floor_cpu']:.2f} s")  # fmt: skip
+        check("ratio qgis_process net / floor (CPU)", qp["net_cpu"] / qp["floor_cpu"],
               TARGETS["qgis_process_ratio"], "x")  # fmt: skip
         print(f"  TOP_K=10 (default): net {qp['net10']:.2f} s, {qp['count10']:,} candidates")
     print("\nall targets met" if ok else "\nsome targets missed (see above)")

@@ -1643,6 +1643,11 @@
       <translation>Écrit dans {folder} : {files}</translation>
     </message>
     <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>The atlas shows the {shown} first synergies of {total} (decided ones, then the best scores); the workspace holds them all.</source>
+      <translation>L'atlas montre les {shown} premières synergies sur {total} (celles décidées, puis les meilleurs scores) ; l'espace de travail les contient toutes.</translation>
+    </message>
+    <message>
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Find substitution synergies</source>
       <translation>Trouver les synergies de substitution</translation>

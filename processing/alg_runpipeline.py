@@ -44,6 +44,23 @@ from .summaries import (
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 DEMO_COMMUNES = PLUGIN_DIR / "data" / "demo" / "communes.geojson"
 TMP_NAME = ".eit-run-en-cours"
+#: synergy pages of the atlas at most (a region holds tens of thousands of candidates)
+ATLAS_SYNERGIES = 300
+
+
+def atlas_subset(candidates, count: int) -> str:
+    """A subset string keeping the ``count`` first candidates in the atlas's order (retained,
+    to explore, proposed, rejected; best score first; then by id)."""
+    from ..core.report import STATUS_ORDER
+
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    ordered = candidates.assign(
+        _rank=candidates["status"].map(lambda s: rank.get(s, len(rank))).to_numpy(),
+        _score=candidates["score"].fillna(-1).to_numpy(),
+    ).sort_values(["_rank", "_score", "candidate_id"], ascending=[True, False, True])
+    ids = ordered["candidate_id"].astype(str).head(count)
+    quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+    return f'"candidate_id" IN ({quoted})'
 
 
 def read_previous(folder: Path) -> dict:
@@ -263,7 +280,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
         steps.setCurrentStep(3)
         self.check(steps)
 
-        atlas = self.export_atlas(parameters, context, steps, gpkg, work, public)
+        atlas = self.export_atlas(parameters, context, steps, gpkg, work, public, result.candidates)
         steps.setCurrentStep(4)
         self.check(steps)
 
@@ -313,8 +330,10 @@ class RunPipelineAlgorithm(EitAlgorithm):
         if feedback.isCanceled():
             raise Canceled()
 
-    def export_atlas(self, parameters, context, feedback, gpkg, work, public) -> bool:
-        """The public atlas, through eit:exportatlas (when it is available)."""
+    def export_atlas(self, parameters, context, feedback, gpkg, work, public, candidates) -> bool:
+        """The public atlas, through eit:exportatlas (when it is available): one page per
+        synergy, the :data:`ATLAS_SYNERGIES` first in the atlas's order on a large territory
+        (the workspace and the dock hold them all)."""
         if not self.parameterAsBool(parameters, "ATLAS", context):
             return False
         registry = QgsApplication.processingRegistry()
@@ -324,10 +343,19 @@ class RunPipelineAlgorithm(EitAlgorithm):
         from qgis import processing
 
         layer = f"{gpkg}|layername="
+        synergies = layer + LAYERS["candidates"]
+        if len(candidates) > ATLAS_SYNERGIES:
+            synergies += "|subset=" + atlas_subset(candidates, ATLAS_SYNERGIES)
+            feedback.pushInfo(
+                self.tr(
+                    "The atlas shows the {shown} first synergies of {total} (decided ones, "
+                    "then the best scores); the workspace holds them all."
+                ).format(shown=ATLAS_SYNERGIES, total=len(candidates))
+            )
         processing.run(
             "eit:exportatlas",
             {
-                "SYNERGIES": layer + LAYERS["candidates"],
+                "SYNERGIES": synergies,
                 "SUPPLY": layer + LAYERS["supply"],
                 "NEED": layer + LAYERS["need"],
                 "MUTUALISATION": layer + LAYERS["groups"],

@@ -12,8 +12,10 @@ side, a KD-tree gives every flow its nearest flows of the other side within the 
 arrays. A flow farther than the last one returned scores at most the *bound* at that distance:
 the score with a perfect quantity fit and a full season overlap, which only decreases with
 distance. When the flow's ``k``-th best score found is above that bound, nothing farther can
-enter its best ``k``; otherwise the flow is queried again with four times as many neighbours,
-until the bound is passed or every flow within the limit has been seen.
+enter its best ``k``. The flows left undecided (a far flow with a perfect fit may still beat
+near ones: the bound is often above the ``k``-th score in a dense region) get every flow
+within the limit scored, chunk by chunk, keeping only each one's best ``k``: the memory holds
+one chunk of pairs, never all of them.
 
 Order of the candidates of a flow (ties included, so the result is one set whatever the input
 order): score (best first), then distance (nearest first), then the other flow's id.
@@ -36,10 +38,11 @@ from .scoring import combine_score, distance_score, quantity_fit
 
 #: Tolerance of the exact distance check (floating-point rounding only), as in candidates.py.
 DISTANCE_TOLERANCE_M = 1e-6
-#: First number of neighbours asked per flow, as a multiple of ``k`` (plus a few, for the
-#: flows of the same actor that are skipped); multiplied by 4 for the flows not yet decided.
+#: Neighbours asked first per flow, as a multiple of ``k`` (plus a few, for the flows of the
+#: same actor that are skipped).
 FIRST_QUERY_FACTOR = 2
-GROWTH = 4
+#: Pairs scored at once for the flows the first query did not decide.
+CHUNK_PAIRS = 2_000_000
 
 
 @dataclass
@@ -102,46 +105,76 @@ def _side(q_xy, q_rows, q_actor, t_tree, t_rows, t_actor, t_rank, lim_m, k, pidx
     """For each query flow (one resource, one side), its ``k`` best flows of the target tree.
 
     ``score_of(q, t, d)`` scores query rows ``q`` against target rows ``t`` at ``d`` metres.
-    Returns (query rows, target rows, distances) of the kept pairs.
+    First the nearest ``2k + 4`` of every query flow: a flow whose ``k``-th best score found
+    beats the bound of anything farther is decided. The others are scanned in chunks: every
+    flow within the limit is scored, the best ``k`` kept, the rest dropped at once (the
+    memory holds one chunk's pairs, never all of them). Returns (query rows, target rows,
+    distances) of the kept pairs.
     """
     n_t = len(t_rows)
-    pending = np.arange(len(q_rows))
     ask = min(n_t, FIRST_QUERY_FACTOR * k + 4)
-    out_q, out_t, out_d = [], [], []
-    while pending.size:
-        check_canceled(progress)
-        dist, idx = t_tree.query(q_xy[pending], k=ask, distance_upper_bound=lim_m + 1e-3)
-        dist = dist.reshape(len(pending), ask)
-        idx = idx.reshape(len(pending), ask)
-        valid = idx < n_t
-        local = np.repeat(np.arange(len(pending)), ask).reshape(len(pending), ask)[valid]
-        qi = q_rows[pending[local]]
-        ti = t_rows[idx[valid]]
-        xy_t = t_tree.data[idx[valid]]
-        xy_q = q_xy[pending[local]]
-        d = np.hypot(xy_q[:, 0] - xy_t[:, 0], xy_q[:, 1] - xy_t[:, 1])
-        keep = (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
-        local, qi, ti, d = local[keep], qi[keep], ti[keep], d[keep]
-        score = score_of(qi, ti, d)
-        best = best_of_groups(local, score, d, t_rank[ti], k)
-        # the k-th best score found per query flow (-inf when fewer than k were found)
-        kth = np.full(len(pending), -np.inf)
-        counts = np.bincount(local[best], minlength=len(pending))
-        if best.any():
-            lowest = np.full(len(pending), np.inf)
-            np.minimum.at(lowest, local[best], score[best])
-            kth = np.where(counts >= k, lowest, -np.inf)
-        seen_all = ~valid[:, -1] | (ask >= n_t)
-        farther = bound_of(np.maximum(dist[:, -1] - DISTANCE_TOLERANCE_M, 0.0))
-        done = seen_all | (kth > np.where(seen_all, np.inf, farther))
-        chosen = best & done[local]
-        out_q.append(qi[chosen])
-        out_t.append(ti[chosen])
-        out_d.append(d[chosen])
-        pending = pending[~done]
-        ask = min(n_t, ask * GROWTH)
+    everyone = np.arange(len(q_rows))
+    dist, idx = t_tree.query(q_xy, k=ask, distance_upper_bound=lim_m + 1e-3)
+    dist = dist.reshape(len(q_rows), ask)
+    idx = idx.reshape(len(q_rows), ask)
+    valid = idx < n_t
+    local = np.repeat(everyone, ask).reshape(len(q_rows), ask)[valid]
+    d = _distances(q_xy[local], t_tree.data[idx[valid]])
+    chosen_q, chosen_t, chosen_d, kth = _best(
+        local, q_rows, t_rows[idx[valid]], d, lim_m, q_actor, t_actor, t_rank, k, score_of,
+        len(q_rows),
+    )  # fmt: skip
+    seen_all = ~valid[:, -1] | (ask >= n_t)
+    farther = bound_of(np.maximum(dist[:, -1] - DISTANCE_TOLERANCE_M, 0.0))
+    done = seen_all | (kth > np.where(seen_all, np.inf, farther))
+    keep = done[chosen_q]
+    out_q, out_t, out_d = [q_rows[chosen_q[keep]]], [chosen_t[keep]], [chosen_d[keep]]
+    pending = np.flatnonzero(~done)
+    if pending.size:
+        # chunks of about CHUNK_PAIRS pairs, the query flows in x order (compact chunks)
+        sample = pending[:: max(1, pending.size // 200)]
+        per_flow = float(np.mean(t_tree.query_ball_point(q_xy[sample], lim_m, return_length=True)))
+        size = int(max(64, CHUNK_PAIRS // max(per_flow, 1.0)))
+        pending = pending[np.argsort(q_xy[pending, 0], kind="stable")]
+        for start in range(0, pending.size, size):
+            check_canceled(progress)
+            part = pending[start : start + size]
+            found = cKDTree(q_xy[part]).sparse_distance_matrix(
+                t_tree, lim_m + 1e-3, output_type="ndarray"
+            )
+            local = part[found["i"]]
+            d = _distances(q_xy[local], t_tree.data[found["j"]])
+            chosen_q, chosen_t, chosen_d, _ = _best(
+                local, q_rows, t_rows[found["j"]], d, lim_m, q_actor, t_actor, t_rank, k,
+                score_of, len(q_rows),
+            )  # fmt: skip
+            out_q.append(q_rows[chosen_q])
+            out_t.append(chosen_t)
+            out_d.append(chosen_d)
     cat = np.concatenate
     return cat(out_q), cat(out_t), cat(out_d)
+
+
+def _distances(a, b) -> np.ndarray:
+    return np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
+
+
+def _best(local, q_rows, ti, d, lim_m, q_actor, t_actor, t_rank, k, score_of, n_query):
+    """The ``k`` best of each query flow among the given pairs (``local``: query positions),
+    after the exact distance check and the same-actor exclusion; with the ``k``-th best score
+    of each query flow (-inf when it has fewer than ``k``)."""
+    qi = q_rows[local]
+    keep = (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
+    local, qi, ti, d = local[keep], qi[keep], ti[keep], d[keep]
+    score = score_of(qi, ti, d)
+    best = best_of_groups(local, score, d, t_rank[ti], k)
+    kth = np.full(n_query, -np.inf)
+    if best.any():
+        counts = np.bincount(local[best], minlength=n_query)
+        lowest = np.full(n_query, np.inf)
+        np.minimum.at(lowest, local[best], score[best])
+        kth = np.where(counts >= k, lowest, -np.inf)
+    return local[best], ti[best], d[best], kth
 
 
 def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pair_s, pair_n,
