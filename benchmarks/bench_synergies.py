@@ -442,6 +442,11 @@ def main(argv=None) -> int:
     parser.add_argument("--qp-resources", type=int, default=10)
     parser.add_argument("--qp-km", type=float, default=5.0)
     parser.add_argument("--quick", action="store_true", help="small sizes, for development")
+    parser.add_argument(
+        "--defaults-only",
+        action="store_true",
+        help="only find_candidates with the defaults (top_k=10) at full size",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.supply = args.need = 10_000
@@ -461,6 +466,13 @@ def main(argv=None) -> int:
         f"{args.resources} resources, {args.pairs} compatibility pairs (+ identity), "
         "default distances 5-50 km"
     )
+    if args.defaults_only:
+        top = in_process(guarded, big, 10)
+        flows = args.supply + args.need
+        print(f"  defaults (top_k=10): {top['outcome']} (bound 10 x {flows:,} flows) in "
+              f"{top['seconds']:.2f} s, peak {top['peak_gb']:.2f} GB")  # fmt: skip
+        check("defaults peak memory", top["peak_gb"], TARGETS["memory_gb"], " GB")
+        return 0
     print("\n1. Pair search at full size (engine search_pairs vs bare cKDTree reference)")
     ref = in_process(reference, big, args.repeats)
     eng = in_process(engine_search, big, args.repeats)
