@@ -45,7 +45,7 @@ PLUGIN_DIR = Path(__file__).resolve().parents[1]
 DEMO_COMMUNES = PLUGIN_DIR / "data" / "demo" / "communes.geojson"
 TMP_NAME = ".eit-run-en-cours"
 #: synergy pages of the atlas at most (a region holds tens of thousands of candidates)
-ATLAS_SYNERGIES = 300
+ATLAS_SYNERGIES = 100
 
 
 def atlas_subset(candidates, count: int) -> str:
