@@ -401,7 +401,7 @@ BAD = [  # column, faulty value (about 0.1 % of the rows)
 # --------------------------------------------------------------------------- generation
 
 
-def _towns() -> pd.DataFrame:
+def _towns(half_km: float = HALF_KM) -> pd.DataFrame:
     """Nièvre communes of the square (reference table) and the Cher towns: x/y km, weight."""
     ref = pd.read_csv(COMMUNES, dtype=str)
     towns = pd.DataFrame(
@@ -419,7 +419,7 @@ def _towns() -> pd.DataFrame:
     towns = pd.concat([towns, cher], ignore_index=True)
     towns["x"] = (towns["lon"] - LON0) * KM_PER_DEG_LON
     towns["y"] = (towns["lat"] - LAT0) * KM_PER_DEG_LAT
-    inside = (towns["x"].abs() < HALF_KM) & (towns["y"].abs() < HALF_KM)
+    inside = (towns["x"].abs() < half_km) & (towns["y"].abs() < half_km)
     return towns.loc[inside].reset_index(drop=True)
 
 
@@ -437,10 +437,14 @@ def _french_number(values: np.ndarray, rng) -> np.ndarray:
     return out
 
 
-def generate(folder: Path, n_actors: int, n_flows: int, seed: int = 58) -> tuple[Path, Path]:
-    """Write ``acteurs.csv`` and ``flux.csv`` of the synthetic territory into ``folder``."""
+def generate(
+    folder: Path, n_actors: int, n_flows: int, seed: int = 58, half_km: float = HALF_KM
+) -> tuple[Path, Path]:
+    """Write ``acteurs.csv`` and ``flux.csv`` of the synthetic territory into ``folder``
+    (a square of ``2 x half_km`` km around La Charité-sur-Loire)."""
+    HALF_KM = half_km  # noqa: N806 - the square of this call
     rng = np.random.default_rng(seed)
-    towns = _towns()
+    towns = _towns(half_km)
     names = list(ARCHETYPES)
     weights = np.array([ARCHETYPES[a][2] for a in names], dtype=float)
     archetype = rng.choice(len(names), n_actors, p=weights / weights.sum())
@@ -671,8 +675,147 @@ STAGE_LABELS = {
 }
 
 
+# --------------------------------------------------------------------------- region
+
+
+def floor_pairs(actors: str, flows: str, out: str) -> dict:
+    """The plain floor of a region run: both tables read by pandas, every pair of a supply
+    and a need of the same material resource within that resource's default distance found
+    with a cKDTree (same actor excluded), written as lines with a dozen fields by pyogrio."""
+    import geopandas as gpd
+    import pyproj
+    import shapely
+    from scipy.spatial import cKDTree
+
+    start, cpu = time.perf_counter(), time.process_time()
+    act = pd.read_csv(actors, sep=";", encoding="latin-1", dtype=str)
+    flo = pd.read_csv(flows, sep=";", encoding="utf-8", dtype=str)
+    data = ROOT / "core" / "data"
+    res = pd.read_csv(data / "resources.csv", usecols=["code", "synergy_type", "max_distance_km"])
+    ler = pd.read_csv(data / "ler.csv", usecols=["ler_code", "resource"], dtype=str)
+    code = flo["ressource"].fillna("").str.replace(r"[\s*]", "", regex=True)
+    code = code.map(dict(zip(ler["ler_code"], ler["resource"], strict=True))).fillna(code)
+    km = dict(zip(res["code"], res["max_distance_km"], strict=True))
+    material = set(res.loc[res["synergy_type"] == "substitution", "code"])
+    lon = act["longitude"].str.replace(",", ".").astype(float)
+    lat = act["latitude"].str.replace(",", ".").astype(float)
+    x, y = pyproj.Transformer.from_crs(4326, 2154, always_xy=True).transform(lon, lat)
+    where = pd.DataFrame({"x": x, "y": y}, index=act["identifiant"])
+    sens = flo["sens"].fillna("").str.lower()
+    ok = code.isin(material) & flo["acteur"].isin(where.index)
+    is_s = ok & sens.isin([w.lower() for w in SUPPLY_WORDS])
+    is_n = ok & sens.isin([w.lower() for w in NEED_WORDS])
+    xy = where.loc[flo["acteur"].where(ok, where.index[0])].to_numpy()
+    rows_s, rows_n, dist = [], [], []
+    for resource in sorted(set(code[is_s]) & set(code[is_n])):
+        a = np.flatnonzero(is_s & (code == resource))
+        b = np.flatnonzero(is_n & (code == resource))
+        m = cKDTree(xy[a]).sparse_distance_matrix(
+            cKDTree(xy[b]), float(km.get(resource, 20.0)) * 1000.0, output_type="ndarray"
+        )
+        si, ni = a[m["i"]], b[m["j"]]
+        keep = flo["acteur"].to_numpy()[si] != flo["acteur"].to_numpy()[ni]
+        rows_s.append(si[keep])
+        rows_n.append(ni[keep])
+        dist.append(m["v"][keep])
+    si, ni, d = np.concatenate(rows_s), np.concatenate(rows_n), np.concatenate(dist)
+    fid = flo["identifiant"].to_numpy()
+    lines = gpd.GeoDataFrame(
+        {
+            "candidate_id": pd.Series(fid[si]).str.cat(pd.Series(fid[ni]), sep=">").to_numpy(),
+            "supply_flow": fid[si],
+            "need_flow": fid[ni],
+            "supplier_id": flo["acteur"].to_numpy()[si],
+            "receiver_id": flo["acteur"].to_numpy()[ni],
+            "supply_resource": code.to_numpy()[si],
+            "need_resource": code.to_numpy()[ni],
+            "distance_km": d / 1000.0,
+            "supply_quantity": flo["quantite"].to_numpy()[si],
+            "need_quantity": flo["quantite"].to_numpy()[ni],
+            "supply_unit": flo["unite"].to_numpy()[si],
+            "need_unit": flo["unite"].to_numpy()[ni],
+        },
+        geometry=shapely.linestrings(np.stack([xy[si], xy[ni]], axis=1)),
+        crs=2154,
+    )
+    lines.to_file(out, layer="pairs", engine="pyogrio")
+    return {
+        "seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+        "pairs": len(lines), "materials": int(code[ok].nunique()),
+        "supply": int(is_s.sum()), "need": int(is_n.sum()), "maxrss_mb": peak_memory_mb(),
+    }  # fmt: skip
+
+
+def region(args) -> bool:
+    """``eit:runpipeline`` through the real ``qgis_process`` with its defaults on a region,
+    net of ``qgis_process``'s start (the same command on a 20-actor territory), against
+    :func:`floor_pairs` in its own process."""
+    import sqlite3
+
+    from _support import qgis_process, run_measured
+
+    side = 2 * args.region_half_km
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="eit_bench_region_") as tmp:
+        folder = Path(tmp)
+        command, env = qgis_process(folder / "home")
+        (folder / "big").mkdir()
+        (folder / "tiny").mkdir()
+        actors, flows = generate(folder / "big", args.actors, args.flows, args.seed,
+                                 args.region_half_km)  # fmt: skip
+        tiny = generate(folder / "tiny", 20, 100, args.seed, args.region_half_km)
+        floor = json.loads(subprocess.run(
+            [sys.executable, __file__, "--floor", str(actors), str(flows),
+             str(folder / "floor.gpkg")], capture_output=True, text=True, check=True,
+        ).stdout.strip().splitlines()[-1])  # fmt: skip
+
+        def run(pair, out):
+            done = run_measured([*command, "run", "eit:runpipeline", "--",
+                                 f"ACTORS={pair[0]}", f"FLOWS={pair[1]}",
+                                 f"OUTPUT_FOLDER={out}"], env)  # fmt: skip
+            if done["returncode"]:
+                raise SystemExit(f"qgis_process failed:\n{done['stdout']}\n{done['stderr']}")
+            return done
+
+        start = run(tiny, folder / "out_tiny")
+        done = run((actors, flows), folder / "out")
+        out = folder / "out"
+        files = {name: (out / name).exists() for name in ("eit.gpkg", "eit.qgz", "atlas.pdf")}
+        with sqlite3.connect(out / "eit.gpkg") as db:
+            tables = [r[0] for r in db.execute("SELECT table_name FROM gpkg_contents")]
+            counts = {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+    net, net_cpu = done["seconds"] - start["seconds"], done["cpu"] - start["cpu"]
+    print(f"\nregion: {args.actors:,} actors, {args.flows:,} flow rows over {side:g} x {side:g} km "
+          f"({side * side:,.0f} km², the size of Bourgogne-Franche-Comté), "
+          f"{floor['materials']} material resources, each resource's default distance")  # fmt: skip
+    print(f"  floor (pandas read, kd-tree pairs within each resource's distance, pyogrio "
+          f"write): {floor['pairs']:,} pairs in {floor['seconds']:.1f} s (CPU "
+          f"{floor['cpu']:.1f} s), peak {floor['maxrss_mb']:.0f} MB")  # fmt: skip
+    print(f"  eit:runpipeline with its defaults (TOP_K=10, allocation, atlas): "
+          f"{done['seconds']:.1f} s, net of the start ({start['seconds']:.1f} s) "
+          f"{net:.1f} s; CPU net {net_cpu:.1f} s; peak {done['peak_mb']:.0f} MB")  # fmt: skip
+    print(f"  written: {files}; rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    for label, value, target in (
+        ("ratio net / floor (wall)", net / floor["seconds"], 5.0),
+        ("ratio net / floor (CPU)", net_cpu / floor["cpu"], 5.0),
+        ("peak memory (GB)", done["peak_mb"] / 1024, 2.0),
+    ):
+        passed = value <= target
+        ok &= passed
+        print(f"  {label}: {value:.2f} (target <= {target}) {'OK' if passed else 'MISSED'}")
+    ok &= all(files.values())
+    return ok
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--region",
+        action="store_true",
+        help="eit:runpipeline through qgis_process on a region, vs its floor",
+    )
+    parser.add_argument("--region-half-km", type=float, default=110.0)
+    parser.add_argument("--floor", nargs=3, metavar=("ACTORS", "FLOWS", "OUT"), help="internal")
     parser.add_argument("--actors", type=int, default=5000, help="synthetic actors")
     parser.add_argument("--flows", type=int, default=50_000, help="synthetic flow rows")
     parser.add_argument("--seed", type=int, default=58)
@@ -681,6 +824,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if args.child:
         _child(*args.child, profile=args.profile)
+        return
+    if args.floor:
+        print(json.dumps(floor_pairs(*args.floor)))
+        return
+    if args.region:
+        ok = region(args)
+        print("all targets met" if ok else "some targets missed (see above)")
         return
 
     demo = _measure("demo", DEMO / "actors.csv", DEMO / "flows.csv")

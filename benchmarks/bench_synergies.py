@@ -14,7 +14,17 @@ Steps (each heavy one in a fresh process, so that its peak memory, ``ru_maxrss``
    reference, at ``--full-supply`` x ``--full-need`` flows, identical pair sets asserted;
 3. optimal allocation over ``--alloc`` candidates taken from a find_candidates output;
 4. the whole candidate search on a territory like the demo (30 actors, 120 flows, the plugin's
-   real catalogue and compatibility table).
+   real catalogue and compatibility table);
+5. ``eit:synergycandidates`` through the real ``qgis_process`` at ``--qp-flows`` x
+   ``--qp-flows`` flows (``--qp-resources`` resources, every pair within ``--qp-km`` km,
+   ``TOP_K=0``, output a GeoPackage), net of ``qgis_process``'s own start (the same command
+   on 10 x 10 flows), against a plain floor in its own process: both layers read, the same
+   pairs found with a ``cKDTree`` and written as lines with a dozen fields by
+   geopandas/pyogrio; identical pair sets asserted. The default ``TOP_K=10`` is timed too.
+
+Step 1 also runs ``find_candidates`` with the algorithms' default (``top_k=10``: each supply's
+10 best needs and each need's 10 best supplies) at full size: count bounded by 10 x flows,
+time and peak memory; and without it (``top_k=0``), where the 2,000,000 cap answers.
 
 Run:  .venv/bin/python benchmarks/bench_synergies.py [--supply N --need N] [--quick]
 """
@@ -34,7 +44,8 @@ from _support import register_package
 
 ROOT = Path(__file__).resolve().parents[1]
 X_MIN, Y_MIN, SIDE = 690_000.0, 6_590_000.0, 220_000.0  # centre (800 km, 6,700 km)
-TARGETS = {"ratio": 2.0, "memory_gb": 2.0, "allocation_s": 5.0, "small_s": 0.3}
+TARGETS = {"ratio": 2.0, "memory_gb": 2.0, "allocation_s": 5.0, "small_s": 0.3,
+           "qgis_process_ratio": 3.0}  # fmt: skip
 
 
 def peak_rss_gb() -> float:
@@ -221,8 +232,9 @@ def engine_full(data: dict, repeats: int = 1, allocate_rows: int = 0) -> dict:
     return out
 
 
-def guarded(data: dict) -> dict:
-    """find_candidates with its default ``max_candidates``: how fast it refuses."""
+def guarded(data: dict, top_k: int = 0) -> dict:
+    """find_candidates with its default ``max_candidates`` and ``top_k``: how fast it refuses
+    (every pair) or answers (the best per flow)."""
     register_package()
     from eit_synergies.core.errors import EitError
     from eit_synergies.core.synergy import find_candidates
@@ -230,7 +242,7 @@ def guarded(data: dict) -> dict:
     supply, need, compat, defaults = frames(data)
     start = time.perf_counter()
     try:
-        res = find_candidates(supply, need, compat, 0, defaults)
+        res = find_candidates(supply, need, compat, 0, defaults, top_k=top_k)
         outcome = f"{len(res.candidates)} candidates"
     except EitError as exc:
         outcome = f"EitError {exc.code}: {exc}"
@@ -286,6 +298,128 @@ def small_territory(repeats: int = 7) -> dict:
             "alloc_median": float(np.median(alloc)), "candidates": n}  # fmt: skip
 
 
+FLOOR_FIELDS = [
+    "candidate_id", "supply_flow", "need_flow", "supplier_id", "receiver_id",
+    "supply_resource", "need_resource", "distance_km", "supply_quantity", "need_quantity",
+    "matched_quantity", "unit_norm",
+]  # fmt: skip
+
+
+def floor_write(folder: str, limit_km: float) -> dict:
+    """The plain floor: both layers read, the pairs within ``limit_km`` of the same resource
+    (same actor excluded) found with a cKDTree, written as lines with a dozen fields."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+    from scipy.spatial import cKDTree
+
+    start, cpu = time.perf_counter(), time.process_time()
+    s = gpd.read_file(f"{folder}/supply.gpkg", engine="pyogrio")
+    n = gpd.read_file(f"{folder}/need.gpkg", engine="pyogrio")
+    s_xy = shapely.get_coordinates(s.geometry.to_numpy())
+    n_xy = shapely.get_coordinates(n.geometry.to_numpy())
+    s_res, n_res = s["resource"].to_numpy(), n["resource"].to_numpy()
+    s_act, n_act = s["actor_id"].to_numpy(), n["actor_id"].to_numpy()
+    out_s, out_n, out_d = [], [], []
+    for res in np.intersect1d(s_res, n_res):
+        ia, ib = np.flatnonzero(s_res == res), np.flatnonzero(n_res == res)
+        m = cKDTree(s_xy[ia]).sparse_distance_matrix(
+            cKDTree(n_xy[ib]), limit_km * 1000.0, output_type="ndarray"
+        )
+        si, ni = ia[m["i"]], ib[m["j"]]
+        keep = s_act[si] != n_act[ni]
+        out_s.append(si[keep])
+        out_n.append(ni[keep])
+        out_d.append(m["v"][keep])
+    si, ni, d = np.concatenate(out_s), np.concatenate(out_n), np.concatenate(out_d)
+    sid, nid = s["flow_id"].to_numpy()[si], n["flow_id"].to_numpy()[ni]
+    q_s, q_n = s["quantity_norm"].to_numpy()[si], n["quantity_norm"].to_numpy()[ni]
+    coords = np.stack([s_xy[si], n_xy[ni]], axis=1)
+    lines = gpd.GeoDataFrame(
+        {
+            "candidate_id": pd.Series(sid).str.cat(pd.Series(nid), sep=">").to_numpy(),
+            "supply_flow": sid,
+            "need_flow": nid,
+            "supplier_id": s_act[si],
+            "receiver_id": n_act[ni],
+            "supply_resource": s_res[si],
+            "need_resource": n_res[ni],
+            "distance_km": d / 1000.0,
+            "supply_quantity": q_s,
+            "need_quantity": q_n,
+            "matched_quantity": np.minimum(q_s, q_n),
+            "unit_norm": s["unit_norm"].to_numpy()[si],
+        },
+        geometry=shapely.linestrings(coords),
+        crs=s.crs,
+    )
+    lines.to_file(f"{folder}/floor.gpkg", layer="pairs", engine="pyogrio")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    si_num = pd.Series(sid).str.slice(1).astype(np.int64).to_numpy()
+    ni_num = pd.Series(nid).str.slice(1).astype(np.int64).to_numpy()
+    count, sha = digest(si_num, ni_num, len(n))
+    return {"seconds": seconds, "cpu": cpu, "count": count, "sha": sha,
+            "fields": len(lines.columns) - 1}  # fmt: skip
+
+
+def output_pairs(path: str, n_need: int) -> tuple[int, str]:
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(path, columns=["supply_flow", "need_flow"],
+                                   read_geometry=False)  # fmt: skip
+    si = frame["supply_flow"].str.slice(1).astype(np.int64).to_numpy()
+    ni = frame["need_flow"].str.slice(1).astype(np.int64).to_numpy()
+    return digest(si, ni, n_need)
+
+
+def through_qgis_process(n_flows: int, n_res: int, km: float, seed: int) -> dict:
+    """Step 5 (see the module docstring)."""
+    import tempfile
+
+    from _support import qgis_process, run_measured
+
+    register_package()
+    with tempfile.TemporaryDirectory(prefix="eit_bench_qp_") as tmp:
+        folder = Path(tmp)
+        command, env = qgis_process(folder / "home")
+
+        def layers(name, n):
+            sub = folder / name
+            sub.mkdir()
+            supply, need, _, _ = frames(region(n, n, n_res, 0, seed))
+            supply.to_file(sub / "supply.gpkg", engine="pyogrio")
+            need.to_file(sub / "need.gpkg", engine="pyogrio")
+            return sub
+
+        def run(sub, top_k):
+            out = sub / f"candidates_{top_k}.gpkg"
+            done = run_measured([*command, "run", "eit:synergycandidates", "--",
+                                 f"SUPPLY={sub / 'supply.gpkg'}", f"NEED={sub / 'need.gpkg'}",
+                                 f"MAX_DISTANCE_KM={km}", f"TOP_K={top_k}",
+                                 f"OUTPUT={out}"], env)  # fmt: skip
+            if done["returncode"]:
+                raise SystemExit(f"qgis_process failed:\n{done['stdout']}\n{done['stderr']}")
+            return done, out
+
+        tiny, big = layers("tiny", 10), layers("big", n_flows)
+        starts = [run(tiny, 0)[0] for _ in range(2)]
+        start = min(s["seconds"] for s in starts)
+        start_cpu = min(s["cpu"] for s in starts)
+        floor = in_process(floor_write, str(big), km)
+        done, out = run(big, 0)
+        count, sha = output_pairs(str(out), n_flows)
+        done10, out10 = run(big, 10)
+        count10, _ = output_pairs(str(out10), n_flows)
+    return {
+        "start": start, "seconds": done["seconds"], "net": done["seconds"] - start,
+        "start_cpu": start_cpu, "net_cpu": done["cpu"] - start_cpu, "floor_cpu": floor["cpu"],
+        "peak_mb": done["peak_mb"], "count": count, "sha": sha, "floor": floor["seconds"],
+        "floor_count": floor["count"], "floor_sha": floor["sha"],
+        "floor_fields": floor["fields"], "net10": done10["seconds"] - start,
+        "count10": count10,
+    }  # fmt: skip
+
+
 def in_process(func, *args):
     """Run ``func(*args)`` in a fresh spawned process (its own memory peak) and return its dict."""
     ctx = mp.get_context("spawn")
@@ -304,7 +438,15 @@ def main(argv=None) -> int:
     parser.add_argument("--alloc", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--repeats", type=int, default=3, help="best of N timings (both sides)")
+    parser.add_argument("--qp-flows", type=int, default=20_000, help="0: no qgis_process step")
+    parser.add_argument("--qp-resources", type=int, default=10)
+    parser.add_argument("--qp-km", type=float, default=5.0)
     parser.add_argument("--quick", action="store_true", help="small sizes, for development")
+    parser.add_argument(
+        "--defaults-only",
+        action="store_true",
+        help="only find_candidates with the defaults (top_k=10) at full size",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.supply = args.need = 10_000
@@ -324,6 +466,13 @@ def main(argv=None) -> int:
         f"{args.resources} resources, {args.pairs} compatibility pairs (+ identity), "
         "default distances 5-50 km"
     )
+    if args.defaults_only:
+        top = in_process(guarded, big, 10)
+        flows = args.supply + args.need
+        print(f"  defaults (top_k=10): {top['outcome']} (bound 10 x {flows:,} flows) in "
+              f"{top['seconds']:.2f} s, peak {top['peak_gb']:.2f} GB")  # fmt: skip
+        check("defaults peak memory", top["peak_gb"], TARGETS["memory_gb"], " GB")
+        return 0
     print("\n1. Pair search at full size (engine search_pairs vs bare cKDTree reference)")
     ref = in_process(reference, big, args.repeats)
     eng = in_process(engine_search, big, args.repeats)
@@ -339,6 +488,11 @@ def main(argv=None) -> int:
     )
     g = in_process(guarded, big)
     print(f"  {g['outcome']} after {g['seconds']:.2f} s, peak {g['peak_gb']:.2f} GB")
+    print("  find_candidates with the algorithms' defaults (top_k=10, allocation off):")
+    top = in_process(guarded, big, 10)
+    flows = args.supply + args.need
+    print(f"  {top['outcome']} (bound 10 x {flows:,} flows) in {top['seconds']:.2f} s")
+    check("defaults peak memory", top["peak_gb"], TARGETS["memory_gb"], " GB")
 
     print(
         f"\n2. Whole find_candidates at {args.full_supply:,} x {args.full_need:,} flows "
@@ -368,6 +522,25 @@ def main(argv=None) -> int:
     print(f"  {small['candidates']} candidates; first call {small['first']:.3f} s, "
           f"best {small['best']:.3f} s, with allocation {small['alloc_median']:.3f} s")  # fmt: skip
     check("whole search (median)", small["median"], TARGETS["small_s"], " s")
+    if args.qp_flows:
+        size = f"{args.qp_flows:,} x {args.qp_flows:,} flows"
+        print(f"\n5. eit:synergycandidates through qgis_process at {size} "
+              f"({args.qp_resources} resources, {args.qp_km:g} km)")  # fmt: skip
+        qp = through_qgis_process(args.qp_flows, args.qp_resources, args.qp_km, args.seed)
+        assert (qp["count"], qp["sha"]) == (qp["floor_count"], qp["floor_sha"]), "pairs differ"
+        print(f"  identical pair sets: {qp['count']:,} pairs")
+        print(f"  qgis_process start (10 x 10 flows): {qp['start']:.2f} s")
+        print(f"  TOP_K=0: {qp['seconds']:.2f} s, net {qp['net']:.2f} s, peak "
+              f"{qp['peak_mb']:.0f} MB; floor (read, kd-tree, pyogrio write of "
+              f"{qp['floor_fields']} fields) {qp['floor']:.2f} s")  # fmt: skip
+        check("ratio qgis_process net / floor (wall)", qp["net"] / qp["floor"],
+              TARGETS["qgis_process_ratio"], "x")  # fmt: skip
+        print(f"  CPU seconds (a machine shared with other work stretches wall time): start "
+              f"{qp['start_cpu']:.2f} s, TOP_K=0 net {qp['net_cpu']:.2f} s, floor "
+              f"{qp['floor_cpu']:.2f} s")  # fmt: skip
+        check("ratio qgis_process net / floor (CPU)", qp["net_cpu"] / qp["floor_cpu"],
+              TARGETS["qgis_process_ratio"], "x")  # fmt: skip
+        print(f"  TOP_K=10 (default): net {qp['net10']:.2f} s, {qp['count10']:,} candidates")
     print("\nall targets met" if ok else "\nsome targets missed (see above)")
     return 0
 

@@ -52,6 +52,7 @@ class PipelineOptions:
     ban_file: str | None = None
     sirene_file: str | None = None
     max_distance_km: float = 0.0  # 0 = each resource's default
+    top_k: int = 10  # best candidates kept per supply and per need; 0 = every pair
     allocate: bool = True
     group_distance_km: float = 10.0
     min_actors: int = 2
@@ -170,6 +171,7 @@ def run_pipeline(
             allocate=options.allocate,
             precedents=functools.partial(precedent_pairs, catalogue),
             progress=SubProgress(progress, 0.45, 0.8),
+            top_k=options.top_k,
         )
         log.extend(search.log)
         candidates, cand_report = carry_over_decisions(

@@ -1613,8 +1613,8 @@
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
-      <source>From an actors table and a flows table: geocodes the actors (coordinates given, then the local BAN file when given, then the commune), builds the supply and need layers, finds the substitution synergies with optimal allocation and the mutualisation groups, computes the impact figures, and writes into the output folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on the same folder with updated tables keeps every status, note and manual placement (geo_method = given) of what still exists, and reports what is new, changed and gone. A cancelled run leaves the previous outputs untouched.</source>
-      <translation>À partir d'une table des acteurs et d'une table des flux : géocode les acteurs (coordonnées fournies, puis fichier BAN local s'il est donné, puis commune), construit les couches de gisements et de besoins, trouve les synergies de substitution avec répartition optimale et les groupes de mutualisation, calcule les indicateurs d'impact, et écrit dans le dossier de sortie : eit.gpkg (toutes les couches, les lignes rejetées, le catalogue, la trace de l'exécution), eit.qgz (un projet QGIS prêt pour l'atelier), atlas.pdf et synthese.html. Relancer sur le même dossier avec des tables mises à jour conserve chaque statut, note et placement manuel (geo_method = given) de ce qui existe encore, et indique ce qui est nouveau, modifié ou disparu. Une exécution annulée laisse intacts les résultats précédents.</translation>
+      <source>From an actors table and a flows table: geocodes the actors (coordinates given, then the local BAN file when given, then the commune), builds the supply and need layers, finds the substitution synergies (each flow's TOP_K best, 10 by default; 0 keeps every pair within the distance) with optimal allocation and the mutualisation groups, computes the impact figures, and writes into the output folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on the same folder with updated tables keeps every status, note and manual placement (geo_method = given) of what still exists, and reports what is new, changed and gone. A cancelled run leaves the previous outputs untouched.</source>
+      <translation>À partir d'une table des acteurs et d'une table des flux : géocode les acteurs (coordonnées fournies, puis fichier BAN local s'il est donné, puis commune), construit les couches de gisements et de besoins, trouve les synergies de substitution (les TOP_K meilleures de chaque flux, 10 par défaut ; 0 garde toutes les paires dans la distance) avec répartition optimale et les groupes de mutualisation, calcule les indicateurs d'impact, et écrit dans le dossier de sortie : eit.gpkg (toutes les couches, les lignes rejetées, le catalogue, la trace de l'exécution), eit.qgz (un projet QGIS prêt pour l'atelier), atlas.pdf et synthese.html. Relancer sur le même dossier avec des tables mises à jour conserve chaque statut, note et placement manuel (geo_method = given) de ce qui existe encore, et indique ce qui est nouveau, modifié ou disparu. Une exécution annulée laisse intacts les résultats précédents.</translation>
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
@@ -1678,14 +1678,19 @@
       <translation>Écrit dans {folder} : {files}</translation>
     </message>
     <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>The atlas shows the {shown} first synergies of {total} (decided ones, then the best scores); the workspace holds them all.</source>
+      <translation>L'atlas montre les {shown} premières synergies sur {total} (celles décidées, puis les meilleurs scores) ; l'espace de travail les contient toutes.</translation>
+    </message>
+    <message>
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Find substitution synergies</source>
       <translation>Trouver les synergies de substitution</translation>
     </message>
     <message>
       <location filename="../processing/alg_synergycandidates.py" />
-      <source>For every supply, finds the needs it can feed (same resource, or a compatible one from the compatibility table) within a distance: MAX_DISTANCE_KM, or when 0 the default distance of each supply resource in the catalogue. Distances are measured in Lambert-93 (EPSG:2154), along the road network when one is given (the snapping distance of each end is reported; a pair the network does not connect keeps its straight-line distance, with a note). Each candidate is a line from the supplier to the receiver with its score (0-1) and the score's parts: compatibility, quantity coverage, distance, season overlap; and its impact figures (tonnes diverted, tonne-km, CO2 of transport). With ALLOCATE, competing supplies and needs share quantities optimally (most quantity exchanged, then least tonne-km, linear programme solved by HiGHS).</source>
-      <translation>Pour chaque gisement, trouve les besoins qu'il peut alimenter (même ressource, ou ressource compatible selon la table de compatibilité) dans une distance : MAX_DISTANCE_KM, ou si 0 la distance par défaut de chaque ressource du catalogue. Les distances sont mesurées en Lambert-93 (EPSG:2154), le long du réseau routier s'il est fourni (la distance d'accrochage de chaque extrémité est indiquée ; une paire que le réseau ne relie pas garde sa distance à vol d'oiseau, avec une note). Chaque candidate est une ligne du fournisseur vers le receveur avec son score (0-1) et les parts du score : compatibilité, couverture des quantités, distance, recouvrement des saisons ; et ses indicateurs d'impact (tonnes détournées, tonnes-km, CO2 du transport). Avec ALLOCATE, gisements et besoins concurrents se partagent les quantités de façon optimale (quantité échangée maximale, puis tonnes-km minimales, programme linéaire résolu par HiGHS).</translation>
+      <source>For every supply, finds the needs it can feed (same resource, or a compatible one from the compatibility table) within a distance: MAX_DISTANCE_KM, or when 0 the default distance of each supply resource in the catalogue. Distances are measured in Lambert-93 (EPSG:2154), along the road network when one is given (the snapping distance of each end is reported; a pair the network does not connect keeps its straight-line distance, with a note). Each candidate is a line from the supplier to the receiver with its score (0-1) and the score's parts: compatibility, quantity coverage, distance, season overlap; and its impact figures (tonnes diverted, tonne-km, CO2 of transport). With ALLOCATE, competing supplies and needs share quantities optimally (most quantity exchanged, then least tonne-km, linear programme solved by HiGHS). TOP_K keeps each supply's best outlets and each need's best sources by score (10 by default; 0 keeps every pair within the distance); the allocation shares what is kept.</source>
+      <translation>Pour chaque gisement, trouve les besoins qu'il peut alimenter (même ressource, ou ressource compatible selon la table de compatibilité) dans une distance : MAX_DISTANCE_KM, ou si 0 la distance par défaut de chaque ressource du catalogue. Les distances sont mesurées en Lambert-93 (EPSG:2154), le long du réseau routier s'il est fourni (la distance d'accrochage de chaque extrémité est indiquée ; une paire que le réseau ne relie pas garde sa distance à vol d'oiseau, avec une note). Chaque candidate est une ligne du fournisseur vers le receveur avec son score (0-1) et les parts du score : compatibilité, couverture des quantités, distance, recouvrement des saisons ; et ses indicateurs d'impact (tonnes détournées, tonnes-km, CO2 du transport). Avec ALLOCATE, gisements et besoins concurrents se partagent les quantités de façon optimale (quantité échangée maximale, puis tonnes-km minimales, programme linéaire résolu par HiGHS). TOP_K garde les meilleurs débouchés de chaque gisement et les meilleures sources de chaque besoin selon le score (10 par défaut ; 0 garde toutes les paires dans la distance) ; la répartition partage ce qui est gardé.</translation>
     </message>
     <message>
       <location filename="../processing/alg_synergycandidates.py" />
@@ -1722,6 +1727,11 @@
       <location filename="../processing/base.py" />
       <source>Workflow</source>
       <translation>Chaîne complète</translation>
+    </message>
+    <message>
+      <location filename="../processing/inputs.py" />
+      <source>Best candidates kept per supply and per need (0 = every pair within the distance)</source>
+      <translation>Meilleures candidates gardées par gisement et par besoin (0 = toutes les paires dans la distance)</translation>
     </message>
     <message>
       <location filename="../processing/inputs.py" />
@@ -1902,6 +1912,16 @@
       <location filename="../processing/messages.py" />
       <source>{url}: download incomplete ({received} of {expected} bytes); try again.</source>
       <translation>{url} : téléchargement incomplet ({received} octets sur {expected}) ; réessayez.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>More than {limit} candidates within the distance: keep each flow's best ones (TOP_K greater than 0), lower the distance limit or select fewer flows.</source>
+      <translation>Plus de {limit} candidates dans la distance : gardez les meilleures de chaque flux (TOP_K supérieur à 0), réduisez la distance maximale ou sélectionnez moins de flux.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>TOP_K must be a whole number, 0 or more: {value}.</source>
+      <translation>TOP_K doit être un nombre entier, 0 ou plus : {value}.</translation>
     </message>
     <message>
       <location filename="../processing/messages.py" />
@@ -2175,16 +2195,6 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
-      <source>Lines on the map (the best ones)</source>
-      <translation>Lignes sur la carte (les meilleures)</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>The map draws the best-scored synergies the filters keep, up to this number, and every synergy to pursue or to explore</source>
-      <translation>La carte trace les synergies les mieux notées que gardent les filtres, jusqu’à ce nombre, et toutes les synergies à poursuivre ou à approfondir</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
       <source>Show everything</source>
       <translation>Tout afficher</translation>
     </message>
@@ -2378,6 +2388,26 @@
       <location filename="../ui/dock.py" />
       <source>faded dots: set aside</source>
       <translation>pointillés pâles : écartée</translation>
+    </message>
+    <message>
+      <location filename="../ui/filter_controls.py" />
+      <source>Lines on the map (the best ones)</source>
+      <translation>Lignes sur la carte (les meilleures)</translation>
+    </message>
+    <message>
+      <location filename="../ui/filter_controls.py" />
+      <source>The map draws the best-scored synergies the filters keep, up to this number, and every synergy to pursue or to explore</source>
+      <translation>La carte trace les synergies les mieux notées que gardent les filtres, jusqu’à ce nombre, et toutes les synergies à poursuivre ou à approfondir</translation>
+    </message>
+    <message>
+      <location filename="../ui/filter_controls.py" />
+      <source>Best synergies kept per flow (0 = all)</source>
+      <translation>Meilleures synergies gardées par flux (0 = toutes)</translation>
+    </message>
+    <message>
+      <location filename="../ui/filter_controls.py" />
+      <source>Each supply keeps its best outlets and each need its best sources, by score; 0 keeps every pair within the distance (slow on a large territory)</source>
+      <translation>Chaque gisement garde ses meilleurs débouchés et chaque besoin ses meilleures sources, selon le score ; 0 garde toutes les paires dans la distance (lent sur un grand territoire)</translation>
     </message>
     <message>
       <location filename="../ui/flow_form.py" />

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -56,10 +57,11 @@ def source_to_frame(source, with_geometry=True, target_crs=None, context=None, f
         crs = target_crs
     rows, wkbs = [], []
     total = source.featureCount() or 0
+    plain = (str, float, int, bool)
     for i, feature in enumerate(source.getFeatures(request)):
         if feedback is not None and feedback.isCanceled():
             break
-        rows.append([_python_value(v) for v in feature.attributes()])
+        rows.append([v if type(v) in plain else _python_value(v) for v in feature.attributes()])
         if has_geometry:
             geometry = feature.geometry()
             if geometry is None or geometry.isNull() or geometry.isEmpty():
@@ -138,8 +140,29 @@ def _attribute(value, field_type):
     return str(value)
 
 
+#: features per ``addFeatures`` call: between two, a cancel request is honoured
+BATCH = 5000
+
+
+def _column(series: pd.Series, field_type) -> list:
+    """The attribute values of a column for a QGIS field type, converted column by column
+    (numbers and text as they are, null as None): :func:`_attribute` only for the rest."""
+    values = series.to_numpy(dtype=object)
+    if field_type == QVariant.Double and pd.api.types.is_numeric_dtype(series):
+        numbers = series.to_numpy(dtype=float)
+        values = numbers.astype(object)
+        values[~np.isfinite(numbers)] = None
+        return values.tolist()
+    if field_type in (QVariant.LongLong, QVariant.Bool) and series.dtype != object:
+        return series.to_numpy().tolist()
+    if field_type == QVariant.String and pd.api.types.infer_dtype(series) in ("string", "empty"):
+        return values.tolist()
+    return [_attribute(v, field_type) for v in values.tolist()]
+
+
 def frame_to_sink(frame, sink, fields: QgsFields, feedback=None, geometry_column="geometry"):
-    """Write every row of ``frame`` to ``sink`` (fields as made by :func:`fields_for`)."""
+    """Write every row of ``frame`` to ``sink`` (fields as made by :func:`fields_for`), in
+    batches of :data:`BATCH` features; returns the number written."""
     if sink is None:
         return 0
     import shapely
@@ -150,25 +173,30 @@ def frame_to_sink(frame, sink, fields: QgsFields, feedback=None, geometry_column
         if has_geometry and len(frame)
         else None
     )
-    types = [fields.at(i).type() for i in range(fields.count())]
     names = [fields.at(i).name() for i in range(fields.count())]
-    columns = [frame[name].to_numpy(dtype=object) for name in names]
+    columns = [_column(frame[name], fields.at(i).type()) for i, name in enumerate(names)]
     total = len(frame)
-    for i in range(total):
+    rows = zip(*columns, strict=True) if columns else ([] for _ in range(total))
+    written = 0
+    for start in range(0, total, BATCH):
         if feedback is not None and feedback.isCanceled():
             break
-        feature = QgsFeature(fields)
-        values = zip(columns, types, strict=True)
-        feature.setAttributes([_attribute(col[i], t) for col, t in values])
-        if has_geometry and wkbs[i] is not None:
-            geometry = QgsGeometry()
-            geometry.fromWkb(wkbs[i])
-            feature.setGeometry(geometry)
-        if not sink.addFeature(feature, QgsFeatureSink.FastInsert):
+        batch = []
+        for i in range(start, min(start + BATCH, total)):
+            feature = QgsFeature(fields)
+            feature.setAttributes(list(next(rows)))
+            if has_geometry and wkbs[i] is not None:
+                geometry = QgsGeometry()
+                geometry.fromWkb(wkbs[i])
+                feature.setGeometry(geometry)
+            batch.append(feature)
+        ok = sink.addFeatures(batch, QgsFeatureSink.FastInsert)
+        if not (ok[0] if isinstance(ok, tuple) else ok):  # a provider also gives the features
             raise QgsProcessingException(sink.lastError())
-        if feedback is not None and total and i % 1000 == 0:
-            feedback.setProgress(100.0 * i / total)
-    return total
+        written += len(batch)
+        if feedback is not None and total:
+            feedback.setProgress(100.0 * written / total)
+    return written
 
 
 def geometry_type(frame, geometry_column="geometry"):

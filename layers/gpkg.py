@@ -12,7 +12,8 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from .frames import crs_of, fields_for, frame_to_sink, geometry_type, source_to_frame
+from .frames import crs_of, fields_for, geometry_type, source_to_frame
+from .gpkg_rows import replace_rows
 
 
 class GpkgWriteError(RuntimeError):
@@ -20,7 +21,12 @@ class GpkgWriteError(RuntimeError):
 
 
 def write_layer(frame, path: Path, table: str, feedback=None, wkb_type=None) -> int:
-    """Write ``frame`` as table ``table`` of the GeoPackage ``path`` (created or replaced)."""
+    """Write ``frame`` as table ``table`` of the GeoPackage ``path`` (created or replaced).
+
+    QGIS's writer makes the table (fields, geometry type, CRS, spatial index) and the rows go
+    in bulk, in one SQLite transaction (:func:`.gpkg_rows.replace_rows`): a ``QgsFeature``
+    per row cost ten times more. Single geometries go to a multi table as multi ones.
+    """
     if wkb_type is None:
         wkb_type = geometry_type(frame)
     has_geometry = wkb_type != QgsWkbTypes.NoGeometry
@@ -42,11 +48,70 @@ def write_layer(frame, path: Path, table: str, feedback=None, wkb_type=None) -> 
     )
     if writer.hasError() != QgsVectorFileWriter.NoError:
         raise GpkgWriteError(f"{path}|{table}: {writer.errorMessage()}")
+    del writer  # the table exists, empty
+    return fill_table(data, path, table, wkb_type, feedback)
+
+
+def fill_table(data, path, table: str, wkb_type, feedback=None) -> int:
+    """Put the rows of ``data`` in the existing, empty table ``table`` of the GeoPackage
+    ``path`` in one transaction (single geometries made multi for a multi table)."""
+    if (
+        wkb_type != QgsWkbTypes.NoGeometry
+        and QgsWkbTypes.isMultiType(wkb_type)
+        and "geometry" in data.columns
+        and len(data)
+    ):
+        data = data.copy()
+        data["geometry"] = as_multi(data["geometry"].to_numpy())
+    canceled = feedback.isCanceled if feedback is not None else None
+    return replace_rows(path, table, data, is_canceled=canceled, wal=False)
+
+
+def gpkg_destination(destination: str):
+    """``(path, layer name or "")`` when a sink's destination is a GeoPackage file, else None
+    (read from the destination string alone)."""
+    from qgis.core import QgsProviderRegistry
+
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", destination or "")
+    path = parts.get("path") or ""
+    if not path.lower().endswith(".gpkg"):
+        return None
+    return path, parts.get("layerName") or ""
+
+
+def gpkg_table_name(path, layer_name: str = "") -> str | None:
+    """The table ``layer_name`` of the GeoPackage ``path`` (its only table when the name is
+    empty), or None when there is no such table."""
+    import sqlite3
+
+    if not Path(path).is_file():
+        return None
     try:
-        count = frame_to_sink(data, writer, fields, feedback, geometry_column or "__none__")
-    finally:
-        del writer
-    return count
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = [r[0] for r in connection.execute("SELECT table_name FROM gpkg_contents")]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    if not layer_name and len(names) == 1:
+        return names[0]
+    return layer_name if layer_name in names else None
+
+
+def as_multi(geometries):
+    """The geometries with each single one (point, line, polygon) made a one-part multi."""
+    import numpy as np
+    import shapely
+
+    geometries = np.asarray(geometries, dtype=object).copy()
+    kinds = shapely.get_type_id(geometries)
+    for single, make in ((0, shapely.multipoints), (1, shapely.multilinestrings),
+                         (3, shapely.multipolygons)):  # fmt: skip
+        mask = kinds == single
+        if mask.any():
+            geometries[mask] = make(geometries[mask], indices=np.arange(int(mask.sum())))
+    return geometries
 
 
 def open_layer(path: Path, table: str, name: str | None = None) -> QgsVectorLayer | None:

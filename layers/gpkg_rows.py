@@ -32,6 +32,10 @@ from ..core.errors import Canceled
 _HEADER = struct.Struct("<2sBBi4d")
 _EMPTY_HEADER = struct.Struct("<2sBBi")
 _FLAGS_ENVELOPE_XY = 0b0000_0011
+_HEADER_DTYPE = np.dtype(
+    [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"),
+     ("envelope", "<f8", (4,))]
+)  # fmt: skip
 _FLAG_EMPTY = 0b0001_0000
 
 
@@ -40,22 +44,27 @@ def _quote(name: str) -> str:
 
 
 def geometry_blobs(geometries, srs_id: int) -> list[bytes | None]:
-    """GeoPackage binary (header with envelope + little-endian WKB) of each geometry."""
+    """GeoPackage binary (header with envelope + little-endian WKB) of each geometry; the
+    headers are made in one numpy array."""
     import shapely
 
     geometries = np.asarray(geometries, dtype=object)
-    wkbs = shapely.to_wkb(geometries, output_dimension=2, byte_order=1)
+    wkbs = shapely.to_wkb(geometries, output_dimension=2, byte_order=1).tolist()
     bounds = shapely.bounds(geometries)
     empty = shapely.is_empty(geometries) | shapely.is_missing(geometries)
-    blobs: list[bytes | None] = []
-    for wkb, (minx, miny, maxx, maxy), is_empty in zip(wkbs, bounds, empty, strict=True):
-        if wkb is None:
-            blobs.append(None)
-        elif is_empty:
-            blobs.append(_EMPTY_HEADER.pack(b"GP", 0, _FLAG_EMPTY | 1, srs_id) + wkb)
-        else:
-            blobs.append(_HEADER.pack(b"GP", 0, _FLAGS_ENVELOPE_XY, srs_id, minx, maxx, miny, maxy)
-                         + wkb)  # fmt: skip
+    header = np.zeros(len(geometries), dtype=_HEADER_DTYPE)
+    header["magic"] = b"GP"
+    header["flags"] = _FLAGS_ENVELOPE_XY
+    header["srs_id"] = srs_id
+    header["envelope"] = bounds[:, [0, 2, 1, 3]]  # minx, maxx, miny, maxy
+    raw = header.tobytes()
+    size = _HEADER.size
+    blobs: list[bytes | None] = [
+        raw[i * size : (i + 1) * size] + wkb if wkb is not None else None
+        for i, wkb in enumerate(wkbs)
+    ]
+    for i in np.flatnonzero(empty & ~shapely.is_missing(geometries)).tolist():
+        blobs[i] = _EMPTY_HEADER.pack(b"GP", 0, _FLAG_EMPTY | 1, srs_id) + wkbs[i]
     return blobs
 
 
@@ -133,6 +142,8 @@ def column_values(series: pd.Series, declared: str) -> list:
         return series.to_numpy(dtype=float).tolist()
     if declared in _INTEGER_TYPES and kind == "integer" and series.dtype != object:
         return series.to_numpy().tolist()
+    if declared == "BOOLEAN" and series.dtype == bool:
+        return series.to_numpy().astype(np.int8).tolist()
     if declared not in _REAL_TYPES + _INTEGER_TYPES + ("BOOLEAN", "DATETIME", "DATE") and (
         kind in ("string", "empty")
     ):
@@ -140,11 +151,15 @@ def column_values(series: pd.Series, declared: str) -> list:
     return [_convert(v, declared) for v in series.to_numpy(dtype=object).tolist()]
 
 
+#: page cache of a rewrite (KiB)
+CACHE_KIB = 512 * 1024
 #: rows per ``executemany``: between two, a cancel request is honoured (rollback)
 CHUNK = 5000
 
 
-def replace_rows(path, table: str, frame, timeout_s: float = 30.0, is_canceled=None) -> int:
+def replace_rows(
+    path, table: str, frame, timeout_s: float = 30.0, is_canceled=None, *, wal: bool = True
+) -> int:
     """Replace every row of ``table`` in the GeoPackage ``path`` by the rows of ``frame``, in
     one transaction; columns the table lacks are left out, columns the frame lacks are null.
     Returns the number of rows written. Raises ``sqlite3.Error`` (nothing changed) when the
@@ -155,12 +170,15 @@ def replace_rows(path, table: str, frame, timeout_s: float = 30.0, is_canceled=N
     than the rows themselves: inside the transaction they are dropped, the table and its
     R-tree emptied and filled in bulk (fids 1..n, envelopes from shapely), the feature count
     set, and the triggers made again from their own SQL.
+
+    ``wal``: turn the file to WAL mode first, as QGIS does when it edits (the dock); False
+    keeps the file's mode and a fully synced commit (a file written once, then moved).
     """
     connection = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
     try:
         _register_functions(connection)
         try:  # as QGIS does when it edits a GeoPackage: readers (the map) never wait
-            wal = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+            wal = wal and connection.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
         except sqlite3.OperationalError:
             wal = False  # another connection holds a lock: keep the file's mode
         if wal:
@@ -169,6 +187,9 @@ def replace_rows(path, table: str, frame, timeout_s: float = 30.0, is_canceled=N
             # again), and the next commit of QGIS (a decision, written as fully synced as
             # ever by QGIS's own connection) flushes them too
             connection.execute("PRAGMA synchronous = NORMAL")
+        # room for the transaction's pages (up to 512 MiB, taken as needed): past SQLite's
+        # 2 MiB default, every spill of pages to the file waits for a flush of the journal
+        connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         connection.execute("BEGIN IMMEDIATE")
         try:
             n = _replace(connection, table, frame, is_canceled or (lambda: False))

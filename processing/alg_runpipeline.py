@@ -31,6 +31,7 @@ from .inputs import (
     load_catalogue,
     read_table_parameter,
     table_parameters,
+    top_k_parameter,
 )
 from .messages import processing_error, translate_rejected
 from .summaries import (
@@ -43,6 +44,23 @@ from .summaries import (
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 DEMO_COMMUNES = PLUGIN_DIR / "data" / "demo" / "communes.geojson"
 TMP_NAME = ".eit-run-en-cours"
+#: synergy pages of the atlas at most (a region holds tens of thousands of candidates)
+ATLAS_SYNERGIES = 100
+
+
+def atlas_subset(candidates, count: int) -> str:
+    """A subset string keeping the ``count`` first candidates in the atlas's order (retained,
+    to explore, proposed, rejected; best score first; then by id)."""
+    from ..core.report import STATUS_ORDER
+
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    ordered = candidates.assign(
+        _rank=candidates["status"].map(lambda s: rank.get(s, len(rank))).to_numpy(),
+        _score=candidates["score"].fillna(-1).to_numpy(),
+    ).sort_values(["_rank", "_score", "candidate_id"], ascending=[True, False, True])
+    ids = ordered["candidate_id"].astype(str).head(count)
+    quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+    return f'"candidate_id" IN ({quoted})'
 
 
 def read_previous(folder: Path) -> dict:
@@ -103,7 +121,8 @@ class RunPipelineAlgorithm(EitAlgorithm):
         return self.tr(
             "From an actors table and a flows table: geocodes the actors (coordinates given, "
             "then the local BAN file when given, then the commune), builds the supply and need "
-            "layers, finds the substitution synergies with optimal allocation and the "
+            "layers, finds the substitution synergies (each flow's TOP_K best, 10 by default; "
+            "0 keeps every pair within the distance) with optimal allocation and the "
             "mutualisation groups, computes the impact figures, and writes into the output "
             "folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a "
             "QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on "
@@ -125,6 +144,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
                 self.PUBLIC, self.tr("Public outputs (confidential flows masked)"), True
             )
         )
+        self.addParameter(top_k_parameter("TOP_K"))
         advanced = [
             QgsProcessingParameterFile(
                 "SIRENE_FILE", self.tr("Local SIRENE extract (geolocated)"), optional=True
@@ -195,6 +215,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
             ban_file=ban_file,
             sirene_file=self.parameterAsFile(parameters, "SIRENE_FILE", context) or None,
             max_distance_km=self.parameterAsDouble(parameters, "MAX_DISTANCE_KM", context),
+            top_k=self.parameterAsInt(parameters, "TOP_K", context),
             group_distance_km=self.parameterAsDouble(parameters, "GROUP_DISTANCE_KM", context),
             min_actors=self.parameterAsInt(parameters, "MIN_ACTORS", context),
         )
@@ -258,7 +279,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
         steps.setCurrentStep(3)
         self.check(steps)
 
-        atlas = self.export_atlas(parameters, context, steps, gpkg, work, public)
+        atlas = self.export_atlas(parameters, context, steps, gpkg, work, public, result.candidates)
         steps.setCurrentStep(4)
         self.check(steps)
 
@@ -308,8 +329,10 @@ class RunPipelineAlgorithm(EitAlgorithm):
         if feedback.isCanceled():
             raise Canceled()
 
-    def export_atlas(self, parameters, context, feedback, gpkg, work, public) -> bool:
-        """The public atlas, through eit:exportatlas (when it is available)."""
+    def export_atlas(self, parameters, context, feedback, gpkg, work, public, candidates) -> bool:
+        """The public atlas, through eit:exportatlas (when it is available): one page per
+        synergy, the :data:`ATLAS_SYNERGIES` first in the atlas's order on a large territory
+        (the workspace and the dock hold them all)."""
         if not self.parameterAsBool(parameters, "ATLAS", context):
             return False
         registry = QgsApplication.processingRegistry()
@@ -319,10 +342,19 @@ class RunPipelineAlgorithm(EitAlgorithm):
         from qgis import processing
 
         layer = f"{gpkg}|layername="
+        synergies = layer + LAYERS["candidates"]
+        if len(candidates) > ATLAS_SYNERGIES:
+            synergies += "|subset=" + atlas_subset(candidates, ATLAS_SYNERGIES)
+            feedback.pushInfo(
+                self.tr(
+                    "The atlas shows the {shown} first synergies of {total} (decided ones, "
+                    "then the best scores); the workspace holds them all."
+                ).format(shown=ATLAS_SYNERGIES, total=len(candidates))
+            )
         processing.run(
             "eit:exportatlas",
             {
-                "SYNERGIES": layer + LAYERS["candidates"],
+                "SYNERGIES": synergies,
                 "SUPPLY": layer + LAYERS["supply"],
                 "NEED": layer + LAYERS["need"],
                 "MUTUALISATION": layer + LAYERS["groups"],

@@ -25,6 +25,7 @@ from .inputs import (
     flow_layer_parameters,
     load_catalogue,
     read_layer_parameter,
+    top_k_parameter,
     write_frame,
 )
 from .messages import processing_error
@@ -41,6 +42,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
     NETWORK = "NETWORK"
     SNAP_TOLERANCE_M = "SNAP_TOLERANCE_M"
     ALLOCATE = "ALLOCATE"
+    TOP_K = "TOP_K"
     OUTPUT = "OUTPUT"
     OUTPUT_UNPLACED = "OUTPUT_UNPLACED"
 
@@ -59,7 +61,9 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             "quantity coverage, distance, season overlap; and its impact figures (tonnes "
             "diverted, tonne-km, CO2 of transport). With ALLOCATE, competing supplies and needs "
             "share quantities optimally (most quantity exchanged, then least tonne-km, linear "
-            "programme solved by HiGHS)."
+            "programme solved by HiGHS). TOP_K keeps each supply's best outlets and each "
+            "need's best sources by score (10 by default; 0 keeps every pair within the "
+            "distance); the allocation shares what is kept."
         )
 
     def initAlgorithm(self, config=None):
@@ -95,6 +99,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
                 self.ALLOCATE, self.tr("Allocate quantities optimally"), False
             )
         )
+        self.addParameter(top_k_parameter(self.TOP_K))
         catalogue_parameters(self)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
@@ -140,6 +145,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             progress=FeedbackProgress(steps),
             snap_tolerance_m=self.parameterAsDouble(parameters, self.SNAP_TOLERANCE_M, context),
             precedents=functools.partial(precedent_pairs, catalogue),
+            top_k=self.parameterAsInt(parameters, self.TOP_K, context),
         )
         for line in candidates_summary(
             result.candidates, result.unplaced, result.allocation_totals, catalogue.families_frame

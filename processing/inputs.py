@@ -105,6 +105,19 @@ def catalogue_parameters(alg) -> None:
         alg.addParameter(parameter)
 
 
+def top_k_parameter(name: str = "TOP_K"):
+    """``TOP_K``: each supply's best outlets and each need's best sources kept (0 = all)."""
+    from qgis.core import QgsProcessingParameterNumber
+
+    return QgsProcessingParameterNumber(
+        name,
+        tr("Best candidates kept per supply and per need (0 = every pair within the distance)"),
+        QgsProcessingParameterNumber.Integer,
+        10,
+        minValue=0,
+    )
+
+
 def load_catalogue(alg, parameters, context):
     """The built-in catalogue, extended/overridden by the user's tables when given."""
     from ..core.catalogue import Catalogue
@@ -129,10 +142,15 @@ def read_layer_parameter(alg, parameters, name, context, feedback, optional=Fals
 
 
 def write_frame(alg, frame, key, parameters, context, feedback, wkb_type=None):
-    """Write a (Geo)DataFrame to the sink parameter ``key``; returns the destination id."""
+    """Write a (Geo)DataFrame to the sink parameter ``key``; returns the destination id.
+
+    Into a GeoPackage (the usual file output), the sink makes the table and the rows go in
+    bulk, in one SQLite transaction (:func:`..layers.gpkg.fill_table`); into any other sink
+    (a temporary layer, a shapefile...), in batches of features."""
     from qgis.core import QgsCoordinateReferenceSystem
 
     from ..layers.frames import crs_of, fields_for, frame_to_sink, geometry_type
+    from ..layers.gpkg import fill_table, gpkg_destination, gpkg_table_name
 
     if wkb_type is None:
         wkb_type = geometry_type(frame)
@@ -143,6 +161,18 @@ def write_frame(alg, frame, key, parameters, context, feedback, wkb_type=None):
     if sink is None:
         raise QgsProcessingException(alg.invalidSinkError(parameters, key))
     data = frame if geometry_column else frame.drop(columns="geometry", errors="ignore")
-    frame_to_sink(data, sink, fields, feedback, geometry_column or "__none__")
-    del sink
+    target = gpkg_destination(dest_id) if len(data) else None
+    if target is None:
+        frame_to_sink(data, sink, fields, feedback, geometry_column or "__none__")
+        del sink
+        return dest_id
+    del sink  # closed: the table exists, empty
+    table = gpkg_table_name(*target)
+    if table is not None:
+        fill_table(data, target[0], table, wkb_type, feedback)
+    else:  # a table the file does not name as expected: through QGIS's provider
+        from qgis.core import QgsVectorLayer
+
+        layer = QgsVectorLayer(dest_id, key, "ogr")
+        frame_to_sink(data, layer.dataProvider(), fields, feedback, geometry_column or "__none__")
     return dest_id

@@ -88,6 +88,11 @@ def error_templates() -> dict[str, str]:
         "ban_download_incomplete": tr(
             "{url}: download incomplete ({received} of {expected} bytes); try again."
         ),
+        "too_many_candidates": tr(
+            "More than {limit} candidates within the distance: keep each flow's best ones "
+            "(TOP_K greater than 0), lower the distance limit or select fewer flows."
+        ),
+        "invalid_top_k": tr("TOP_K must be a whole number, 0 or more: {value}."),
         "ban_download_invalid": tr(
             "{url} did not send a gzip file: check the département code and the download "
             "site address."

@@ -53,7 +53,6 @@ from qgis.PyQt.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -88,6 +87,7 @@ from ..layers.workspace import (
 )
 from ..translation import tr
 from .charts import FamilyCharts
+from .filter_controls import DEFAULT_TOP_K, map_limit_row, top_k_row
 from .presentation import Presentation
 from .tasks import SearchRunner, TableWriter, attach, detach
 
@@ -400,22 +400,12 @@ class WorkshopDock(QgsDockWidget):
         self.category_list = QListWidget()
         self.category_list.itemChanged.connect(self._filters_changed)
         layout.addWidget(self.category_list, 2)
-        limit_row = QHBoxLayout()
-        limit_label = QLabel(tr("Lines on the map (the best ones)"))
-        limit_row.addWidget(limit_label)
-        self.map_limit = QSpinBox()
-        self.map_limit.setRange(10, 1_000_000)
-        self.map_limit.setSingleStep(500)
-        self.map_limit.setGroupSeparatorShown(True)
-        self.map_limit.setValue(MAP_LIMIT)
-        self.map_limit.setToolTip(
-            tr("The map draws the best-scored synergies the filters keep, up to this number, "
-               "and every synergy to pursue or to explore")
-        )  # fmt: skip
-        limit_label.setBuddy(self.map_limit)
+        row, self.map_limit = map_limit_row(MAP_LIMIT)
         self.map_limit.valueChanged.connect(self._filters_changed)
-        limit_row.addWidget(self.map_limit)
-        layout.addLayout(limit_row)
+        layout.addLayout(row)
+        row, self.top_k = top_k_row()
+        self.top_k.valueChanged.connect(self._distance_moved)  # a new search, as the distance
+        layout.addLayout(row)
         row = QHBoxLayout()
         everything = QPushButton(tr("Show everything"))
         everything.clicked.connect(self.reset_filters)
@@ -799,6 +789,7 @@ class WorkshopDock(QgsDockWidget):
             "need": detach(self.need),
             "catalogue": self.catalogue,
             "max_distance_km": self.distance_km(),
+            "top_k": self.top_k.value(),
             "previous": decisions_to_carry(self.candidates, self.decisions),
         }
 
@@ -1570,6 +1561,7 @@ class WorkshopDock(QgsDockWidget):
         p.writeEntry(SCOPE, "distance_km", int(self.distance_slider.value()))
         p.writeEntry(SCOPE, "min_score", int(self.score_slider.value()))
         p.writeEntry(SCOPE, "map_limit", int(self.map_limit.value()))
+        p.writeEntry(SCOPE, "top_k", int(self.top_k.value()))
         p.writeEntry(SCOPE, "families_off", self._checked(self.family_list, Qt.Unchecked))
         p.writeEntry(SCOPE, "categories_off", self._checked(self.category_list, Qt.Unchecked))
         p.writeEntry(SCOPE, "public", bool(self.public))
@@ -1597,6 +1589,7 @@ class WorkshopDock(QgsDockWidget):
             self.distance_slider.setValue(p.readNumEntry(SCOPE, "distance_km", 0)[0])
             self.score_slider.setValue(p.readNumEntry(SCOPE, "min_score", 0)[0])
             self.map_limit.setValue(p.readNumEntry(SCOPE, "map_limit", MAP_LIMIT)[0])
+            self.top_k.setValue(p.readNumEntry(SCOPE, "top_k", DEFAULT_TOP_K)[0])
             self._uncheck(self.family_list, p.readListEntry(SCOPE, "families_off", [])[0])
             self._uncheck(self.category_list, p.readListEntry(SCOPE, "categories_off", [])[0])
         finally:

@@ -59,8 +59,10 @@ class CandidateSearchTask(QgsTask):
     parts (``attach`` them there), or ``task.error`` the core error; nothing when canceled.
     """
 
-    def __init__(self, supply, need, catalogue, max_distance_km, previous, on_done, generation):
+    def __init__(self, supply, need, catalogue, max_distance_km, previous, on_done, generation,
+                 top_k=10):  # fmt: skip
         super().__init__(tr("EIT: searching synergies"), QgsTask.CanCancel)
+        self.top_k = int(top_k)
         self.supply = supply
         self.need = need
         self.catalogue = catalogue
@@ -99,6 +101,7 @@ class CandidateSearchTask(QgsTask):
                 self.max_distance_km,
                 self.catalogue.max_distance_km(),
                 progress=self.progress,
+                top_k=self.top_k,
             )
             if not self.isCanceled():
                 frame, self.carry = carry_over_decisions(self.previous, found.candidates)

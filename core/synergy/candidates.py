@@ -46,6 +46,7 @@ from .allocation import NOTE_NOT_ALLOCATED, NOTE_OUT_OF_ALLOCATION, allocate_arr
 from .impacts import heat_named, impact_arrays, load_impact_factors
 from .network import RoadGraph
 from .scoring import add_ranks, combine_score, distance_score, quantity_fit
+from .topk import PairScorer, flow_ranks, keep_top_k, search_top_k
 
 #: Tolerance of the exact distance check (floating-point rounding only).
 DISTANCE_TOLERANCE_M = 1e-6
@@ -397,13 +398,17 @@ def find_candidates(
     max_candidates: int | None = 2_000_000,
     impact_factors: dict | None = None,
     precedents=None,
+    top_k: int = 0,
 ) -> CandidateResult:
     """Substitution candidates between ``supply`` and ``need`` flows (see the module docstring).
 
     ``max_distance_km`` 0 means each pair's default distance (``default_distances``: resource
     code -> km). ``network`` is an optional road line layer; ``allocate`` runs the optimal
-    allocation. Raises ``too_many_candidates`` as soon as the search passes ``max_candidates``
-    (None: no limit; the default 2,000,000 candidates take about 1.5-2 GB as a layer).
+    allocation. ``top_k`` > 0 keeps each supply's ``top_k`` best needs and each need's
+    ``top_k`` best supplies (:mod:`.topk`; without a network, found without listing every
+    pair, so ``max_candidates`` does not apply); 0 keeps every pair within the distance.
+    Raises ``too_many_candidates`` as soon as the search of every pair passes
+    ``max_candidates`` (None: no limit; 2,000,000 candidates take about 1.5-2 GB as a layer).
     ``precedents``: a callable taking the compatible pairs found (``supply_resource``,
     ``need_resource``) and returning their ``precedent_count`` and ``precedents``
     (:func:`core.precedents.precedent_pairs` bound to a catalogue); None gives 0 and "".
@@ -424,6 +429,17 @@ def find_candidates(
     if snap_tolerance_m < 0:
         raise EitError(
             "invalid_distance", "The snapping tolerance must be >= 0", value=str(snap_tolerance_m)
+        )
+    try:
+        top_k = int(top_k or 0)
+    except (TypeError, ValueError):
+        top_k = -1
+    if top_k < 0:
+        raise EitError(
+            "invalid_top_k",
+            f"TOP_K must be a whole number >= 0, not {top_k!r}",
+            field="TOP_K",
+            value=str(top_k),
         )
     factors = impact_factors or load_impact_factors()
     check_canceled(progress)
@@ -500,19 +516,30 @@ def find_candidates(
         f"({int((pairs['source'] == IDENTITY_SOURCE).sum())} identical resources)"
     )
 
-    found = search_pairs(
-        s_xy,
-        s_res,
-        s_act,
-        n_xy,
-        n_res,
-        n_act,
-        pair_s,
-        pair_n,
-        limit_km * 1000.0,
-        SubProgress(progress, 0.05, 0.55) if progress is not None else None,
-        max_candidates,
+    # Quantities, units and months of every flow (indexed by the pairs below).
+    q_s_all = s_frame["quantity_norm"].to_numpy(dtype=float)
+    q_n_all = n_frame["quantity_norm"].to_numpy(dtype=float)
+    unit_codes, unit_names = pd.factorize(
+        pd.concat([s_frame["unit_norm"], n_frame["unit_norm"]], ignore_index=True)
     )
+    u_s_all, u_n_all = unit_codes[: len(s_frame)], unit_codes[len(s_frame) :]
+    ms, ks = months_masks(s_frame["months"])
+    mn, kn = months_masks(n_frame["months"])
+    factor_all = pairs["factor"].to_numpy(dtype=float)
+    scorer = PairScorer(q_s_all, q_n_all, u_s_all, u_n_all, ms, mn, ks, kn, factor_all, limit_km)
+    s_rank, n_rank = flow_ranks(s_frame["flow_id"]), flow_ranks(n_frame["flow_id"])
+
+    search_progress = SubProgress(progress, 0.05, 0.55) if progress is not None else None
+    if top_k and network is None:
+        found = search_top_k(
+            s_xy, s_res, s_act, s_rank, n_xy, n_res, n_act, n_rank, pair_s, pair_n,
+            limit_km * 1000.0, scorer, top_k, search_progress,
+        )  # fmt: skip
+    else:
+        found = search_pairs(
+            s_xy, s_res, s_act, n_xy, n_res, n_act, pair_s, pair_n, limit_km * 1000.0,
+            search_progress, max_candidates,
+        )  # fmt: skip
     si, ni, d_m, pidx = found["si"], found["ni"], found["d"], found["pair"]
     stats["same_actor_excluded"] = found["same_actor"]
     if found["same_actor"]:
@@ -520,7 +547,13 @@ def find_candidates(
             f"{found['same_actor']} pair(s) of a supply and a need of the same actor excluded "
             "(internal loop, not a synergy)"
         )
-    log.append(f"{len(si)} pair(s) within the distance limit (straight line)")
+    if top_k and network is None:
+        log.append(
+            f"{len(si)} pair(s) within the distance limit (straight line), among the {top_k} "
+            "best of each supply and of each need"
+        )
+    else:
+        log.append(f"{len(si)} pair(s) within the distance limit (straight line)")
 
     flags = np.where(fallback[pidx], _FALLBACK_LIMIT, 0).astype(np.int32)
     limit_c = limit_km[pidx]
@@ -572,16 +605,22 @@ def find_candidates(
             limit_c, dist_m, is_road = limit_c[keep], dist_m[keep], is_road[keep]
             snap_s, snap_n = snap_s[keep], snap_n[keep]
 
+    if top_k and network is not None and len(si):
+        # road distances change the scores: each flow's best among every pair, by road
+        keep = keep_top_k(si, ni, scorer.score(si, ni, dist_m, pidx), dist_m, s_rank, n_rank,
+                          top_k)  # fmt: skip
+        log.append(f"{int(keep.sum())} pair(s) among the {top_k} best of each supply and need")
+        si, ni, d_m, pidx, flags = si[keep], ni[keep], d_m[keep], pidx[keep], flags[keep]
+        limit_c, dist_m, is_road = limit_c[keep], dist_m[keep], is_road[keep]
+        snap_s, snap_n = snap_s[keep], snap_n[keep]
+
     # Quantities.
-    q_s = s_frame["quantity_norm"].to_numpy(dtype=float)[si]
-    q_n = n_frame["quantity_norm"].to_numpy(dtype=float)[ni]
-    unit_codes, unit_names = pd.factorize(
-        pd.concat([s_frame["unit_norm"], n_frame["unit_norm"]], ignore_index=True)
-    )
-    u_s = unit_codes[: len(s_frame)][si]
-    u_n = unit_codes[len(s_frame) :][ni]
+    q_s = q_s_all[si]
+    q_n = q_n_all[ni]
+    u_s = u_s_all[si]
+    u_n = u_n_all[ni]
     same_unit = (u_s >= 0) & (u_s == u_n)
-    factor = pairs["factor"].to_numpy(dtype=float)[pidx]
+    factor = factor_all[pidx]
     q_known = np.isfinite(q_s) & np.isfinite(q_n)
     known = q_known & same_unit
     potential = np.where(known, np.minimum(q_s * factor, q_n), np.nan)
@@ -592,8 +631,6 @@ def find_candidates(
     unit_out = unit_table[unit_code]
 
     # Seasons.
-    ms, ks = months_masks(s_frame["months"])
-    mn, kn = months_masks(n_frame["months"])
     m_s, m_n = ms[si], mn[ni]
     readable = ks[si] & kn[ni]
     overlap = MONTH_COUNT[m_s & m_n] / np.maximum(MONTH_COUNT[m_n], 1)

@@ -192,3 +192,35 @@ def test_log_is_a_translated_summary_with_the_details_as_debug(flow_layers):
     assert "Optimal allocation" in info
     assert any("pair(s) within the distance limit" in line for line in feedback.debug)
     assert not any("pair(s) within the distance limit" in line for line in feedback.info)
+
+
+def features(layer):
+    """candidate_id -> (values by field, the geometry as text); the GeoPackage's fid left out."""
+    names = [n for n in layer.fields().names() if n != "fid"]
+    return {
+        f["candidate_id"]: ({n: f[n] for n in names}, f.geometry().asWkt(3))
+        for f in layer.getFeatures()
+    }
+
+
+def test_top_k_and_a_geopackage_output_hold_the_same_rows_as_a_temporary_layer(
+    flow_layers, tmp_path
+):
+    """Into a GeoPackage the rows go in bulk (one SQLite transaction): the same rows, the
+    same values as a temporary layer written feature by feature; TOP_K keeps fewer."""
+    supply, need = flow_layers
+    common = {"SUPPLY": supply, "NEED": need, "MAX_DISTANCE_KM": 30, "ALLOCATE": True}
+    memory = run("eit:synergycandidates", {**common, "TOP_K": 0, "OUTPUT": "memory:"})
+    path = tmp_path / "synergies.gpkg"
+    filed = run("eit:synergycandidates", {**common, "TOP_K": 0, "OUTPUT": str(path)})
+    in_memory = features(memory["OUTPUT"])
+    layer = QgsVectorLayer(filed["OUTPUT"], "file", "ogr")
+    assert layer.isValid() and layer.featureCount() == len(in_memory) > 0
+    assert features(layer) == in_memory
+    assert layer.extent().toString(2) == memory["OUTPUT"].extent().toString(2)
+    assert layer.hasSpatialIndex() == layer.SpatialIndexPresent
+    top = run("eit:synergycandidates", {**common, "TOP_K": 1, "OUTPUT": "memory:"})["OUTPUT"]
+    kept = features(top)
+    assert 0 < len(kept) < len(in_memory)
+    supplies = {values["supply_flow"] for values, _ in in_memory.values()}
+    assert {values["supply_flow"] for values, _ in kept.values()} == supplies  # its best kept

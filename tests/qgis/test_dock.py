@@ -334,6 +334,34 @@ def test_keyboard_steps_search_after_a_short_pause_once_per_burst(dock, workspac
     }
 
 
+def test_best_per_flow_reruns_the_search_and_is_saved_with_the_project(dock, workspace):
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(dock.top_k.value()))
+    move_slider_and_wait(dock, 20)
+    ten = read_table(workspace, "synergies")
+    assert dock.top_k.value() == 10  # the default, as eit:runpipeline
+    dock.top_k.setValue(1)
+    assert wait_for(lambda: done and done[-1] == 1 and not dock.runner.busy())
+    best = read_table(workspace, "synergies")
+    supplies = {f["supply_flow"] for f in ten}
+    needs = {f["need_flow"] for f in ten}
+    assert 0 < len(best) <= len(supplies) + len(needs) < len(ten)
+    # each line kept is the best of its supply or of its need
+    top_score = {}
+    for f in ten:  # a flow's best is among its ten best
+        for key in ("supply_flow", "need_flow"):
+            top_score[f[key]] = max(top_score.get(f[key], 0.0), f["score"])
+    assert all(f["score"] in (top_score[f["supply_flow"]], top_score[f["need_flow"]]) for f in best)
+    assert {f["supply_flow"] for f in best} == supplies  # no supply loses its best outlet
+    assert {f["need_flow"] for f in best} == needs
+    qgz = workspace.parent / "atelier.qgz"
+    project = QgsProject.instance()
+    assert project.write(str(qgz))
+    project.clear()
+    assert project.read(str(qgz))
+    assert dock.top_k.value() == 1
+
+
 def test_a_running_search_is_cancelled_when_the_slider_moves_again(dock, workspace):
     first = dock.search_now()
     dock.distance_slider.setValue(5)

@@ -224,3 +224,29 @@ def test_cancelled_run_leaves_previous_outputs_intact(first_run, tmp_path, plugi
     after = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
     assert after == before
     assert not (out / ".eit-run-en-cours").exists()
+
+
+def test_defaults_keep_each_flows_ten_best_and_the_atlas_subset_is_their_head(first_run):
+    from eit_synergies.processing.alg_runpipeline import atlas_subset
+
+    out, _ = first_run
+    synergies = layer(out, "synergies")
+    rows = [
+        {n: f[n] for n in ("candidate_id", "status", "score", "supply_rank", "need_rank")}
+        for f in synergies.getFeatures()
+    ]
+    assert rows and all(r["supply_rank"] <= 10 or r["need_rank"] <= 10 for r in rows)
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    frame.loc[frame.index[-1], "status"] = "retained"  # a decided line comes first
+    order = {"retained": 0, "to_explore": 1, "proposed": 2, "rejected": 3}
+    expected = sorted(rows, key=lambda r: (0 if r is rows[-1] else order[r["status"]],
+                                           -r["score"], r["candidate_id"]))[:5]  # fmt: skip
+    subset = QgsVectorLayer(
+        f"{out / 'eit.gpkg'}|layername=synergies|subset={atlas_subset(frame, 5)}", "s", "ogr"
+    )
+    assert subset.isValid() and subset.featureCount() == 5
+    assert {f["candidate_id"] for f in subset.getFeatures()} == {
+        r["candidate_id"] for r in expected
+    }

@@ -1,0 +1,187 @@
+"""Top-K per flow: the bounded search equals the brute-force top-K by score, ties included."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from eit_synergies.core.errors import Canceled, EitError
+from eit_synergies.core.progress import RecordingProgress
+from eit_synergies.core.synergy import find_candidates
+from shapely.geometry import LineString, Point
+
+X0, Y0 = 780_000.0, 6_680_000.0
+
+
+def random_flows(rng, n, direction, prefix, resources, grid_m, extent_m, actors):
+    """Flows on a coarse grid (many equal distances), few quantities and calendars (many
+    equal scores), some of the same actors on both sides."""
+    xs = X0 + rng.integers(0, extent_m // grid_m, n) * grid_m
+    ys = Y0 + rng.integers(0, extent_m // grid_m, n) * grid_m
+    quantity = rng.choice([np.nan, 1.0, 5.0, 10.0, 50.0], n)
+    unit = rng.choice(["t/yr", "t/yr", "t/yr", "MWh/yr"], n)
+    months = rng.choice(["", "1-6", "4-9", "x?", "11-2"], n)
+    ids = [f"{prefix}{i:04d}" for i in rng.permutation(n)]  # ids in no particular order
+    frame = pd.DataFrame(
+        {
+            "flow_id": ids,
+            "actor_id": [f"A{a}" for a in rng.integers(0, actors, n)],
+            "actor_name": None,
+            "actor_category": None,
+            "direction": direction,
+            "resource": rng.choice(resources, n),
+            "resource_label": None,
+            "family": None,
+            "synergy_type": "substitution",
+            "quantity": quantity,
+            "unit": unit,
+            "quantity_norm": quantity,
+            "unit_norm": unit,
+            "months": months,
+            "confidential": False,
+        }
+    )
+    geometry = [Point(x, y) for x, y in zip(xs, ys, strict=True)]
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:2154")
+
+
+COMPATIBILITY = pd.DataFrame(
+    {
+        "supply_resource": ["R1", "R2", "R3"],
+        "need_resource": ["R2", "R3", "R1"],
+        "factor": [0.8, 0.5, 0.3],
+    }
+)
+
+
+def brute_top_k(frame: pd.DataFrame, k: int) -> set[str]:
+    """Every pair's candidate kept when it is among the k first of its supply or of its
+    need, in the order score (best first), distance, then the other flow's id."""
+    kept = set()
+    for key, other in (("supply_flow", "need_flow"), ("need_flow", "supply_flow")):
+        ordered = frame.sort_values(
+            [key, "score", "distance_km", other], ascending=[True, False, True, True]
+        )
+        kept |= set(ordered.groupby(key, sort=False).head(k)["candidate_id"])
+    return kept
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_top_k_is_the_brute_force_top_k_by_score_ties_included(seed, k):
+    rng = np.random.default_rng(seed)
+    resources = ["R1", "R2", "R3"]
+    s = random_flows(rng, 300, "gisement", "S", resources, 500, 12_000, 120)
+    n = random_flows(rng, 260, "besoin", "N", resources, 500, 12_000, 120)
+    defaults = {"R1": 3.0, "R2": 6.0, "R3": 9.0}
+    every = find_candidates(s, n, COMPATIBILITY, 0, defaults, top_k=0).candidates
+    assert len(every) > 10 * len(s)  # the cut matters
+    scores = every.groupby("supply_flow")["score"].apply(lambda v: v.duplicated().any())
+    assert scores.any()  # ties on the score exist
+    top = find_candidates(s, n, COMPATIBILITY, 0, defaults, top_k=k).candidates
+    assert set(top["candidate_id"]) == brute_top_k(every, k)
+    # the kept candidates are the same rows as in the full search
+    cols = ["score", "distance_km", "coverage", "score_season", "notes", "supply_rank"]
+    merged = top.merge(every, on="candidate_id", suffixes=("", "_all"))
+    assert len(merged) == len(top)
+    for col in cols[:5]:
+        pd.testing.assert_series_equal(merged[col], merged[f"{col}_all"], check_names=False)
+    # ranks are the places among the kept candidates of a flow; a supply has at most k
+    # candidates of its own choice, every supply's rank 1 is its best overall
+    assert top.groupby("supply_flow")["supply_rank"].min().eq(1).all()
+    best_all = every.groupby("supply_flow")["score"].max()
+    best_top = top.groupby("supply_flow")["score"].max()
+    pd.testing.assert_series_equal(best_top, best_all.loc[best_top.index])
+    assert set(best_all.index) == set(best_top.index)  # every supply with a candidate keeps one
+    assert len(top) <= k * (len(s) + len(n))
+
+
+def test_top_k_is_the_same_whatever_the_input_order():
+    rng = np.random.default_rng(7)
+    s = random_flows(rng, 200, "gisement", "S", ["R1", "R2"], 1000, 10_000, 50)
+    n = random_flows(rng, 200, "besoin", "N", ["R1", "R2"], 1000, 10_000, 50)
+    a = find_candidates(s, n, COMPATIBILITY, 4, top_k=2).candidates
+    b = find_candidates(
+        s.sample(frac=1, random_state=3), n.sample(frac=1, random_state=4), COMPATIBILITY, 4,
+        top_k=2,
+    ).candidates  # fmt: skip
+    assert set(a["candidate_id"]) == set(b["candidate_id"])
+
+
+def test_a_far_better_fit_beats_a_nearer_pair():
+    """The score, not the distance, decides: thirty near needs in another unit and another
+    season, a farther one that takes the supply in its months: it is the supply's best."""
+    s = random_flows(np.random.default_rng(0), 1, "gisement", "S", ["R1"], 1, 1, 1)
+    s.loc[0, ["quantity_norm", "unit_norm", "months"]] = [100.0, "t/yr", "1-6"]
+    s.loc[0, "geometry"] = Point(X0, Y0)
+    rows = []
+    for i in range(30):
+        rows.append((f"N{i:02d}", 500.0 + 10 * i, "MWh/yr", "7-10"))
+    rows.append(("FAR", 3_000.0, "t/yr", ""))
+    n = random_flows(np.random.default_rng(1), len(rows), "besoin", "N", ["R1"], 1, 1, 1)
+    n["flow_id"] = [r[0] for r in rows]
+    n["actor_id"] = [f"B{i}" for i in range(len(rows))]
+    n["resource"] = "R1"
+    n["quantity_norm"] = 100.0
+    n["unit_norm"] = [r[2] for r in rows]
+    n["months"] = [r[3] for r in rows]
+    n["geometry"] = [Point(X0 + r[1], Y0) for r in rows]
+    got = find_candidates(s, n, None, 5, top_k=1).candidates
+    mine = got[got["supply_flow"] == s.loc[0, "flow_id"]]
+    assert mine.sort_values("supply_rank")["need_flow"].iloc[0] == "FAR"
+
+
+def test_top_k_with_a_road_network_ranks_by_road():
+    rng = np.random.default_rng(5)
+    s = random_flows(rng, 40, "gisement", "S", ["R1"], 200, 3_000, 40)
+    n = random_flows(rng, 40, "besoin", "N", ["R1"], 200, 3_000, 40)
+    grid = []
+    for i in range(0, 3_001, 200):
+        grid.append(LineString([(X0 + i, Y0), (X0 + i, Y0 + 3_000)]))
+        grid.append(LineString([(X0, Y0 + i), (X0 + 3_000, Y0 + i)]))
+    roads = gpd.GeoDataFrame(geometry=grid, crs="EPSG:2154")
+    every = find_candidates(s, n, None, 2.5, network=roads, top_k=0).candidates
+    top = find_candidates(s, n, None, 2.5, network=roads, top_k=2).candidates
+    assert (top["distance_method"] == "network").any()
+    assert set(top["candidate_id"]) == brute_top_k(every, 2)
+
+
+def test_top_k_allocates_what_is_kept():
+    rng = np.random.default_rng(11)
+    s = random_flows(rng, 80, "gisement", "S", ["R1"], 500, 5_000, 60)
+    n = random_flows(rng, 80, "besoin", "N", ["R1"], 500, 5_000, 60)
+    res = find_candidates(s, n, None, 5, allocate=True, top_k=2)
+    top = res.candidates
+    plain = find_candidates(s, n, None, 5, allocate=False, top_k=2).candidates
+    assert set(top["candidate_id"]) == set(plain["candidate_id"])
+    # what a supply gives away never exceeds what it has
+    given = top.groupby("supply_flow")["matched_quantity"].sum()
+    has = top.groupby("supply_flow")["supply_quantity"].first()
+    assert (given <= has.loc[given.index].fillna(np.inf) + 1e-6).all()
+
+
+def test_top_k_bounds_the_count_and_skips_the_cap():
+    rng = np.random.default_rng(3)
+    s = random_flows(rng, 200, "gisement", "S", ["R1"], 100, 2_000, 150)
+    n = random_flows(rng, 200, "besoin", "N", ["R1"], 100, 2_000, 150)
+    with pytest.raises(EitError) as err:
+        find_candidates(s, n, None, 5, max_candidates=1000)
+    assert err.value.code == "too_many_candidates"
+    top = find_candidates(s, n, None, 5, max_candidates=1000, top_k=2).candidates
+    assert 0 < len(top) <= 2 * 400
+    with pytest.raises(EitError) as err:
+        find_candidates(s, n, None, 5, top_k=-1)
+    assert err.value.code == "invalid_top_k"
+
+
+def test_top_k_progress_and_cancel():
+    rng = np.random.default_rng(9)
+    s = random_flows(rng, 50, "gisement", "S", ["R1", "R2", "R3"], 500, 5_000, 40)
+    n = random_flows(rng, 50, "besoin", "N", ["R1", "R2", "R3"], 500, 5_000, 40)
+    progress = RecordingProgress()
+    find_candidates(s, n, COMPATIBILITY, 5, progress=progress, top_k=3)
+    assert progress.fractions[-1] == 1.0
+    assert progress.fractions == sorted(progress.fractions)
+    assert any("best of each supply" in m for m in progress.messages)
+    for after in (1, 3, 6):  # inside the top-K search, at each resource pair
+        with pytest.raises(Canceled):
+            find_candidates(s, n, COMPATIBILITY, 5, progress=RecordingProgress(after), top_k=3)
