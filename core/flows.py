@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EitError
+from .places import problems_frame, raw_places
 from .progress import check_canceled
 from .tables import (
     ACTOR_FIELDS,
@@ -98,6 +99,8 @@ EXTRA_FIELDS = (
     "conversion",
     "row",
     "max_distance_km",
+    "current_place",
+    "current_distance_km",
 )
 #: fields of the rejected table
 REJECTED_FIELDS = (
@@ -445,6 +448,8 @@ class FlowResult:
     counts: dict
     source: str = "flows"
     notes: list[str] = field(default_factory=list)
+    #: unusable values of kept rows (origins, destinations, current distances: core.places)
+    unusable: pd.DataFrame | None = None
 
     @property
     def flows(self) -> pd.DataFrame:
@@ -764,6 +769,7 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
             comment.sort_codes(),
         ],
     )
+    places = raw_places(flows, is_need, ok, file)
     check_canceled(progress)
     _report(progress, 0.75)
 
@@ -842,6 +848,8 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
                 "conversion": conversion[sel],
                 "row": rows[sel],
                 "max_distance_km": res_attr["max_distance_km"][rc].astype(float),
+                "current_place": places.place[sel],
+                "current_distance_km": places.distance[sel],
             },
             copy=False,
         )
@@ -857,7 +865,8 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
         "supply": len(supply),
         "need": len(need),
     }
-    result = FlowResult(supply, need, rejected, counts, file, notes)
+    unusable = problems_frame(places.problems)
+    result = FlowResult(supply, need, rejected, counts, file, notes, unusable)
     if progress is not None:
         progress.log(result.summary())
         for note in notes:

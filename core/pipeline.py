@@ -55,6 +55,7 @@ class PipelineOptions:
     min_actors: int = 2
     actor_fields: dict | None = None
     flow_fields: dict | None = None
+    facilities: object = None  # named facilities table (path or frame) for origins/destinations
 
 
 @dataclass
@@ -102,6 +103,31 @@ def _place(actors_frame, previous_actors, options, progress, log):
     return actors
 
 
+def _places(result, actors, flows, options, territory, log):
+    """Supply and need with their current places resolved, and the unusable values."""
+    from .places import Gazetteer, problems_frame, resolve_places
+
+    gazetteer = Gazetteer(actors, options.facilities)
+    columns = flows.attrs.get("columns", {})
+    frames, problems = [], [result.unusable if result.unusable is not None else problems_frame([])]
+    for side in (result.supply, result.need):
+        placed = attach_geometry(side, actors).to_crs(METRIC_CRS)
+        placed, found = resolve_places(placed, gazetteer, territory, result.source, columns)
+        frames.append(placed)
+        problems.append(found)
+    unusable = pd.concat([p for p in problems if len(p)] or problems[:1], ignore_index=True)
+    if len(unusable):
+        log.append(
+            f"{result.source}: {len(unusable)} origin/destination value(s) not usable "
+            "(the flows are kept): "
+            + ", ".join(f"{k}: {v}" for k, v in unusable["reason_code"].value_counts().items())
+        )
+    known = sum(int(f["current_distance_km"].notna().sum()) for f in frames)
+    if known:
+        log.append(f"{result.source}: {known} flow(s) with a current origin or destination")
+    return frames[0], frames[1], unusable
+
+
 @contextmanager
 def _timed(timings: dict | None, stage: str):
     """Add the seconds spent in the block to ``timings[stage]`` (nothing when ``None``)."""
@@ -122,11 +148,14 @@ def run_pipeline(
     progress=None,
     *,
     timings: dict | None = None,
+    territory=None,
 ) -> PipelineResult:
     """Run the whole job; ``previous`` holds the previous run's frames by workspace role
     (``actors``, ``supply``, ``need``, ``candidates``, ``groups``) for the yearly update.
 
     ``timings``: a dict filled with the seconds spent in each stage (keys: :data:`STAGES`).
+    ``territory``: the territory's communes (polygons), deciding which current origins and
+    destinations lie outside (:mod:`core.places`).
     """
     options = options or PipelineOptions()
     catalogue = catalogue or Catalogue.builtin()
@@ -154,8 +183,7 @@ def run_pipeline(
         result = build_flows(actor_table, flows, catalogue, SubProgress(progress, 0.3, 0.45))
         log.append(result.summary())
         log.extend(actor_table.notes + result.notes)
-        supply = attach_geometry(result.supply, actors).to_crs(METRIC_CRS)
-        need = attach_geometry(result.need, actors).to_crs(METRIC_CRS)
+        supply, need, unusable = _places(result, actors, flows, options, territory, log)
     check_canceled(progress)
 
     with _timed(timings, "candidates"):
@@ -206,6 +234,9 @@ def run_pipeline(
         rejected = result.rejected.copy()
         if len(actor_table.rejected):
             rejected = pd.concat([actor_table.rejected, rejected], ignore_index=True)
+        if len(unusable):
+            rejected["row_kept"] = False
+            rejected = pd.concat([rejected, unusable], ignore_index=True)
         unplaced = search.unplaced if search.unplaced is not None else pd.DataFrame()
         actors_out = actors.to_crs(METRIC_CRS)
         figures = key_figures(supply, need, candidates, groups, actors_out)

@@ -1,0 +1,369 @@
+"""The territory's metabolism: what enters from outside, circulates inside and leaves.
+
+From the supply and need tables with their current places (:mod:`core.places`) and the
+synergy candidates, per resource family and per unit (``t/yr``, ``MWh/yr``):
+
+- inputs (needs) by current origin: ``outside`` (entering from outside), ``inside`` (from the
+  territory), ``unknown`` (origin not stated or not found);
+- outputs (supplies) by current destination: ``inside`` (used inside the territory),
+  ``outside`` (leaving), ``unknown``.
+
+*After* applies the synergies marked à poursuivre (``status == "retained"``): a supply's
+matched quantity (at most the supply's quantity) moves from its current destination class to
+``inside`` (a supply already used inside stays so), and a need's matched quantity (at most the
+need's quantity) moves from its origin class to ``inside``.
+
+The **local loop rate** is the share of the supplies used inside the territory: supplies
+going inside / all supplies of the unit (an unknown destination counts as not looped); null
+without supplies.
+
+In public mode (``public=True``) confidential flows, and retained candidates with a
+confidential side, are left out of every figure (no quantity that identifies them); the
+result says how many flows were left out. Family codes are the only names drawn.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+UNITS = ("t/yr", "MWh/yr")
+CLASSES = ("outside", "inside", "unknown")
+
+
+def _bool(values) -> np.ndarray:
+    series = pd.Series(values, dtype=object)
+    return series.map(
+        lambda v: str(v).strip().lower() in {"1", "true", "vrai", "oui", "yes"}
+    ).to_numpy(dtype=bool)
+
+
+def _place_class(frame: pd.DataFrame) -> np.ndarray:
+    if "current_outside" not in frame:
+        return np.full(len(frame), "unknown", dtype=object)
+    raw = frame["current_outside"].astype(object).to_numpy()
+    out = np.full(len(frame), "unknown", dtype=object)
+    for i, value in enumerate(raw):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            continue
+        out[i] = "outside" if _bool([value])[0] else "inside"
+    return out
+
+
+def _side(frame, public: bool) -> tuple[pd.DataFrame, int]:
+    if frame is None or not len(frame):
+        return (
+            pd.DataFrame(
+                {
+                    "flow_id": pd.Series(dtype=object),
+                    "family": pd.Series(dtype=object),
+                    "unit": pd.Series(dtype=object),
+                    "q": pd.Series(dtype=float),
+                    "cls": pd.Series(dtype=object),
+                }
+            ),
+            0,
+        )
+    q = pd.to_numeric(frame["quantity_norm"], errors="coerce").to_numpy(dtype=float)
+    out = pd.DataFrame(
+        {
+            "flow_id": frame["flow_id"].astype(str).to_numpy(),
+            "family": frame["family"].fillna("").astype(str).to_numpy(),
+            "unit": frame["unit_norm"].astype(str).to_numpy(),
+            "q": q,
+            "cls": _place_class(frame),
+        }
+    )
+    masked = 0
+    if public and "confidential" in frame:
+        hide = _bool(frame["confidential"].to_numpy())
+        masked = int(hide.sum())
+        out = out[~hide]
+    out = out[out["unit"].isin(UNITS) & np.isfinite(out["q"])]
+    return out.reset_index(drop=True), masked
+
+
+def _moved(side: pd.DataFrame, matched: pd.Series) -> np.ndarray:
+    """Quantity of each flow that the retained synergies bring inside (at most the flow's)."""
+    if not len(side):
+        return np.zeros(0)
+    m = matched.reindex(side["flow_id"]).fillna(0.0).to_numpy(dtype=float)
+    moved = np.minimum(side["q"].to_numpy(dtype=float), m)
+    return np.where(side["cls"].to_numpy() == "inside", 0.0, moved)
+
+
+def _table(side: pd.DataFrame, moved: np.ndarray) -> pd.DataFrame:
+    """Rows (family, unit, class, before, after)."""
+    if not len(side):
+        return pd.DataFrame(columns=["family", "unit", "cls", "before", "after"])
+    before = side.assign(value=side["q"])
+    after_rest = side.assign(value=side["q"] - moved)
+    after_in = side.assign(value=moved, cls="inside")
+    keys = ["family", "unit", "cls"]
+    b = before.groupby(keys)["value"].sum()
+    a = pd.concat([after_rest, after_in]).groupby(keys)["value"].sum()
+    table = pd.concat({"before": b, "after": a}, axis=1).fillna(0.0).reset_index()
+    return table
+
+
+def territory_metabolism(supply, need, candidates=None, public: bool = False) -> dict:
+    """The metabolism (see the module docstring).
+
+    Returns ``inputs`` and ``outputs`` (DataFrames: ``family``, ``unit``, ``cls``, ``before``,
+    ``after``), ``totals`` ({unit: {"entering", "inside_inputs", "unknown_inputs", "used_inside",
+    "leaving", "unknown_outputs", "supply" : (before, after)}}), ``loop_rate`` ({unit: (before,
+    after)}, each None without supplies), ``retained`` (candidates applied) and ``masked_flows``.
+    """
+    s_side, s_masked = _side(supply, public)
+    n_side, n_masked = _side(need, public)
+    retained = pd.DataFrame()
+    if candidates is not None and len(candidates) and "status" in candidates:
+        retained = candidates[candidates["status"].astype(str) == "retained"]
+        if public:
+            hide = np.zeros(len(retained), dtype=bool)
+            for column in ("supply_confidential", "need_confidential"):
+                if column in retained:
+                    hide |= _bool(retained[column].to_numpy())
+            retained = retained[~hide]
+    if len(retained):
+        matched = pd.to_numeric(retained["matched_quantity"], errors="coerce").fillna(0.0)
+        by_supply = matched.groupby(retained["supply_flow"].astype(str).to_numpy()).sum()
+        by_need = matched.groupby(retained["need_flow"].astype(str).to_numpy()).sum()
+    else:
+        by_supply = by_need = pd.Series(dtype=float)
+    outputs = _table(s_side, _moved(s_side, by_supply))
+    inputs = _table(n_side, _moved(n_side, by_need))
+    totals, rates = {}, {}
+    for unit in UNITS:
+        o = outputs[outputs["unit"] == unit]
+        i = inputs[inputs["unit"] == unit]
+
+        def pick(frame, cls):
+            part = frame[frame["cls"] == cls]
+            return float(part["before"].sum()), float(part["after"].sum())
+
+        supply_total = float(o["before"].sum())
+        figures = {
+            "entering": pick(i, "outside"),
+            "inside_inputs": pick(i, "inside"),
+            "unknown_inputs": pick(i, "unknown"),
+            "used_inside": pick(o, "inside"),
+            "leaving": pick(o, "outside"),
+            "unknown_outputs": pick(o, "unknown"),
+            "supply": (supply_total, supply_total),
+        }
+        totals[unit] = figures
+        used = figures["used_inside"]
+        rates[unit] = (
+            (used[0] / supply_total, used[1] / supply_total) if supply_total > 0 else (None, None)
+        )
+    return {
+        "inputs": inputs,
+        "outputs": outputs,
+        "totals": totals,
+        "loop_rate": rates,
+        "retained": int(len(retained)),
+        "masked_flows": s_masked + n_masked,
+    }
+
+
+def loop_rate_figures(metabolism: dict) -> dict:
+    """Flat figures for the run record and the year-on-year comparison."""
+    out = {}
+    for unit, key in (("t/yr", "t"), ("MWh/yr", "mwh")):
+        before, after = metabolism["loop_rate"].get(unit, (None, None))
+        out[f"loop_rate_{key}"] = before
+        out[f"loop_rate_{key}_after"] = after
+        totals = metabolism["totals"].get(unit)
+        if totals:
+            out[f"entering_{key}"] = totals["entering"][0]
+            out[f"leaving_{key}"] = totals["leaving"][0]
+            out[f"used_inside_{key}"] = totals["used_inside"][0]
+    return out
+
+
+# --------------------------------------------------------------------------- drawing
+
+_COLOURS = {"outside": "#b2182b", "inside": "#1b7837", "unknown": "#9e9e9e"}
+_PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#b07aa1",
+    "#edc948",
+    "#76b7b2",
+    "#ff9da7",
+    "#9c755f",
+    "#e15759",
+    "#bab0ac",
+)
+
+
+def sankey_svg(
+    metabolism: dict,
+    unit: str,
+    texts: dict,
+    family_labels: dict | None = None,
+    number=None,
+    width: int = 900,
+    height: int = 300,
+) -> str:
+    """An inline SVG (text) of the metabolism in ``unit``: today on the left, after the
+    retained synergies on the right; each is origins → families → destinations.
+
+    ``texts``: the (translated) words ``title_before``, ``title_after``, ``outside_in``,
+    ``inside_in``, ``unknown_in``, ``inside_out``, ``outside_out``, ``unknown_out``,
+    ``loop_rate`` (a format with ``{rate}``), ``empty``. ``number``: formats a quantity.
+    """
+    esc = html.escape
+    number = number or (lambda v: f"{v:,.0f}")
+    family_labels = family_labels or {}
+    inputs = metabolism["inputs"]
+    outputs = metabolism["outputs"]
+    inputs = inputs[inputs["unit"] == unit]
+    outputs = outputs[outputs["unit"] == unit]
+    families = sorted(set(inputs["family"]) | set(outputs["family"]))
+    colour = {f: _PALETTE[i % len(_PALETTE)] for i, f in enumerate(families)}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    half = width / 2
+    for k, (stage, title) in enumerate(
+        (("before", texts["title_before"]), ("after", texts["title_after"]))
+    ):
+        x0 = k * half
+        rate = metabolism["loop_rate"].get(unit, (None, None))[k]
+        rate_text = texts["loop_rate"].format(rate="–" if rate is None else f"{rate * 100:.0f} %")
+        parts.append(
+            f'<text x="{x0 + 10:.1f}" y="16" font-size="13" font-weight="bold" '
+            f'fill="#222">{esc(title)}</text>'
+            f'<text x="{x0 + 10:.1f}" y="32" fill="#1b7837">{esc(rate_text)}</text>'
+        )
+        total_in = float(inputs[stage].sum())
+        total_out = float(outputs[stage].sum())
+        if total_in <= 0 and total_out <= 0:
+            parts.append(f'<text x="{x0 + 10:.1f}" y="60" fill="#666">{esc(texts["empty"])}</text>')
+            continue
+        parts.append(
+            _one_sankey(
+                inputs,
+                outputs,
+                stage,
+                families,
+                colour,
+                texts,
+                family_labels,
+                number,
+                x0 + 10,
+                44,
+                half - 20,
+                height - 52,
+            )  # fmt: skip
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _one_sankey(inputs, outputs, stage, families, colour, texts, labels, number, x, y, w, h):
+    esc = html.escape
+    gap = 6.0
+    node_w = 10.0
+    fam_in = {f: float(inputs.loc[inputs["family"] == f, stage].sum()) for f in families}
+    fam_out = {f: float(outputs.loc[outputs["family"] == f, stage].sum()) for f in families}
+    fam_size = {f: max(fam_in[f], fam_out[f]) for f in families}
+    fam_size = {f: v for f, v in fam_size.items() if v > 0}
+    left = {c: float(inputs.loc[inputs["cls"] == c, stage].sum()) for c in CLASSES}
+    right = {
+        c: float(outputs.loc[outputs["cls"] == c, stage].sum())
+        for c in ("inside", "outside", "unknown")
+    }
+    left = {c: v for c, v in left.items() if v > 0}
+    right = {c: v for c, v in right.items() if v > 0}
+    columns = [left, fam_size, right]
+    scale = min(
+        (h - gap * max(len(col) - 1, 0)) / max(sum(col.values()), 1e-9) for col in columns if col
+    )
+    xs = [x + 70, x + w / 2 - node_w / 2, x + w - 70 - node_w]
+    nodes = []
+    for col, xpos in zip(columns, xs, strict=True):
+        placed, top = {}, y
+        for key, value in col.items():
+            height = value * scale
+            placed[key] = [top, top, height]  # top, next link start, height
+            top += height + gap
+        nodes.append((placed, xpos))
+    out = []
+
+    def band(x_a, y_a, x_b, y_b, thickness, fill):
+        mid = (x_a + x_b) / 2
+        return (
+            f'<path d="M{x_a:.1f},{y_a:.1f} C{mid:.1f},{y_a:.1f} {mid:.1f},{y_b:.1f} '
+            f"{x_b:.1f},{y_b:.1f} L{x_b:.1f},{y_b + thickness:.1f} "
+            f"C{mid:.1f},{y_b + thickness:.1f} "
+            f'{mid:.1f},{y_a + thickness:.1f} {x_a:.1f},{y_a + thickness:.1f} Z" fill="{fill}" '
+            'fill-opacity="0.45"/>'
+        )
+
+    (lnodes, lx), (fnodes, fx), (rnodes, rx) = nodes
+    fam_in_cursor = {f: fnodes[f][0] for f in fnodes}
+    for _, row in inputs.iterrows():
+        value = float(row[stage])
+        if value <= 0 or row["cls"] not in lnodes or row["family"] not in fnodes:
+            continue
+        t = value * scale
+        a = lnodes[row["cls"]]
+        out.append(
+            band(lx + node_w, a[1], fx, fam_in_cursor[row["family"]], t, _COLOURS[row["cls"]])
+        )
+        a[1] += t
+        fam_in_cursor[row["family"]] += t
+    for _, row in outputs.iterrows():
+        value = float(row[stage])
+        if value <= 0 or row["cls"] not in rnodes or row["family"] not in fnodes:
+            continue
+        t = value * scale
+        b = rnodes[row["cls"]]
+        f = fnodes[row["family"]]
+        out.append(band(fx + node_w, f[1], rx, b[1], t, colour[row["family"]]))
+        f[1] += t
+        b[1] += t
+    names_left = {"outside": "outside_in", "inside": "inside_in", "unknown": "unknown_in"}
+    names_right = {"outside": "outside_out", "inside": "inside_out", "unknown": "unknown_out"}
+    for placed, xpos, fill, names, anchor in (
+        (lnodes, lx, None, names_left, "end"),
+        (fnodes, fx, None, None, "middle"),
+        (rnodes, rx, None, names_right, "start"),
+    ):
+        for key, (top, _next, height) in placed.items():
+            fill = _COLOURS.get(key, "#555") if names else colour[key]
+            out.append(
+                f'<rect x="{xpos:.1f}" y="{top:.1f}" width="{node_w}" '
+                f'height="{max(height, 1):.1f}" fill="{fill}"/>'
+            )
+            if names:
+                label = texts[names[key]]
+                value = left[key] if anchor == "end" else right[key]
+                tx = xpos - 3 if anchor == "end" else xpos + node_w + 3
+            else:
+                label = labels.get(key, key)
+                value = fam_size[key]
+                tx = xpos + node_w / 2
+            ty = top + max(height, 1) / 2 + 4
+            if anchor == "middle":
+                ty = top - 2 if height > 12 else top + height + 10
+                out.append(
+                    f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="9" '
+                    f'fill="#222">{esc(str(label))}</text>'
+                )
+                continue
+            out.append(
+                f'<text x="{tx:.1f}" y="{ty - 5:.1f}" text-anchor="{anchor}" font-size="9" '
+                f'fill="#222">{esc(str(label))}</text>'
+                f'<text x="{tx:.1f}" y="{ty + 6:.1f}" text-anchor="{anchor}" font-size="9" '
+                f'fill="#555">{esc(number(value))}</text>'
+            )
+    return "\n".join(out)
