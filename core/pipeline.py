@@ -128,6 +128,30 @@ def _places(result, actors, flows, options, territory, log):
     return frames[0], frames[1], unusable
 
 
+def _metabolism_figures(supply, need, candidates, log) -> dict:
+    """Loop rates and avoided transport for the run record, the summary and year on year."""
+    from .metabolism import loop_rate_figures, territory_metabolism
+    from .synergy.impacts import avoided_totals
+
+    figures = loop_rate_figures(territory_metabolism(supply, need, candidates))
+    for status, total in avoided_totals(candidates).items():
+        figures[f"{status}_tkm_avoided"] = total["tkm"]
+        figures[f"{status}_co2_avoided_t"] = total["co2_t"]
+        if total["n"]:
+            log.append(
+                f"{status} candidates with a current origin or destination: {total['n']}, "
+                f"{total['tkm']:.0f} t.km and {total['co2_t']:.2f} t CO2e avoided per year"
+            )
+    for key, unit in (("t", "t/yr"), ("mwh", "MWh/yr")):
+        before, after = figures.get(f"loop_rate_{key}"), figures.get(f"loop_rate_{key}_after")
+        if before is not None:
+            log.append(
+                f"local loop rate [{unit}]: {before:.1%} today, {after:.1%} after the retained "
+                "synergies"
+            )
+    return figures
+
+
 @contextmanager
 def _timed(timings: dict | None, stage: str):
     """Add the seconds spent in the block to ``timings[stage]`` (nothing when ``None``)."""
@@ -240,6 +264,7 @@ def run_pipeline(
         unplaced = search.unplaced if search.unplaced is not None else pd.DataFrame()
         actors_out = actors.to_crs(METRIC_CRS)
         figures = key_figures(supply, need, candidates, groups, actors_out)
+        figures.update(_metabolism_figures(supply, need, candidates, log))
         counts = dict(result.counts)
         counts.update(
             actors=len(actors_out),
