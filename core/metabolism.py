@@ -209,13 +209,15 @@ def sankey_svg(
     number=None,
     width: int = 900,
     height: int = 300,
+    family_colours: dict | None = None,
 ) -> str:
     """An inline SVG (text) of the metabolism in ``unit``: today on the left, after the
     retained synergies on the right; each is origins → families → destinations.
 
     ``texts``: the (translated) words ``title_before``, ``title_after``, ``outside_in``,
     ``inside_in``, ``unknown_in``, ``inside_out``, ``outside_out``, ``unknown_out``,
-    ``loop_rate`` (a format with ``{rate}``), ``empty``. ``number``: formats a quantity.
+    ``loop_rate`` (a format with ``{rate}``), ``empty``. ``number``: formats a quantity;
+    ``family_labels`` and ``family_colours``: by family code (the catalogue's).
     """
     esc = html.escape
     number = number or (lambda v: f"{v:,.0f}")
@@ -226,6 +228,7 @@ def sankey_svg(
     outputs = outputs[outputs["unit"] == unit]
     families = sorted(set(inputs["family"]) | set(outputs["family"]))
     colour = {f: _PALETTE[i % len(_PALETTE)] for i, f in enumerate(families)}
+    colour.update({f: c for f, c in (family_colours or {}).items() if f in colour and c})
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" font-size="11">',

@@ -108,6 +108,12 @@ def _places(result, actors, flows, options, territory, log):
     from .places import Gazetteer, problems_frame, resolve_places
 
     gazetteer = Gazetteer(actors, options.facilities)
+    if territory is not None and len(territory):
+        placed = actors[actors.geometry.notna() & ~actors.geometry.is_empty]
+        shape = territory.to_crs(actors.crs).geometry
+        if not len(placed) or not shape.intersects(placed.geometry.union_all()).any():
+            log.append("territory: no actor lies in its communes; outside places not decided")
+            territory = None
     columns = flows.attrs.get("columns", {})
     frames, problems = [], [result.unusable if result.unusable is not None else problems_frame([])]
     for side in (result.supply, result.need):

@@ -42,6 +42,7 @@ from .summaries import (
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 DEMO_COMMUNES = PLUGIN_DIR / "data" / "demo" / "communes.geojson"
+DEMO_SITES = PLUGIN_DIR / "data" / "demo" / "sites.csv"
 TMP_NAME = ".eit-run-en-cours"
 
 
@@ -84,6 +85,19 @@ def territory_frame(alg, parameters, context, actors):
             return None
         return communes
     return source_to_frame(source, context=context).to_crs("EPSG:2154")
+
+
+def candidate_territory(alg, parameters, context):
+    """The TERRITORY layer, else the shipped CCLNB communes, as a frame (the core keeps it
+    only when actors lie in it)."""
+    from qgis.core import QgsVectorLayer
+
+    from ..layers.frames import source_to_frame
+
+    source = alg.parameterAsVectorLayer(parameters, "TERRITORY", context)
+    if source is None:
+        return source_to_frame(QgsVectorLayer(str(DEMO_COMMUNES), "communes", "ogr"))
+    return source_to_frame(source, context=context)
 
 
 class RunPipelineAlgorithm(EitAlgorithm):
@@ -148,6 +162,12 @@ class RunPipelineAlgorithm(EitAlgorithm):
                 "TERRITORY", self.tr("Communes of the territory"),
                 [QgsProcessing.TypeVectorPolygon], optional=True,
             ),
+            QgsProcessingParameterFile(
+                "FACILITIES",
+                self.tr("Named facilities for origins and destinations (name, longitude, "
+                        "latitude)"),
+                optional=True,
+            ),
             QgsProcessingParameterBoolean("ATLAS", self.tr("Export the atlas (PDF)"), True),
         ]  # fmt: skip
         for parameter in advanced:
@@ -198,11 +218,18 @@ class RunPipelineAlgorithm(EitAlgorithm):
             max_distance_km=self.parameterAsDouble(parameters, "MAX_DISTANCE_KM", context),
             group_distance_km=self.parameterAsDouble(parameters, "GROUP_DISTANCE_KM", context),
             min_actors=self.parameterAsInt(parameters, "MIN_ACTORS", context),
+            facilities=self.parameterAsFile(parameters, "FACILITIES", context) or None,
         )
+        if (
+            options.facilities is None
+            and self.parameterAsVectorLayer(parameters, "TERRITORY", context) is None
+        ):
+            options.facilities = str(DEMO_SITES)  # with the demo communes (territory_frame)
         public = self.parameterAsBool(parameters, self.PUBLIC, context)
         result = run_pipeline(
-            actors_value, flows_value, catalogue, options, previous, FeedbackProgress(steps)
-        )
+            actors_value, flows_value, catalogue, options, previous, FeedbackProgress(steps),
+            territory=candidate_territory(self, parameters, context),
+        )  # fmt: skip
         steps.setCurrentStep(1)
         self.check(steps)
 
@@ -268,7 +295,8 @@ class RunPipelineAlgorithm(EitAlgorithm):
         (work / SUMMARY_NAME).write_text(
             summary_html(
                 result.figures, previous_figures(previous.get("runs")), result.candidates,
-                result.groups, result.counts, public,
+                result.groups, result.counts, public, supply=result.supply, need=result.need,
+                families=catalogue.families_frame,
             ),
             encoding="utf-8",
         )  # fmt: skip
