@@ -210,9 +210,11 @@ def sankey_svg(
     width: int = 900,
     height: int = 300,
     family_colours: dict | None = None,
+    stacked: bool = False,
 ) -> str:
     """An inline SVG (text) of the metabolism in ``unit``: today on the left, after the
-    retained synergies on the right; each is origins → families → destinations.
+    retained synergies on the right (``stacked``: one above the other); each is origins →
+    families → destinations.
 
     ``texts``: the (translated) words ``title_before``, ``title_after``, ``outside_in``,
     ``inside_in``, ``unknown_in``, ``inside_out``, ``outside_out``, ``unknown_out``,
@@ -234,22 +236,40 @@ def sankey_svg(
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, sans-serif" font-size="11">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
-    half = width / 2
+    legend_lines, run = 1, 10.0
+    for family in families:
+        step = 16 + 6.2 * len(str(family_labels.get(family, family)))
+        if run + step > width:
+            legend_lines, run = legend_lines + 1, 10.0
+        run += step
+    legend_h = 14 * (legend_lines - 1)
     for k, (stage, title) in enumerate(
         (("before", texts["title_before"]), ("after", texts["title_after"]))
     ):
-        x0 = k * half
         rate = metabolism["loop_rate"].get(unit, (None, None))[k]
         rate_text = texts["loop_rate"].format(rate="–" if rate is None else f"{rate * 100:.0f} %")
-        parts.append(
-            f'<text x="{x0 + 10:.1f}" y="16" font-size="13" font-weight="bold" '
-            f'fill="#222">{esc(title)}</text>'
-            f'<text x="{x0 + 10:.1f}" y="32" fill="#1b7837">{esc(rate_text)}</text>'
-        )
+        if stacked:  # one above the other, a title line each
+            sub_h = (height - 28 - legend_h - 2 * 20) / 2
+            x0, y0, sub_w = 0.0, 20 + k * (sub_h + 20), width - 20
+            parts.append(
+                f'<text x="10" y="{y0 - 6:.1f}" font-size="12" font-weight="bold" fill="#222">'
+                f'{esc(title)} <tspan font-weight="normal" fill="#1b7837">· {esc(rate_text)}'
+                "</tspan></text>"
+            )
+        else:
+            x0, y0, sub_w, sub_h = k * width / 2, 44.0, width / 2 - 20, height - 70 - legend_h
+            parts.append(
+                f'<text x="{x0 + 10:.1f}" y="16" font-size="13" font-weight="bold" '
+                f'fill="#222">{esc(title)}</text>'
+                f'<text x="{x0 + 10:.1f}" y="32" fill="#1b7837">{esc(rate_text)}</text>'
+            )
         total_in = float(inputs[stage].sum())
         total_out = float(outputs[stage].sum())
         if total_in <= 0 and total_out <= 0:
-            parts.append(f'<text x="{x0 + 10:.1f}" y="60" fill="#666">{esc(texts["empty"])}</text>')
+            parts.append(
+                f'<text x="{x0 + 10:.1f}" y="{y0 + 16:.1f}" fill="#666">{esc(texts["empty"])}'
+                "</text>"
+            )
             continue
         parts.append(
             _one_sankey(
@@ -262,11 +282,24 @@ def sankey_svg(
                 family_labels,
                 number,
                 x0 + 10,
-                44,
-                half - 20,
-                height - 52,
+                y0,
+                sub_w,
+                sub_h,
             )  # fmt: skip
         )
+    # legend of the families (the middle column's colours)
+    x_pos, y_pos = 10.0, height - 10.0 - 14 * (legend_lines - 1)
+    for family in families:
+        label = str(family_labels.get(family, family))
+        step = 16 + 6.2 * len(label)
+        if x_pos + step > width:
+            x_pos, y_pos = 10.0, y_pos + 14
+        parts.append(
+            f'<rect x="{x_pos:.1f}" y="{y_pos - 8:.1f}" width="9" height="9" '
+            f'fill="{colour[family]}"/><text x="{x_pos + 12:.1f}" y="{y_pos:.1f}" '
+            f'font-size="10" fill="#333">{esc(label)}</text>'
+        )
+        x_pos += step
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -290,7 +323,7 @@ def _one_sankey(inputs, outputs, stage, families, colour, texts, labels, number,
     scale = min(
         (h - gap * max(len(col) - 1, 0)) / max(sum(col.values()), 1e-9) for col in columns if col
     )
-    xs = [x + 70, x + w / 2 - node_w / 2, x + w - 70 - node_w]
+    xs = [x + 95, x + w / 2 - node_w / 2, x + w - 110 - node_w]
     nodes = []
     for col, xpos in zip(columns, xs, strict=True):
         placed, top = {}, y
@@ -341,6 +374,7 @@ def _one_sankey(inputs, outputs, stage, families, colour, texts, labels, number,
         (fnodes, fx, None, None, "middle"),
         (rnodes, rx, None, names_right, "start"),
     ):
+        floor = -1e9  # labels of a column never overlap: each starts below the previous
         for key, (top, _next, height) in placed.items():
             fill = _COLOURS.get(key, "#555") if names else colour[key]
             out.append(
@@ -355,12 +389,15 @@ def _one_sankey(inputs, outputs, stage, families, colour, texts, labels, number,
                 label = labels.get(key, key)
                 value = fam_size[key]
                 tx = xpos + node_w / 2
-            ty = top + max(height, 1) / 2 + 4
+            ty = max(top + max(height, 1) / 2 + 4, floor)
             if anchor == "middle":
-                ty = top - 2 if height > 12 else top + height + 10
+                if height < 14:  # too thin to hold a label: the legend names it
+                    continue
+                ty = top + height / 2 + 3
                 out.append(
-                    f'<text x="{tx:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="9" '
-                    f'fill="#222">{esc(str(label))}</text>'
+                    f'<text x="{tx + node_w / 2 + 2:.1f}" y="{ty:.1f}" font-size="9" '
+                    'fill="#222" stroke="#ffffff" stroke-width="2.5" paint-order="stroke">'
+                    f"{esc(str(label))}</text>"
                 )
                 continue
             out.append(
@@ -369,4 +406,5 @@ def _one_sankey(inputs, outputs, stage, families, colour, texts, labels, number,
                 f'<text x="{tx:.1f}" y="{ty + 6:.1f}" text-anchor="{anchor}" font-size="9" '
                 f'fill="#555">{esc(number(value))}</text>'
             )
+            floor = ty + 22
     return "\n".join(out)

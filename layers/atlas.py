@@ -447,7 +447,8 @@ class PageBuilder:
         colours = {code: colour for code, (_l, colour) in self.p.family_labels.items()}
         svg = metabolism_svg(
             meta, unit, styles=(labels, colours), number=lambda v: self.number(v, 0),
-            translate=self.t.tr, width=600, height=int(600 * height / max(width, 1)),
+            translate=self.t.tr, width=520, height=int(520 * height / max(width, 1)),
+            stacked=True,
         )  # fmt: skip
         path = self.charts.folder / f"metabolism-{self.o.public:d}.png"
         return svg_to_png(svg, path, int(width * EXPORT_PX_PER_MM), int(height * EXPORT_PX_PER_MM))
@@ -857,15 +858,16 @@ def coverage_blocks(
             height=36,
         ),
     ]
-    if metabolism:
-        cover[0].height = 40
-        cover.append(
+    if metabolism:  # the diagram shows the families: it takes the place of their bar chart
+        cover.pop(0)
+        cover.insert(
+            0,
             lay.Block(
                 t.tr("Metabolism of the territory: today and after the synergies to pursue"),
                 name="cover_metabolism",
                 chart="chart2",
-                height=50,
-            )
+                height=62,
+            ),
         )
     if coverage == "synergies":
         pages = [

@@ -37,6 +37,7 @@ from .summaries import (
     candidates_summary,
     carry_over_summary,
     groups_summary,
+    metabolism_summary,
     placement_summary,
 )
 
@@ -307,6 +308,9 @@ class RunPipelineAlgorithm(EitAlgorithm):
             result.candidates, result.unplaced, families=catalogue.families_frame
         )
         summary += groups_summary(result.groups, options.min_actors)
+        summary += metabolism_summary(
+            result.figures, result.candidates, previous_figures(previous.get("runs"))
+        )
         if previous:
             summary += carry_over_summary(result.reports)
         for line in summary:

@@ -192,3 +192,30 @@ def test_public_diagram_masks_confidential_flows():
     assert "Gamma" not in svg_public and "Secret" not in svg_public
     assert svg_public.startswith("<svg") and "Local loop rate" in svg_public
     assert "100" in svg_public  # the public flows are drawn
+
+
+def test_actors_sending_the_same_resource_to_the_same_far_place_share_a_collection():
+    flows = _flows(
+        [
+            ["A", "gisement", "WOOD_PALLETS", 10, "t/an", "3.5 47.5", "", ""],
+            ["B", "gisement", "WOOD_PALLETS", 20, "t/an", "3.5000 47.50001", "", ""],
+            ["S", "gisement", "WOOD_PALLETS", 30, "t/an", "Nevers", "", ""],
+            ["A", "gisement", "ORG_GREEN_WASTE", 5, "t/an", "3.5 47.5", "", ""],
+            ["C", "gisement", "WOOD_PALLETS", 40, "t/an", "B", "", ""],  # inside, near: no
+        ]
+    )
+    result = _run(flows, max_distance_km=10)
+    shared = result.groups[result.groups["kind"] == "shared_collection"]
+    assert len(shared) == 1
+    group = shared.iloc[0]
+    assert group["members"] == "A,B" and group["resource"] == "WOOD_PALLETS"
+    assert group["combined_quantity"] == 30
+    assert group["destination"] == "3.5 47.5"
+    supply = result.supply.set_index("flow_id")
+    flows_in = group["supply_flows"].split(",")
+    expected_km = supply.loc[flows_in, "current_distance_km"].mean()
+    assert group["destination_km"] == pytest.approx(expected_km)
+    assert group["max_pair_km"] == pytest.approx(3.79, abs=0.1)
+    # farther apart than the limit: no group
+    far_apart = _run(flows, group_distance_km=2).groups
+    assert not (far_apart["kind"] == "shared_collection").any()
