@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .catalogue import Catalogue
-from .flows import attach_geometry, build_flows, read_actors, read_flows
+from .flows import build_flows, read_actors, read_flows
 from .geocode.pipeline import as_points, geocode_actors
 from .progress import NullProgress, SubProgress, check_canceled
 from .synergy import find_candidates, find_mutualisation_groups
@@ -105,33 +105,13 @@ def _place(actors_frame, previous_actors, options, progress, log):
 
 def _places(result, actors, flows, options, territory, log):
     """Supply and need with their current places resolved, and the unusable values."""
-    from .places import Gazetteer, problems_frame, resolve_places
+    from .places import place_flows
 
-    gazetteer = Gazetteer(actors, options.facilities)
-    if territory is not None and len(territory):
-        placed = actors[actors.geometry.notna() & ~actors.geometry.is_empty]
-        shape = territory.to_crs(actors.crs).geometry
-        if not len(placed) or not shape.intersects(placed.geometry.union_all()).any():
-            log.append("territory: no actor lies in its communes; outside places not decided")
-            territory = None
-    columns = flows.attrs.get("columns", {})
-    frames, problems = [], [result.unusable if result.unusable is not None else problems_frame([])]
-    for side in (result.supply, result.need):
-        placed = attach_geometry(side, actors).to_crs(METRIC_CRS)
-        placed, found = resolve_places(placed, gazetteer, territory, result.source, columns)
-        frames.append(placed)
-        problems.append(found)
-    unusable = pd.concat([p for p in problems if len(p)] or problems[:1], ignore_index=True)
-    if len(unusable):
-        log.append(
-            f"{result.source}: {len(unusable)} origin/destination value(s) not usable "
-            "(the flows are kept): "
-            + ", ".join(f"{k}: {v}" for k, v in unusable["reason_code"].value_counts().items())
-        )
-    known = sum(int(f["current_distance_km"].notna().sum()) for f in frames)
-    if known:
-        log.append(f"{result.source}: {known} flow(s) with a current origin or destination")
-    return frames[0], frames[1], unusable
+    supply, need, unusable, lines = place_flows(
+        result, actors, flows.attrs.get("columns", {}), options.facilities, territory
+    )
+    log.extend(lines)
+    return supply.to_crs(METRIC_CRS), need.to_crs(METRIC_CRS), unusable
 
 
 def _metabolism_figures(supply, need, candidates, log) -> dict:

@@ -317,8 +317,9 @@ def resolve_places(flows, gazetteer: Gazetteer, territory=None, file: str = "flo
     places = gpd.GeoSeries(
         shapely.points(np.where(found, lon, 0.0), np.where(found, lat, 0.0)), crs="EPSG:4326"
     )
-    metric = places.to_crs(crs)
-    actor_points = out.geometry.reset_index(drop=True)
+    metric = places.to_crs("EPSG:2154")
+    actor_points = gpd.GeoSeries(out.geometry.to_numpy(), crs=crs).reset_index(drop=True)
+    actor_points = actor_points.to_crs("EPSG:2154")
     has_actor = (actor_points.notna() & ~actor_points.is_empty).to_numpy()
     straight = np.full(n, np.nan)
     both = found & has_actor
@@ -342,3 +343,41 @@ def resolve_places(flows, gazetteer: Gazetteer, territory=None, file: str = "flo
     out["current_distance_method"] = method
     out["current_outside"] = outside
     return out, problems_frame(problems)
+
+
+def place_flows(result, actors, columns=None, facilities=None, territory=None):
+    """``(supply, need, unusable, log lines)``: the supply and need of a
+    :class:`core.flows.FlowResult` placed at ``actors`` (points, their CRS) with the place
+    columns; ``territory`` is used only when an actor lies in it (else ``current_outside`` is
+    null, said in the log)."""
+    import pandas as pd
+
+    from .flows import attach_geometry
+
+    log = []
+    if territory is not None and len(territory):
+        placed = actors[actors.geometry.notna() & ~actors.geometry.is_empty]
+        shape = territory.to_crs(actors.crs).geometry
+        if not len(placed) or not shape.intersects(placed.geometry.union_all()).any():
+            log.append("territory: no actor lies in its communes; outside places not decided")
+            territory = None
+    gazetteer = Gazetteer(actors, facilities)
+    frames = []
+    problems = [result.unusable if result.unusable is not None else problems_frame([])]
+    for side in (result.supply, result.need):
+        placed, found = resolve_places(
+            attach_geometry(side, actors), gazetteer, territory, result.source, columns
+        )
+        frames.append(placed)
+        problems.append(found)
+    unusable = pd.concat([p for p in problems if len(p)] or problems[:1], ignore_index=True)
+    if len(unusable):
+        log.append(
+            f"{result.source}: {len(unusable)} origin/destination value(s) not usable "
+            "(the flows are kept): "
+            + ", ".join(f"{k}: {v}" for k, v in unusable["reason_code"].value_counts().items())
+        )
+    known = sum(int(f["current_distance_km"].notna().sum()) for f in frames)
+    if known:
+        log.append(f"{result.source}: {known} flow(s) with a current origin or destination")
+    return frames[0], frames[1], unusable, log

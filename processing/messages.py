@@ -115,6 +115,18 @@ def rejection_reasons() -> dict[str, str]:
         "bad_months": tr("Months {value} not understood (write e.g. 3-10 or 1,2,3)."),
         "bad_year": tr("Year {value} not understood."),
         "duplicate_flow_id": tr("The flow id {value} is used by several rows."),
+        "unknown_place": tr(
+            "Place {value} not found (write an actor id, an INSEE code or commune name, "
+            "'lon lat' coordinates or a facility of the facilities table); the flow is kept."
+        ),
+        "ambiguous_place": tr(
+            "Several communes are named {value}: write the INSEE code; the flow is kept."
+        ),
+        "bad_distance": tr("The current distance {value} is not a number of km; the flow is kept."),
+        "place_wrong_side": tr(
+            "{field} {value} is not used: a need gives where it comes from (provenance), a "
+            "supply where it goes (destination); the flow is kept."
+        ),
     }
 
 
