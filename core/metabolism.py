@@ -323,7 +323,10 @@ def _one_sankey(inputs, outputs, stage, families, colour, texts, labels, number,
     scale = min(
         (h - gap * max(len(col) - 1, 0)) / max(sum(col.values()), 1e-9) for col in columns if col
     )
-    xs = [x + 95, x + w / 2 - node_w / 2, x + w - 110 - node_w]
+    # room for the side labels (about 5.4 px a character at 9 px)
+    left_w = 8 + 5.4 * max(len(texts[k]) for k in ("outside_in", "inside_in", "unknown_in"))
+    right_w = 8 + 5.4 * max(len(texts[k]) for k in ("inside_out", "outside_out", "unknown_out"))
+    xs = [x + left_w, x + w / 2 - node_w / 2, x + w - right_w - node_w]
     nodes = []
     for col, xpos in zip(columns, xs, strict=True):
         placed, top = {}, y

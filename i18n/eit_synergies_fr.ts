@@ -280,8 +280,9 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <source>Metabolism of the territory: today and after the synergies to pursue</source>
-      <translation>Métabolisme du territoire : aujourd'hui et après les synergies à poursuivre</translation>
+      <location filename="../layers/summary.py" />
+      <source>Metabolism of the territory</source>
+      <translation>Métabolisme du territoire</translation>
     </message>
     <message>
       <location filename="../layers/atlas.py" />
@@ -1121,11 +1122,6 @@
       <location filename="../layers/summary.py" />
       <source>This run</source>
       <translation>Cette exécution</translation>
-    </message>
-    <message>
-      <location filename="../layers/summary.py" />
-      <source>Metabolism of the territory</source>
-      <translation>Métabolisme du territoire</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />

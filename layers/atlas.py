@@ -863,7 +863,7 @@ def coverage_blocks(
         cover.insert(
             0,
             lay.Block(
-                t.tr("Metabolism of the territory: today and after the synergies to pursue"),
+                t.tr("Metabolism of the territory"),
                 name="cover_metabolism",
                 chart="chart2",
                 height=62,
