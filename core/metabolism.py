@@ -25,6 +25,7 @@ result says how many flows were left out. Family codes are the only names drawn.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,79 +34,105 @@ UNITS = ("t/yr", "MWh/yr")
 CLASSES = ("outside", "inside", "unknown")
 
 
+_TRUE = {"1", "1.0", "true", "vrai", "oui", "yes"}
+
+
 def _bool(values) -> np.ndarray:
-    series = pd.Series(values, dtype=object)
-    return series.map(
-        lambda v: str(v).strip().lower() in {"1", "true", "vrai", "oui", "yes"}
-    ).to_numpy(dtype=bool)
+    """True for the truthy values (bool, 1, 'true', 'oui'...), once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    truthy = np.array([str(v).strip().lower() in _TRUE for v in uniques] + [False], dtype=bool)
+    return truthy[codes]
 
 
 def _place_class(frame: pd.DataFrame) -> np.ndarray:
+    """0 outside, 1 inside, 2 unknown (indices into :data:`CLASSES`) of each flow's place."""
     if "current_outside" not in frame:
-        return np.full(len(frame), "unknown", dtype=object)
+        return np.full(len(frame), 2, dtype=np.int64)
     raw = frame["current_outside"].astype(object).to_numpy()
-    out = np.full(len(frame), "unknown", dtype=object)
-    for i, value in enumerate(raw):
-        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-            continue
-        out[i] = "outside" if _bool([value])[0] else "inside"
-    return out
+    known = pd.notna(raw)
+    return np.where(known, np.where(_bool(raw), 0, 1), 2).astype(np.int64)
 
 
-def _side(frame, public: bool) -> tuple[pd.DataFrame, int]:
+@dataclass
+class _Side:
+    """The flows of one side that the metabolism counts, as arrays."""
+
+    flow_id: np.ndarray
+    family: np.ndarray  # codes into ``families``
+    families: np.ndarray
+    unit: np.ndarray  # indices into UNITS
+    q: np.ndarray
+    cls: np.ndarray  # indices into CLASSES
+    masked: int = 0
+
+
+def _side(frame, public: bool) -> _Side:
     if frame is None or not len(frame):
-        return (
-            pd.DataFrame(
-                {
-                    "flow_id": pd.Series(dtype=object),
-                    "family": pd.Series(dtype=object),
-                    "unit": pd.Series(dtype=object),
-                    "q": pd.Series(dtype=float),
-                    "cls": pd.Series(dtype=object),
-                }
-            ),
-            0,
-        )
+        empty = np.zeros(0, dtype=np.int64)
+        return _Side(np.zeros(0, dtype=object), empty, np.zeros(0, dtype=object), empty,
+                     np.zeros(0), empty)  # fmt: skip
     q = pd.to_numeric(frame["quantity_norm"], errors="coerce").to_numpy(dtype=float)
-    out = pd.DataFrame(
-        {
-            "flow_id": frame["flow_id"].astype(str).to_numpy(),
-            "family": frame["family"].fillna("").astype(str).to_numpy(),
-            "unit": frame["unit_norm"].astype(str).to_numpy(),
-            "q": q,
-            "cls": _place_class(frame),
-        }
-    )
+    unit_codes, unit_values = pd.factorize(frame["unit_norm"].astype(object), use_na_sentinel=True)
+    unit_index = np.array([UNITS.index(u) if u in UNITS else -1 for u in unit_values] + [-1])
+    unit = unit_index[unit_codes]
+    keep = (unit >= 0) & np.isfinite(q)
     masked = 0
     if public and "confidential" in frame:
-        hide = _bool(frame["confidential"].to_numpy())
+        values = frame["confidential"].to_numpy()
+        hide = _bool(values) | pd.isna(values)  # unknown: the safe side
         masked = int(hide.sum())
-        out = out[~hide]
-    out = out[out["unit"].isin(UNITS) & np.isfinite(out["q"])]
-    return out.reset_index(drop=True), masked
+        keep &= ~hide
+    family = frame["family"].to_numpy(dtype=object)[keep]
+    fam_codes, families = pd.factorize(
+        pd.Series(family, dtype=object).fillna("").astype(str), use_na_sentinel=False
+    )
+    return _Side(
+        frame["flow_id"].astype(str).to_numpy(dtype=object)[keep],
+        fam_codes.astype(np.int64),
+        np.asarray(families, dtype=object),
+        unit[keep],
+        q[keep],
+        _place_class(frame)[keep],
+        masked,
+    )
 
 
-def _moved(side: pd.DataFrame, matched: pd.Series) -> np.ndarray:
+def _moved(side: _Side, flows: np.ndarray, matched: np.ndarray) -> np.ndarray:
     """Quantity of each flow that the retained synergies bring inside (at most the flow's)."""
-    if not len(side):
+    if not len(side.q):
         return np.zeros(0)
-    m = matched.reindex(side["flow_id"]).fillna(0.0).to_numpy(dtype=float)
-    moved = np.minimum(side["q"].to_numpy(dtype=float), m)
-    return np.where(side["cls"].to_numpy() == "inside", 0.0, moved)
+    positions = pd.Index(side.flow_id).get_indexer(flows)
+    found = positions >= 0
+    total = np.bincount(positions[found], weights=matched[found], minlength=len(side.q))
+    moved = np.minimum(side.q, total)
+    return np.where(side.cls == 1, 0.0, moved)
 
 
-def _table(side: pd.DataFrame, moved: np.ndarray) -> pd.DataFrame:
-    """Rows (family, unit, class, before, after)."""
-    if not len(side):
-        return pd.DataFrame(columns=["family", "unit", "cls", "before", "after"])
-    before = side.assign(value=side["q"])
-    after_rest = side.assign(value=side["q"] - moved)
-    after_in = side.assign(value=moved, cls="inside")
-    keys = ["family", "unit", "cls"]
-    b = before.groupby(keys)["value"].sum()
-    a = pd.concat([after_rest, after_in]).groupby(keys)["value"].sum()
-    table = pd.concat({"before": b, "after": a}, axis=1).fillna(0.0).reset_index()
-    return table
+def _table(side: _Side, moved: np.ndarray) -> pd.DataFrame:
+    """Rows (family, unit, cls, before, after), one per combination with flows."""
+    columns = ["family", "unit", "cls", "before", "after"]
+    if not len(side.q):
+        return pd.DataFrame({c: pd.Series(dtype=float if c in ("before", "after") else object)
+                             for c in columns})  # fmt: skip
+    size = len(side.families) * len(UNITS) * len(CLASSES)
+    base = (side.family * len(UNITS) + side.unit) * len(CLASSES)
+    key = base + side.cls
+    before = np.bincount(key, weights=side.q, minlength=size)
+    after = np.bincount(key, weights=side.q - moved, minlength=size)
+    after += np.bincount(base + 1, weights=moved, minlength=size)
+    present = (np.bincount(key, minlength=size) > 0) | (after > 0)
+    where = np.flatnonzero(present)
+    rest, cls = np.divmod(where, len(CLASSES))
+    family, unit = np.divmod(rest, len(UNITS))
+    return pd.DataFrame(
+        {
+            "family": side.families[family],
+            "unit": np.array(UNITS, dtype=object)[unit],
+            "cls": np.array(CLASSES, dtype=object)[cls],
+            "before": before[where],
+            "after": after[where],
+        }
+    )
 
 
 def territory_metabolism(supply, need, candidates=None, public: bool = False) -> dict:
@@ -116,42 +143,46 @@ def territory_metabolism(supply, need, candidates=None, public: bool = False) ->
     "leaving", "unknown_outputs", "supply" : (before, after)}}), ``loop_rate`` ({unit: (before,
     after)}, each None without supplies), ``retained`` (candidates applied) and ``masked_flows``.
     """
-    s_side, s_masked = _side(supply, public)
-    n_side, n_masked = _side(need, public)
-    retained = pd.DataFrame()
+    s_side = _side(supply, public)
+    n_side = _side(need, public)
+    n_retained = 0
+    s_flows = n_flows = np.zeros(0, dtype=object)
+    matched = np.zeros(0)
     if candidates is not None and len(candidates) and "status" in candidates:
-        retained = candidates[candidates["status"].astype(str) == "retained"]
+        keep = (candidates["status"].astype(str) == "retained").to_numpy()
         if public:
-            hide = np.zeros(len(retained), dtype=bool)
             for column in ("supply_confidential", "need_confidential"):
-                if column in retained:
-                    hide |= _bool(retained[column].to_numpy())
-            retained = retained[~hide]
-    if len(retained):
-        matched = pd.to_numeric(retained["matched_quantity"], errors="coerce").fillna(0.0)
-        by_supply = matched.groupby(retained["supply_flow"].astype(str).to_numpy()).sum()
-        by_need = matched.groupby(retained["need_flow"].astype(str).to_numpy()).sum()
-    else:
-        by_supply = by_need = pd.Series(dtype=float)
-    outputs = _table(s_side, _moved(s_side, by_supply))
-    inputs = _table(n_side, _moved(n_side, by_need))
+                if column in candidates:
+                    values = candidates[column].to_numpy()
+                    keep &= ~(_bool(values) | pd.isna(values))
+        n_retained = int(keep.sum())
+        if n_retained:
+            retained = candidates[keep]
+            matched = pd.to_numeric(retained["matched_quantity"], errors="coerce")
+            matched = matched.fillna(0.0).to_numpy(dtype=float)
+            s_flows = retained["supply_flow"].astype(str).to_numpy(dtype=object)
+            n_flows = retained["need_flow"].astype(str).to_numpy(dtype=object)
+    outputs = _table(s_side, _moved(s_side, s_flows, matched))
+    inputs = _table(n_side, _moved(n_side, n_flows, matched))
     totals, rates = {}, {}
     for unit in UNITS:
-        o = outputs[outputs["unit"] == unit]
-        i = inputs[inputs["unit"] == unit]
-
-        def pick(frame, cls):
-            part = frame[frame["cls"] == cls]
-            return float(part["before"].sum()), float(part["after"].sum())
-
-        supply_total = float(o["before"].sum())
+        sums = {}
+        for name, frame in (("in", inputs), ("out", outputs)):
+            part = frame[frame["unit"] == unit]
+            for cls in CLASSES:
+                rows = part["cls"] == cls
+                sums[name, cls] = (
+                    float(part.loc[rows, "before"].sum()),
+                    float(part.loc[rows, "after"].sum()),
+                )
+        supply_total = sum(sums["out", cls][0] for cls in CLASSES)
         figures = {
-            "entering": pick(i, "outside"),
-            "inside_inputs": pick(i, "inside"),
-            "unknown_inputs": pick(i, "unknown"),
-            "used_inside": pick(o, "inside"),
-            "leaving": pick(o, "outside"),
-            "unknown_outputs": pick(o, "unknown"),
+            "entering": sums["in", "outside"],
+            "inside_inputs": sums["in", "inside"],
+            "unknown_inputs": sums["in", "unknown"],
+            "used_inside": sums["out", "inside"],
+            "leaving": sums["out", "outside"],
+            "unknown_outputs": sums["out", "unknown"],
             "supply": (supply_total, supply_total),
         }
         totals[unit] = figures
@@ -164,8 +195,8 @@ def territory_metabolism(supply, need, candidates=None, public: bool = False) ->
         "outputs": outputs,
         "totals": totals,
         "loop_rate": rates,
-        "retained": int(len(retained)),
-        "masked_flows": s_masked + n_masked,
+        "retained": n_retained,
+        "masked_flows": s_side.masked + n_side.masked,
     }
 
 

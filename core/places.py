@@ -50,6 +50,7 @@ PLACE_REASONS = ("unknown_place", "ambiguous_place", "bad_distance", "place_wron
 
 _NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
 _COORDS = re.compile(rf"^\s*({_NUMBER})\s*(?:[;\s]|,\s)\s*({_NUMBER})\s*$")
+_ID_NUMBER = re.compile(r"(?<=\d)\.0+$")
 _FACILITY_COLUMNS = {
     "name": ("nom", "name", "site", "installation", "facility", "libelle"),
     "lon": ("longitude", "lon", "lng", "x"),
@@ -233,9 +234,11 @@ class Gazetteer:
             if abs(lon) <= 180 and abs(lat) <= 90:
                 return (lon, lat), "coordinates", ""
             return None, "", "unknown_place"
-        ident = normalise_id(pd.Series([raw])).iloc[0]
-        if ident is not None and str(ident) in self.actors:
-            return self.actors[str(ident)], "actor", ""
+        if raw in self.actors:
+            return self.actors[raw], "actor", ""
+        ident = _ID_NUMBER.sub("", raw)  # "12.0" -> "12", as normalise_id does
+        if ident in self.actors:
+            return self.actors[ident], "actor", ""
         key = normalise_key(raw)
         if key in self.facilities:
             return self.facilities[key], "facility", ""
