@@ -68,20 +68,48 @@ def avoided_lines(candidates, public: bool) -> list[tuple[str, dict]]:
 
     frame = candidates
     if public and len(frame):
-        hidden = [False] * len(frame)
-        for column in ("supply_confidential", "need_confidential"):
-            if column in frame:
-                flags = frame[column].astype(object).to_numpy()
-                hidden = [
-                    h or (f is None or f != f or bool(f))
-                    for h, f in zip(hidden, flags, strict=True)
-                ]
+        hidden = _confidential(frame, ("supply_confidential", "need_confidential"))
         frame = frame[[not h for h in hidden]]
     totals = avoided_totals(frame)
     return [
         (tr("Synergies to pursue"), totals.get("retained", {})),
         (tr("Synergies to explore"), totals.get("to_explore", {})),
     ]
+
+
+def _confidential(frame, columns) -> list[bool]:
+    hidden = [False] * len(frame)
+    for column in columns:
+        if column in frame:
+            flags = frame[column].astype(object).to_numpy()
+            hidden = [
+                h or f is None or f != f or bool(f) for h, f in zip(hidden, flags, strict=True)
+            ]
+    return hidden
+
+
+def public_figures(figures, supply, need, candidates) -> dict:
+    """The run's figures with the quantities of confidential flows, and of candidates with a
+    confidential side, left out (the counts stay): a total shown next to the public diagram
+    must not tell, by difference, a confidential quantity."""
+    from ..core.metabolism import loop_rate_figures, territory_metabolism
+    from ..core.workspace import key_figures
+
+    def shown(frame, columns):
+        if frame is None or not len(frame):
+            return frame
+        return frame[[not h for h in _confidential(frame, columns)]]
+
+    public = key_figures(
+        shown(supply, ("confidential",)), shown(need, ("confidential",)),
+        shown(candidates, ("supply_confidential", "need_confidential")),
+    )  # fmt: skip
+    out = dict(figures)
+    for key in ("supply_t", "need_t", "supply_mwh", "need_mwh", "candidates_t",
+                "candidates_mwh", "retained_t", "retained_mwh", "retained_co2_kg"):  # fmt: skip
+        out[key] = public[key]
+    out.update(loop_rate_figures(territory_metabolism(supply, need, candidates, public=True)))
+    return out
 
 
 def metabolism_section(supply, need, candidates, public: bool, families=None) -> list[str]:
@@ -157,8 +185,11 @@ def summary_html(
     families=None,
 ) -> str:  # fmt: skip
     """The page, self-contained (no external file); with ``supply`` and ``need``, the
-    territory's metabolism before and after the synergies to pursue."""
+    territory's metabolism before and after the synergies to pursue (and, in public mode, the
+    run's quantities without the confidential flows, as the diagram shows them)."""
     esc = html.escape
+    if public and supply is not None and need is not None:
+        figures = public_figures(figures, supply, need, candidates)
     title = tr("EIT Synergies — summary of the run")
     lines = [
         "<!DOCTYPE html>",

@@ -108,6 +108,15 @@ def test_summary_shows_the_metabolism_and_masks_confidential_flows(run):
 
     assert _number(leaving) in private and _number(leaving) not in public
     assert "confidential flows are left out" in public
+    # the public key figures leave the confidential quantities out too: no total next to the
+    # diagram tells a confidential quantity by difference
+    from eit_synergies.layers.summary import public_figures
+
+    shown = public_figures(result.figures, result.supply, result.need, result.candidates)
+    assert shown["supply_t"] <= result.figures["supply_t"] - 98765 + 1e-6
+    assert _number(shown["supply_t"]) in public and _number(result.figures["supply_t"]) in private
+    assert _number(result.figures["supply_t"]) not in public
+    assert shown["loop_rate_t"] == pytest.approx(meta_public["loop_rate"]["t/yr"][0])
 
 
 def _layer(frame, name, wkb):
