@@ -25,6 +25,9 @@ Rules worth knowing:
   :func:`months_mask`.
 - ``confidential``: the flow's flag OR its actor's flag. An unrecognised value counts as
   confidential (the safe side) and is reported in the notes.
+- ``current_place`` (the ``destination`` of a supply, the ``provenance``/``origin`` of a need)
+  and ``current_distance_km`` are carried as given; :mod:`core.places` resolves them, and its
+  unusable values (``FlowResult.unusable``) never reject the row.
 - Supply/need tables do not carry the user's extra columns (they could hold contact details
   that a public export must not show); ``row`` joins them back to the input.
 
