@@ -25,6 +25,9 @@ Rules worth knowing:
   :func:`months_mask`.
 - ``confidential``: the flow's flag OR its actor's flag. An unrecognised value counts as
   confidential (the safe side) and is reported in the notes.
+- ``current_place`` (the ``destination`` of a supply, the ``provenance``/``origin`` of a need)
+  and ``current_distance_km`` are carried as given; :mod:`core.places` resolves them, and its
+  unusable values (``FlowResult.unusable``) never reject the row.
 - Supply/need tables do not carry the user's extra columns (they could hold contact details
   that a public export must not show); ``row`` joins them back to the input.
 
@@ -51,6 +54,7 @@ import pandas as pd
 
 from .csv_rows import rejected_frame
 from .errors import EitError
+from .places import problems_frame, raw_places
 from .progress import check_canceled
 from .resource_text import sided as _sided
 from .resource_text import text_columns as _text_columns
@@ -108,6 +112,8 @@ EXTRA_FIELDS = (
     "resource_confidence",
     "row",
     "max_distance_km",
+    "current_place",
+    "current_distance_km",
 )
 #: fields of the rejected table
 REJECTED_FIELDS = (
@@ -455,6 +461,8 @@ class FlowResult:
     counts: dict
     source: str = "flows"
     notes: list[str] = field(default_factory=list)
+    #: unusable values of kept rows (origins, destinations, current distances: core.places)
+    unusable: pd.DataFrame | None = None
 
     @property
     def flows(self) -> pd.DataFrame:
@@ -791,6 +799,7 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
             comment.sort_codes(),
         ],
     )
+    places = raw_places(flows, is_need, ok, file)
     check_canceled(progress)
     _report(progress, 0.75)
 
@@ -878,6 +887,8 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
                 **_text_columns(sel, from_text, written, confidence_u),
                 "row": rows[sel],
                 "max_distance_km": res_attr["max_distance_km"][rc].astype(float),
+                "current_place": places.place[sel],
+                "current_distance_km": places.distance[sel],
             },
             copy=False,
         )
@@ -894,7 +905,8 @@ def build_flows(actors, flows, catalogue=None, progress=None, source_name=None) 
         "supply": len(supply),
         "need": len(need),
     }
-    result = FlowResult(supply, need, rejected, counts, file, notes)
+    unusable = problems_frame(places.problems)
+    result = FlowResult(supply, need, rejected, counts, file, notes, unusable)
     if progress is not None:
         progress.log(result.summary())
         for note in notes:

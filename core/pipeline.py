@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .catalogue import Catalogue
-from .flows import attach_geometry, build_flows, read_actors, read_flows
+from .flows import build_flows, read_actors, read_flows
 from .geocode.pipeline import as_points, geocode_actors
 from .precedents import precedent_pairs
 from .progress import NullProgress, SubProgress, check_canceled
@@ -58,6 +58,7 @@ class PipelineOptions:
     min_actors: int = 2
     actor_fields: dict | None = None
     flow_fields: dict | None = None
+    facilities: object = None  # named facilities table (path or frame) for origins/destinations
 
 
 @dataclass
@@ -105,6 +106,41 @@ def _place(actors_frame, previous_actors, options, progress, log):
     return actors
 
 
+def _places(result, actors, flows, options, territory, log):
+    """Supply and need with their current places resolved, and the unusable values."""
+    from .places import place_flows
+
+    supply, need, unusable, lines = place_flows(
+        result, actors, flows.attrs.get("columns", {}), options.facilities, territory
+    )
+    log.extend(lines)
+    return supply.to_crs(METRIC_CRS), need.to_crs(METRIC_CRS), unusable
+
+
+def _metabolism_figures(supply, need, candidates, log) -> dict:
+    """Loop rates and avoided transport for the run record, the summary and year on year."""
+    from .metabolism import loop_rate_figures, territory_metabolism
+    from .synergy.impacts import avoided_totals
+
+    figures = loop_rate_figures(territory_metabolism(supply, need, candidates))
+    for status, total in avoided_totals(candidates).items():
+        figures[f"{status}_tkm_avoided"] = total["tkm"]
+        figures[f"{status}_co2_avoided_t"] = total["co2_t"]
+        if total["n"]:
+            log.append(
+                f"{status} candidates with a current origin or destination: {total['n']}, "
+                f"{total['tkm']:.0f} t.km and {total['co2_t']:.2f} t CO2e avoided per year"
+            )
+    for key, unit in (("t", "t/yr"), ("mwh", "MWh/yr")):
+        before, after = figures.get(f"loop_rate_{key}"), figures.get(f"loop_rate_{key}_after")
+        if before is not None:
+            log.append(
+                f"local loop rate [{unit}]: {before:.1%} today, {after:.1%} after the retained "
+                "synergies"
+            )
+    return figures
+
+
 @contextmanager
 def _timed(timings: dict | None, stage: str):
     """Add the seconds spent in the block to ``timings[stage]`` (nothing when ``None``)."""
@@ -125,11 +161,14 @@ def run_pipeline(
     progress=None,
     *,
     timings: dict | None = None,
+    territory=None,
 ) -> PipelineResult:
     """Run the whole job; ``previous`` holds the previous run's frames by workspace role
     (``actors``, ``supply``, ``need``, ``candidates``, ``groups``) for the yearly update.
 
     ``timings``: a dict filled with the seconds spent in each stage (keys: :data:`STAGES`).
+    ``territory``: the territory's communes (polygons), deciding which current origins and
+    destinations lie outside (:mod:`core.places`).
     """
     options = options or PipelineOptions()
     catalogue = catalogue or Catalogue.builtin()
@@ -157,8 +196,7 @@ def run_pipeline(
         result = build_flows(actor_table, flows, catalogue, SubProgress(progress, 0.3, 0.45))
         log.append(result.summary())
         log.extend(actor_table.notes + result.notes)
-        supply = attach_geometry(result.supply, actors).to_crs(METRIC_CRS)
-        need = attach_geometry(result.need, actors).to_crs(METRIC_CRS)
+        supply, need, unusable = _places(result, actors, flows, options, territory, log)
     check_canceled(progress)
 
     with _timed(timings, "candidates"):
@@ -211,9 +249,13 @@ def run_pipeline(
         rejected = result.rejected.copy()
         if len(actor_table.rejected):
             rejected = pd.concat([actor_table.rejected, rejected], ignore_index=True)
+        if len(unusable):
+            rejected["row_kept"] = False
+            rejected = pd.concat([rejected, unusable], ignore_index=True)
         unplaced = search.unplaced if search.unplaced is not None else pd.DataFrame()
         actors_out = actors.to_crs(METRIC_CRS)
         figures = key_figures(supply, need, candidates, groups, actors_out)
+        figures.update(_metabolism_figures(supply, need, candidates, log))
         counts = dict(result.counts)
         counts.update(
             actors=len(actors_out),

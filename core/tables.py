@@ -61,6 +61,14 @@ FLOW_FIELDS: dict[str, tuple[str, ...]] = {
     "months": ("mois", "months", "month", "periode", "period", "saison", "season"),
     "confidential": ("confidentiel", "confidential", "confidentialite", "confidentiality"),
     "comment": ("commentaire", "comment", "remarque", "notes", "note"),
+    "origin": ("provenance", "origin", "origine", "lieu_origine"),
+    "destination": ("destination", "exutoire", "lieu_destination"),
+    "current_distance_km": (
+        "distance_actuelle_km",
+        "current_distance_km",
+        "distance_actuelle",
+        "current_distance",
+    ),
 }
 
 ACTOR_REQUIRED = ("actor_id",)

@@ -305,6 +305,12 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/summary.py" />
+      <source>Metabolism of the territory</source>
+      <translation>Métabolisme du territoire</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
       <source>Flows behind the synergy</source>
       <translation>Flux concernés</translation>
     </message>
@@ -494,6 +500,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/summary.py" />
       <source>Number</source>
       <translation>Nombre</translation>
     </message>
@@ -546,6 +553,11 @@
       <location filename="../layers/atlas.py" />
       <source>MWh/yr that they can move</source>
       <translation>MWh/an mobilisables</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas.py" />
+      <source>{tkm} t·km avoided</source>
+      <translation>{tkm} t·km évitées</translation>
     </message>
     <message>
       <location filename="../layers/atlas.py" />
@@ -718,6 +730,56 @@
       <location filename="../layers/geocoder.py" />
       <source>BAN, {precision}, score {score}</source>
       <translation>BAN, précision : {precision}, score {score}</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>Today</source>
+      <translation>Aujourd'hui</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>After the synergies to pursue</source>
+      <translation>Après les synergies à poursuivre</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>From outside</source>
+      <translation>De l'extérieur</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>From the territory</source>
+      <translation>Du territoire</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>Origin not stated</source>
+      <translation>Provenance non renseignée</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>Used in the territory</source>
+      <translation>Utilisé dans le territoire</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>Leaving the territory</source>
+      <translation>Sortant du territoire</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>Destination not stated</source>
+      <translation>Destination non renseignée</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>Local loop rate: {rate}</source>
+      <translation>Taux de bouclage local : {rate}</translation>
+    </message>
+    <message>
+      <location filename="../layers/metabolism_view.py" />
+      <source>No flow in this unit</source>
+      <translation>Aucun flux dans cette unité</translation>
     </message>
     <message>
       <location filename="../layers/precedents_text.py" />
@@ -1016,6 +1078,28 @@
     </message>
     <message>
       <location filename="../layers/summary.py" />
+      <location filename="../processing/summaries.py" />
+      <source>Synergies to pursue</source>
+      <translation>Synergies à poursuivre</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <location filename="../processing/summaries.py" />
+      <source>Synergies to explore</source>
+      <translation>Synergies à explorer</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>t/yr</source>
+      <translation>t/an</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>MWh/yr</source>
+      <translation>MWh/an</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
       <source>Tonnes per year offered</source>
       <translation>Tonnes par an disponibles</translation>
     </message>
@@ -1046,6 +1130,26 @@
     </message>
     <message>
       <location filename="../layers/summary.py" />
+      <source>Local loop rate of tonnes, today</source>
+      <translation>Taux de bouclage local des tonnes, aujourd'hui</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Local loop rate of tonnes after the synergies to pursue</source>
+      <translation>Taux de bouclage local des tonnes après les synergies à poursuivre</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Local loop rate of MWh, today</source>
+      <translation>Taux de bouclage local des MWh, aujourd'hui</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Local loop rate of MWh after the synergies to pursue</source>
+      <translation>Taux de bouclage local des MWh après les synergies à poursuivre</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
       <source>Figure</source>
       <translation>Indicateur</translation>
     </message>
@@ -1053,6 +1157,11 @@
       <location filename="../layers/summary.py" />
       <source>This run</source>
       <translation>Cette exécution</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>What enters from outside, circulates in the territory and leaves it, by the current origins and destinations of the flows, today and once the synergies to pursue are in place. Local loop rate: share of the supplies used in the territory.</source>
+      <translation>Ce qui entre depuis l'extérieur, circule dans le territoire et en sort, d'après les provenances et destinations actuelles des flux, aujourd'hui et une fois les synergies à poursuivre en place. Taux de bouclage local : part des gisements utilisée dans le territoire.</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />
@@ -1066,13 +1175,33 @@
     </message>
     <message>
       <location filename="../layers/summary.py" />
+      <source>Transport avoided against today</source>
+      <translation>Transport évité par rapport à aujourd'hui</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
       <source>Best synergy candidates</source>
       <translation>Meilleures synergies candidates</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />
+      <source>Local loop rate</source>
+      <translation>Taux de bouclage local</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
       <source>Public version: confidential flows appear without name or quantity.</source>
       <translation>Version publique : les flux confidentiels apparaissent sans nom ni quantité.</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Tonne-kilometres and CO2 of road transport avoided per year by the synergies whose supply's current destination or need's current origin is known (negative: the synergy is farther than today).</source>
+      <translation>Tonnes-kilomètres et CO2 du transport routier évités chaque année par les synergies dont la destination actuelle du gisement ou la provenance actuelle du besoin est connue (négatif : la synergie est plus lointaine qu'aujourd'hui).</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>Synergies with a confidential side are left out.</source>
+      <translation>Les synergies dont un côté est confidentiel ne sont pas comptées.</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />
@@ -1083,6 +1212,28 @@
       <location filename="../layers/summary.py" />
       <source>Rows read: {read}, used: {used}, rejected: {rejected}.</source>
       <translation>Lignes lues : {read}, utilisées : {used}, rejetées : {rejected}.</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>{n} confidential flows are left out of these figures.</source>
+      <translation>{n} flux confidentiels ne sont pas comptés dans ces chiffres.</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <location filename="../processing/base.py" />
+      <location filename="../ui/dock.py" />
+      <source>Synergies</source>
+      <translation>Synergies</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>t·km avoided</source>
+      <translation>t·km évitées</translation>
+    </message>
+    <message>
+      <location filename="../layers/summary.py" />
+      <source>t CO2e avoided</source>
+      <translation>t CO2e évitées</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />
@@ -1118,8 +1269,8 @@
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
-      <source>Reads the actors table and the flow table (input/output balance of each actor) and builds two point layers: supplies (gisements) and needs (besoins), each flow placed at its actor. Tables: CSV (comma or semicolon, UTF-8 or Latin-1, decimal comma accepted), XLSX, ODS, GeoPackage or a layer; column names in French or English. Resources are catalogue codes or 6-digit European List of Waste codes; quantities are converted to yearly normalised units (t/yr, MWh/yr, m3/yr, h/yr, units/yr). Actors without a geometry are placed from their coordinates, else at their commune. Rows that cannot be used go to the rejected table with their row number, values and reason: rows read = rows used + rows rejected.</source>
-      <translation>Lit la table des acteurs et la table des flux (bilan entrant/sortant de chaque acteur) et construit deux couches de points : les gisements et les besoins, chaque flux placé à son acteur. Tables : CSV (virgule ou point-virgule, UTF-8 ou Latin-1, virgule décimale acceptée), XLSX, ODS, GeoPackage ou une couche ; noms de colonnes en français ou en anglais. Les ressources sont des codes du catalogue ou des codes déchets à 6 chiffres de la liste européenne ; les quantités sont converties en unités annuelles normalisées (t/an, MWh/an, m3/an, h/an, unités/an). Les acteurs sans géométrie sont placés d'après leurs coordonnées, sinon à leur commune. Les lignes inutilisables vont dans la table des rejets avec leur numéro de ligne, leurs valeurs et le motif : lignes lues = lignes utilisées + lignes rejetées.</translation>
+      <source>Reads the actors table and the flow table (input/output balance of each actor) and builds two point layers: supplies (gisements) and needs (besoins), each flow placed at its actor. Tables: CSV (comma or semicolon, UTF-8 or Latin-1, decimal comma accepted), XLSX, ODS, GeoPackage or a layer; column names in French or English. Resources are catalogue codes or 6-digit European List of Waste codes; quantities are converted to yearly normalised units (t/yr, MWh/yr, m3/yr, h/yr, units/yr). Actors without a geometry are placed from their coordinates, else at their commune. Rows that cannot be used go to the rejected table with their row number, values and reason: rows read = rows used + rows rejected. Where a flow comes from or goes today (columns provenance/origin for a need, destination for a supply: an actor id, an INSEE code or commune name, 'lon lat' coordinates or a facility of the FACILITIES table; or distance_actuelle_km) gives current_place, current_distance_km and current_outside (outside the TERRITORY's communes); a place that cannot be found goes to the rejected table with row_kept = true and the flow still counts.</source>
+      <translation>Lit la table des acteurs et la table des flux (bilan entrées/sorties de chaque acteur) et construit deux couches de points : les gisements et les besoins, chaque flux placé sur son acteur. Tables : CSV (virgule ou point-virgule, UTF-8 ou Latin-1, virgule décimale acceptée), XLSX, ODS, GeoPackage ou une couche ; noms de colonnes en français ou en anglais. Les ressources sont des codes du catalogue ou des codes à 6 chiffres de la liste européenne des déchets ; les quantités sont converties en unités annuelles normalisées (t/an, MWh/an, m3/an, h/an, unités/an). Les acteurs sans géométrie sont placés d'après leurs coordonnées, sinon sur leur commune. Les lignes inutilisables vont dans la table des lignes rejetées avec leur numéro de ligne, leurs valeurs et la raison : lignes lues = lignes utilisées + lignes rejetées. D'où vient ou où part aujourd'hui un flux (colonnes provenance/origin pour un besoin, destination pour un gisement : un identifiant d'acteur, un code INSEE ou un nom de commune, des coordonnées « lon lat » ou une installation de la table FACILITIES ; ou distance_actuelle_km) donne current_place, current_distance_km et current_outside (hors des communes du TERRITORY) ; un lieu introuvable va dans la table des lignes rejetées avec row_kept = vrai et le flux reste compté.</translation>
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
@@ -1159,8 +1310,25 @@
     </message>
     <message>
       <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Communes of the territory</source>
+      <translation>Communes du territoire</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Named facilities for origins and destinations (name, longitude, latitude)</source>
+      <translation>Installations nommées pour les provenances et destinations (nom, longitude, latitude)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
       <source>{n} flows have no position (their actor has no geometry): {ids}</source>
       <translation>{n} flux n'ont pas de position (leur acteur n'a pas de géométrie) : {ids}</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_buildflowlayers.py" />
+      <source>{n} origin, destination or current distance values cannot be used (see the rejected table, row_kept = true); their flows are kept.</source>
+      <translation>{n} valeurs de provenance, de destination ou de distance actuelle sont inutilisables (voir la table des lignes rejetées, row_kept = vrai) ; leurs flux sont gardés.</translation>
     </message>
     <message>
       <location filename="../processing/alg_downloadban.py" />
@@ -1586,8 +1754,8 @@
     </message>
     <message>
       <location filename="../processing/alg_mutualisationcandidates.py" />
-      <source>Groups actors that have the same mutualisation need (a service, equipment, a purchase, skills or space) and are close to each other: every two members of a group are within MAX_DISTANCE_KM (0 = the resource's default distance), and a group has at least MIN_ACTORS actors. Each group is a polygon around its members with the member list, the combined quantity and the resource; actors that offer that equipment or service nearby (supplies layer) are attached as providers.</source>
-      <translation>Regroupe les acteurs proches les uns des autres qui ont le même besoin mutualisable (un service, un équipement, un achat, des compétences ou de l'espace) : deux membres d'un groupe sont toujours à moins de MAX_DISTANCE_KM (0 = distance par défaut de la ressource), et un groupe compte au moins MIN_ACTORS acteurs. Chaque groupe est un polygone autour de ses membres, avec la liste des membres, la quantité cumulée et la ressource ; les acteurs qui offrent cet équipement ou ce service à proximité (couche des gisements) sont rattachés comme fournisseurs.</translation>
+      <source>Groups actors that have the same mutualisation need (a service, equipment, a purchase, skills or space) and are close to each other: every two members of a group are within MAX_DISTANCE_KM (0 = the resource's default distance), and a group has at least MIN_ACTORS actors. Each group is a polygon around its members with the member list, the combined quantity and the resource; actors that offer that equipment or service nearby (supplies layer) are attached as providers. From the supplies layer, actors sending the same resource to the same far destination today (outside the territory or beyond the distance; columns destination / current place of the flow table) form shared-collection groups (kind = shared_collection, with the destination and its mean distance).</source>
+      <translation>Regroupe les acteurs qui ont le même besoin de mutualisation (un service, un équipement, un achat, des compétences ou un espace) et sont proches les uns des autres : deux membres d'un groupe sont toujours à moins de MAX_DISTANCE_KM (0 = la distance par défaut de la ressource), et un groupe compte au moins MIN_ACTORS acteurs. Chaque groupe est un polygone autour de ses membres, avec la liste des membres, la quantité cumulée et la ressource ; les acteurs qui proposent cet équipement ou ce service à proximité (couche des gisements) y sont rattachés comme fournisseurs. Depuis la couche des gisements, les acteurs qui envoient aujourd'hui la même ressource vers la même destination lointaine (hors du territoire ou au-delà de la distance ; colonne destination, lieu actuel de la table des flux) forment des groupes de collecte partagée (kind = shared_collection, avec la destination et sa distance moyenne).</translation>
     </message>
     <message>
       <location filename="../processing/alg_mutualisationcandidates.py" />
@@ -1636,11 +1804,6 @@
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Maximum distance (km, 0 = each resource's default)</source>
       <translation>Distance maximale (km, 0 = distance par défaut de chaque ressource)</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_runpipeline.py" />
-      <source>Communes of the territory</source>
-      <translation>Communes du territoire</translation>
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
@@ -1711,12 +1874,6 @@
       <location filename="../processing/base.py" />
       <source>Data preparation</source>
       <translation>Préparation des données</translation>
-    </message>
-    <message>
-      <location filename="../processing/base.py" />
-      <location filename="../ui/dock.py" />
-      <source>Synergies</source>
-      <translation>Synergies</translation>
     </message>
     <message>
       <location filename="../processing/base.py" />
@@ -2025,6 +2182,26 @@
     </message>
     <message>
       <location filename="../processing/messages.py" />
+      <source>Place {value} not found (write an actor id, an INSEE code or commune name, 'lon lat' coordinates or a facility of the facilities table); the flow is kept.</source>
+      <translation>Lieu {value} introuvable (écrire un identifiant d'acteur, un code INSEE ou un nom de commune, des coordonnées « lon lat » ou une installation de la table des installations) ; le flux est gardé.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Several communes are named {value}: write the INSEE code; the flow is kept.</source>
+      <translation>Plusieurs communes s'appellent {value} : écrire le code INSEE ; le flux est gardé.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The current distance {value} is not a number of km; the flow is kept.</source>
+      <translation>La distance actuelle {value} n'est pas un nombre de km ; le flux est gardé.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{field} {value} is not used: a need gives where it comes from (provenance), a supply where it goes (destination); the flow is kept.</source>
+      <translation>{field} {value} n'est pas utilisé : un besoin indique d'où il vient (provenance), un gisement où il part (destination) ; le flux est gardé.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
       <source>Input problem ({code}): {message}</source>
       <translation>Problème dans les données ({code}) : {message}</translation>
     </message>
@@ -2042,6 +2219,18 @@
       <location filename="../processing/provider.py" />
       <source>EIT Synergies (industrial and territorial ecology) {version}</source>
       <translation>EIT Synergies (écologie industrielle et territoriale) {version}</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <location filename="../ui/charts.py" />
+      <source>tonnes</source>
+      <translation>tonnes</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <location filename="../ui/charts.py" />
+      <source>MWh</source>
+      <translation>MWh</translation>
     </message>
     <message>
       <location filename="../processing/summaries.py" />
@@ -2079,6 +2268,21 @@
       <translation>{n} flux n'ont pas de position et n'ont pas été appariés.</translation>
     </message>
     <message>
+      <location filename="../processing/summaries.py" />
+      <source>Local loop rate of {unit}: {before} % today, {after} % after the synergies to pursue.</source>
+      <translation>Taux de bouclage local des {unit} : {before} % aujourd'hui, {after} % après les synergies à poursuivre.</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>Local loop rate of {unit} at the previous run: {before} % (now {now} %).</source>
+      <translation>Taux de bouclage local des {unit} à l'exécution précédente : {before} % (maintenant {now} %).</translation>
+    </message>
+    <message>
+      <location filename="../processing/summaries.py" />
+      <source>{what}: {tkm} t·km and {co2} t CO2e of transport avoided per year against today ({n} with a known current origin or destination).</source>
+      <translation>{what} : {tkm} t·km et {co2} t CO2e de transport évités par an par rapport à aujourd'hui ({n} avec une provenance ou une destination actuelle connue).</translation>
+    </message>
+    <message>
       <location filename="../processing/unavailable.py" />
       <source>Algorithm {alg} is not available: install {modules} ({command}).</source>
       <translation>L'algorithme {alg} n'est pas disponible : installez {modules} ({command}).</translation>
@@ -2090,8 +2294,18 @@
     </message>
     <message>
       <location filename="../ui/charts.py" />
+      <source>Local loop rate: no supply with a known quantity.</source>
+      <translation>Taux de bouclage local : aucun gisement de quantité connue.</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
       <source>Charts unavailable: pyqtgraph is not installed. Install it with: {command}</source>
       <translation>Graphiques indisponibles : pyqtgraph n'est pas installé. Installez-le avec : {command}</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>Local loop rate (supplies used in the territory): {rates}.</source>
+      <translation>Taux de bouclage local (gisements utilisés dans le territoire) : {rates}.</translation>
     </message>
     <message>
       <location filename="../ui/charts.py" />
@@ -2117,6 +2331,11 @@
       <location filename="../ui/charts.py" />
       <source>needs (light)</source>
       <translation>besoins (clair)</translation>
+    </message>
+    <message>
+      <location filename="../ui/charts.py" />
+      <source>{unit}: {before} % today, {after} % with the synergies to pursue</source>
+      <translation>{unit} : {before} % aujourd'hui, {after} % avec les synergies à poursuivre</translation>
     </message>
     <message>
       <location filename="../ui/dock.py" />

@@ -55,7 +55,7 @@ NEED_COLOUR = "#E07A5F"
 PAGE_FIELDS = (
     ["page_key", "kind", "title", "subtitle", "tag", "tag2", "text"]
     + [f"k{i}_{part}" for i in range(1, 7) for part in ("value", "label")]
-    + ["hl_flows", "hl_cands", "hl_actors", "actor_key", "family", "chart1"]
+    + ["hl_flows", "hl_cands", "hl_actors", "actor_key", "family", "chart1", "chart2"]
 )
 ROW_FIELDS = ["page", "tbl", "c1", "c2", "c3", "c4", "c5", "c6"]
 
@@ -108,6 +108,8 @@ class Published:
     family_order: list
     network: bool
     sources: list = field(default_factory=list)
+    metabolism: dict | None = None  # core.metabolism, confidential flows left out when public
+    avoided: dict = field(default_factory=dict)  # status -> avoided transport (masked)
 
 
 # --------------------------------------------------------------------------- publish
@@ -119,6 +121,24 @@ def _to_metric(frame, crs):
     if frame.crs is None:
         return frame.set_crs(crs, allow_override=True)
     return frame.to_crs(crs)
+
+
+def _metabolism(supply, need, candidates, public: bool):
+    """The metabolism (when the flows carry current places) and the avoided transport."""
+    from ..core.metabolism import territory_metabolism
+    from ..core.synergy.impacts import avoided_totals
+
+    frames = [f for f in (supply, need) if f is not None and len(f)]
+    if not any("current_outside" in f for f in frames):
+        return None, {}
+    shown = candidates
+    if public and len(shown):
+        hidden = np.zeros(len(shown), dtype=bool)
+        for column in ("supply_confidential", "need_confidential"):
+            if column in shown:
+                hidden |= shown[column].fillna(True).astype(bool).to_numpy()
+        shown = shown[~hidden]
+    return territory_metabolism(supply, need, candidates, public=public), avoided_totals(shown)
 
 
 def publish(inputs: AtlasInputs, options: AtlasOptions, text: ReportText) -> Published:
@@ -194,7 +214,10 @@ def publish(inputs: AtlasInputs, options: AtlasOptions, text: ReportText) -> Pub
     network = bool((published_candidates["distance_method"] == "network").any())
     if network:
         sources.append(text.tr("road distances © OpenStreetMap contributors"))
+    metabolism, avoided = _metabolism(supply, need, candidates, options.public)
     return Published(
+        metabolism=metabolism,
+        avoided=avoided,
         flows=published_flows,
         candidates=published_candidates,
         groups=published_groups,
@@ -364,6 +387,7 @@ class PageBuilder:
         key = self.add_page(
             geometry,
             kind="cover",
+            chart2=self.metabolism_chart(),
             title=self.o.title,
             subtitle=description,
             tag=f"{report.date_text(self.o.today or dt.date.today(), self.lang)}",
@@ -402,8 +426,33 @@ class PageBuilder:
             quantity = " · ".join(sums) or "—"
             if masked and public:
                 quantity += "*"
+            avoided = self.p.avoided.get(status)
+            if avoided and avoided["n"]:
+                quantity += " · " + t.tr("{tkm} t·km avoided").format(
+                    tkm=self.number(avoided["tkm"], 0)
+                )
             rows.append([report.status_label(status, self.lang), self.number(count, 0), quantity])
         self.add_rows(key, "cover_status", rows)
+
+    def metabolism_chart(self) -> str:
+        """The cover's metabolism diagram (PNG path), '' without current places."""
+        from .atlas_charts import EXPORT_PX_PER_MM
+        from .metabolism_view import main_unit, metabolism_svg, svg_to_png
+
+        meta = self.p.metabolism
+        unit = main_unit(meta) if meta else None
+        if unit is None or "cover_metabolism" not in self.blocks:
+            return ""
+        width, height = self.chart_size("cover_metabolism")
+        labels = {code: label for code, (label, _c) in self.p.family_labels.items()}
+        colours = {code: colour for code, (_l, colour) in self.p.family_labels.items()}
+        svg = metabolism_svg(
+            meta, unit, styles=(labels, colours), number=lambda v: self.number(v, 0),
+            translate=self.t.tr, width=520, height=int(520 * height / max(width, 1)),
+            stacked=True,
+        )  # fmt: skip
+        path = self.charts.folder / f"metabolism-{self.o.public:d}.png"
+        return svg_to_png(svg, path, int(width * EXPORT_PX_PER_MM), int(height * EXPORT_PX_PER_MM))
 
     # -- synergies
     def synergy_pages(self):
@@ -786,8 +835,11 @@ def _casefold(series):
 # --------------------------------------------------------------------------- blocks
 
 
-def coverage_blocks(coverage: str, t: ReportText) -> dict[str, list[lay.Block]]:
-    """The panel blocks of the cover and of the pages of a coverage."""
+def coverage_blocks(
+    coverage: str, t: ReportText, metabolism: bool = False
+) -> dict[str, list[lay.Block]]:
+    """The panel blocks of the cover and of the pages of a coverage (``metabolism``: the
+    cover shows the territory's metabolism)."""
     col = lay.Column
     right = Qt.AlignRight
     cover = [
@@ -808,6 +860,17 @@ def coverage_blocks(coverage: str, t: ReportText) -> dict[str, list[lay.Block]]:
             height=36,
         ),
     ]
+    if metabolism:  # the diagram shows the families: it takes the place of their bar chart
+        cover.pop(0)
+        cover.insert(
+            0,
+            lay.Block(
+                t.tr("Metabolism of the territory"),
+                name="cover_metabolism",
+                chart="chart2",
+                height=62,
+            ),
+        )
     if coverage == "synergies":
         pages = [
             lay.Block(
@@ -1066,7 +1129,10 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
     project.setMetadata(metadata)
     template = options.template or lay.TEMPLATES[options.orientation]
     layout = lay.load_template(project, template)
-    blocks = coverage_blocks(options.coverage, t)
+    from .metabolism_view import main_unit
+
+    shows_metabolism = published.metabolism is not None and main_unit(published.metabolism)
+    blocks = coverage_blocks(options.coverage, t, bool(shows_metabolism))
     panels = {"cover": lay.item(layout, "eit_cover_panel"), "pages": lay.item(layout, "eit_panel")}
     for name, panel in panels.items():
         if panel is None:

@@ -10,6 +10,8 @@ from qgis.core import (
     QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterVectorLayer,
     QgsWkbTypes,
 )
 
@@ -49,6 +51,22 @@ def place_actors(actor_table, geometry_frame, progress):
     return frame
 
 
+def territory_and_facilities(alg, parameters, context):
+    """The TERRITORY layer and FACILITIES file; without both, the demo's communes and sites
+    (used by the core only when the actors lie in those communes)."""
+    from qgis.core import QgsVectorLayer
+
+    from ..layers.frames import source_to_frame
+    from .alg_runpipeline import DEMO_COMMUNES, DEMO_SITES
+
+    layer = alg.parameterAsVectorLayer(parameters, "TERRITORY", context)
+    facilities = alg.parameterAsFile(parameters, "FACILITIES", context) or None
+    if layer is None:
+        facilities = facilities or str(DEMO_SITES)
+        return source_to_frame(QgsVectorLayer(str(DEMO_COMMUNES), "communes", "ogr")), facilities
+    return source_to_frame(layer, context=context), facilities
+
+
 class BuildFlowLayersAlgorithm(EitAlgorithm):
     ALG_ID = "buildflowlayers"
     GROUP_ID = "data"
@@ -75,7 +93,13 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
             "quantities are converted to yearly normalised units (t/yr, MWh/yr, m3/yr, h/yr, "
             "units/yr). Actors without a geometry are placed from their coordinates, else at "
             "their commune. Rows that cannot be used go to the rejected table with their row "
-            "number, values and reason: rows read = rows used + rows rejected."
+            "number, values and reason: rows read = rows used + rows rejected. Where a flow "
+            "comes from or goes today (columns provenance/origin for a need, destination for "
+            "a supply: an actor id, an INSEE code or commune name, 'lon lat' coordinates or a "
+            "facility of the FACILITIES table; or distance_actuelle_km) gives current_place, "
+            "current_distance_km and current_outside (outside the TERRITORY's communes); a "
+            "place that cannot be found goes to the rejected table with row_kept = true and the "
+            "flow still counts."
         )
 
     def initAlgorithm(self, config=None):
@@ -91,6 +115,21 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         }
         for name, (label, parent) in labels.items():
             parameter = QgsProcessingParameterField(name, label, None, parent, optional=True)
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
+        places = [
+            QgsProcessingParameterVectorLayer(
+                "TERRITORY", self.tr("Communes of the territory"),
+                [QgsProcessing.TypeVectorPolygon], optional=True,
+            ),
+            QgsProcessingParameterFile(
+                "FACILITIES",
+                self.tr("Named facilities for origins and destinations (name, longitude, "
+                        "latitude)"),
+                optional=True,
+            ),
+        ]  # fmt: skip
+        for parameter in places:
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
         crs = QgsProcessingParameterCrs(
@@ -123,6 +162,16 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         except Canceled:
             return {}
         return result
+
+    def places(self, parameters, context, result, flows, actor_points):
+        """Supply and need with their current places (core.places), and unusable values."""
+        from ..core.places import place_flows
+
+        territory, facilities = territory_and_facilities(self, parameters, context)
+        supply, need, unusable, _ = place_flows(
+            result, actor_points, flows.attrs.get("columns", {}), facilities, territory
+        )
+        return supply.drop(columns="geometry"), need.drop(columns="geometry"), unusable
 
     def build(self, parameters, context, steps):
         from ..core.flows import attach_geometry, build_flows, read_actors
@@ -159,9 +208,10 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
             target = QgsCoordinateReferenceSystem("EPSG:2154")
         outputs = {}
         unplaced = []
+        supply, need, unusable = self.places(parameters, context, result, flows, actor_points)
         for key, frame, kind in (
-            (self.OUTPUT_SUPPLY, result.supply, "supply"),
-            (self.OUTPUT_NEED, result.need, "need"),
+            (self.OUTPUT_SUPPLY, supply, "supply"),
+            (self.OUTPUT_NEED, need, "need"),
         ):
             placed = attach_geometry(frame, actor_points)
             unplaced += placed.attrs.get("no_geometry", [])
@@ -189,6 +239,14 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         import pandas as pd
 
         frames = [f for f in (rejected, translate_rejected(result.rejected)) if f is not None]
+        if len(unusable):
+            frames = [f.assign(row_kept=False) for f in frames] + [translate_rejected(unusable)]
+            steps.pushWarning(
+                self.tr(
+                    "{n} origin, destination or current distance values cannot be used (see "
+                    "the rejected table, row_kept = true); their flows are kept."
+                ).format(n=len(unusable))
+            )
         all_rejected = pd.concat(frames, ignore_index=True) if frames else result.rejected
         outputs[self.OUTPUT_REJECTED] = write_frame(
             self,
@@ -202,6 +260,7 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         attach_style(
             context, outputs[self.OUTPUT_REJECTED], self.tr("Rejected rows"), lambda layer: None
         )
+        outputs["VALUES_UNUSABLE"] = len(unusable)
         outputs["ROWS_READ"] = result.counts["rows_read"]
         outputs["ROWS_USED"] = result.counts["rows_used"]
         outputs["ROWS_REJECTED"] = result.counts["rows_rejected"]

@@ -39,7 +39,11 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
             "group are within MAX_DISTANCE_KM (0 = the resource's default distance), and a "
             "group has at least MIN_ACTORS actors. Each group is a polygon around its members "
             "with the member list, the combined quantity and the resource; actors that offer "
-            "that equipment or service nearby (supplies layer) are attached as providers."
+            "that equipment or service nearby (supplies layer) are attached as providers. "
+            "From the supplies layer, actors sending the same resource to the same far "
+            "destination today (outside the territory or beyond the distance; columns "
+            "destination / current place of the flow table) form shared-collection groups "
+            "(kind = shared_collection, with the destination and its mean distance)."
         )
 
     def initAlgorithm(self, config=None):

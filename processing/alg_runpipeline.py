@@ -38,11 +38,13 @@ from .summaries import (
     candidates_summary,
     carry_over_summary,
     groups_summary,
+    metabolism_summary,
     placement_summary,
 )
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 DEMO_COMMUNES = PLUGIN_DIR / "data" / "demo" / "communes.geojson"
+DEMO_SITES = PLUGIN_DIR / "data" / "demo" / "sites.csv"
 TMP_NAME = ".eit-run-en-cours"
 #: synergy pages of the atlas at most (a region holds tens of thousands of candidates)
 ATLAS_SYNERGIES = 100
@@ -102,6 +104,19 @@ def territory_frame(alg, parameters, context, actors):
             return None
         return communes
     return source_to_frame(source, context=context).to_crs("EPSG:2154")
+
+
+def candidate_territory(alg, parameters, context):
+    """The TERRITORY layer, else the shipped CCLNB communes, as a frame (the core keeps it
+    only when actors lie in it)."""
+    from qgis.core import QgsVectorLayer
+
+    from ..layers.frames import source_to_frame
+
+    source = alg.parameterAsVectorLayer(parameters, "TERRITORY", context)
+    if source is None:
+        return source_to_frame(QgsVectorLayer(str(DEMO_COMMUNES), "communes", "ogr"))
+    return source_to_frame(source, context=context)
 
 
 class RunPipelineAlgorithm(EitAlgorithm):
@@ -167,6 +182,12 @@ class RunPipelineAlgorithm(EitAlgorithm):
                 "TERRITORY", self.tr("Communes of the territory"),
                 [QgsProcessing.TypeVectorPolygon], optional=True,
             ),
+            QgsProcessingParameterFile(
+                "FACILITIES",
+                self.tr("Named facilities for origins and destinations (name, longitude, "
+                        "latitude)"),
+                optional=True,
+            ),
             QgsProcessingParameterBoolean("ATLAS", self.tr("Export the atlas (PDF)"), True),
         ]  # fmt: skip
         for parameter in advanced:
@@ -218,11 +239,18 @@ class RunPipelineAlgorithm(EitAlgorithm):
             top_k=self.parameterAsInt(parameters, "TOP_K", context),
             group_distance_km=self.parameterAsDouble(parameters, "GROUP_DISTANCE_KM", context),
             min_actors=self.parameterAsInt(parameters, "MIN_ACTORS", context),
+            facilities=self.parameterAsFile(parameters, "FACILITIES", context) or None,
         )
+        if (
+            options.facilities is None
+            and self.parameterAsVectorLayer(parameters, "TERRITORY", context) is None
+        ):
+            options.facilities = str(DEMO_SITES)  # with the demo communes (territory_frame)
         public = self.parameterAsBool(parameters, self.PUBLIC, context)
         result = run_pipeline(
-            actors_value, flows_value, catalogue, options, previous, FeedbackProgress(steps)
-        )
+            actors_value, flows_value, catalogue, options, previous, FeedbackProgress(steps),
+            territory=candidate_territory(self, parameters, context),
+        )  # fmt: skip
         steps.setCurrentStep(1)
         self.check(steps)
 
@@ -288,7 +316,8 @@ class RunPipelineAlgorithm(EitAlgorithm):
         (work / SUMMARY_NAME).write_text(
             summary_html(
                 result.figures, previous_figures(previous.get("runs")), result.candidates,
-                result.groups, result.counts, public,
+                result.groups, result.counts, public, supply=result.supply, need=result.need,
+                families=catalogue.families_frame,
             ),
             encoding="utf-8",
         )  # fmt: skip
@@ -299,6 +328,9 @@ class RunPipelineAlgorithm(EitAlgorithm):
             result.candidates, result.unplaced, families=catalogue.families_frame
         )
         summary += groups_summary(result.groups, options.min_actors)
+        summary += metabolism_summary(
+            result.figures, result.candidates, previous_figures(previous.get("runs"))
+        )
         if previous:
             summary += carry_over_summary(result.reports)
         for line in summary:

@@ -151,6 +151,18 @@ def rejection_reasons() -> dict[str, str]:
             "A double quote opened in this line is never closed; the reading goes on at the "
             "next line."
         ),
+        "unknown_place": tr(
+            "Place {value} not found (write an actor id, an INSEE code or commune name, "
+            "'lon lat' coordinates or a facility of the facilities table); the flow is kept."
+        ),
+        "ambiguous_place": tr(
+            "Several communes are named {value}: write the INSEE code; the flow is kept."
+        ),
+        "bad_distance": tr("The current distance {value} is not a number of km; the flow is kept."),
+        "place_wrong_side": tr(
+            "{field} {value} is not used: a need gives where it comes from (provenance), a "
+            "supply where it goes (destination); the flow is kept."
+        ),
     }
 
 

@@ -90,3 +90,51 @@ def carry_over_summary(reports) -> list[str]:
             kept=cands.kept + reports["groups"].kept,
         )
     ]
+
+
+def metabolism_summary(figures, candidates, previous=None) -> list[str]:
+    """Loop rates (and the previous run's, year on year) and the transport avoided by the
+    synergies to pursue and to explore."""
+    from ..core.report import format_number
+    from ..core.synergy.impacts import avoided_totals
+    from ..layers.summary import report_language
+
+    lang = report_language()
+    lines = []
+    for key, unit in (("t", tr("tonnes")), ("mwh", tr("MWh"))):
+        before = figures.get(f"loop_rate_{key}")
+        after = figures.get(f"loop_rate_{key}_after")
+        if before is None or before != before:
+            continue
+        lines.append(
+            tr("Local loop rate of {unit}: {before} % today, {after} % after the synergies to "
+               "pursue.").format(
+                unit=unit,
+                before=format_number(100 * before, 0, lang),
+                after=format_number(100 * (after if after is not None else before), 0, lang),
+            )
+        )  # fmt: skip
+        earlier = (previous or {}).get(f"loop_rate_{key}")
+        if earlier is not None and earlier == earlier:
+            lines.append(
+                tr(
+                    "Local loop rate of {unit} at the previous run: {before} % (now {now} %)."
+                ).format(
+                    unit=unit,
+                    before=format_number(100 * earlier, 0, lang),
+                    now=format_number(100 * before, 0, lang),
+                )
+            )
+    names = {"retained": tr("Synergies to pursue"), "to_explore": tr("Synergies to explore")}
+    for status, total in avoided_totals(candidates).items():
+        if total["n"]:
+            lines.append(
+                tr("{what}: {tkm} t·km and {co2} t CO2e of transport avoided per year against "
+                   "today ({n} with a known current origin or destination).").format(
+                    what=names[status],
+                    tkm=format_number(total["tkm"], 0, lang),
+                    co2=format_number(total["co2_t"], 2, lang),
+                    n=total["n"],
+                )
+            )  # fmt: skip
+    return lines

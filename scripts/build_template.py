@@ -129,6 +129,10 @@ FLOW_COLUMNS = (
      "acteur confidentiel sont tous confidentiels."),
     ("commentaire", 40, False, "non", "Note libre (source, précision, date de l'entretien). Pas "
      "de coordonnées personnelles."),
+    ("provenance", 26, True, "non", "Besoin : d'où vient aujourd'hui ce que l'acteur achète ou "
+     "reçoit (voir « Provenance et destination »). Vide si inconnue."),
+    ("destination", 26, True, "non", "Gisement : où part aujourd'hui ce que l'acteur a (centre "
+     "de tri, installation de stockage, acheteur). Vide si inconnue."),
 )  # fmt: skip
 
 EXAMPLE_NOTE = "(fictif, exemple à supprimer)"
@@ -142,11 +146,11 @@ ACTOR_EXAMPLES = (
 )  # fmt: skip
 FLOW_EXAMPLES = (
     ("F001", "E01", "gisement", "WOOD_SHAVINGS", "Copeaux et sciure de rabotage", 40, "m3/an",
-     2024, None, "non", "Exemple fictif, à supprimer"),
+     2024, None, "non", "Exemple fictif, à supprimer", None, "E03"),
     ("F002", "E02", "gisement", "20 01 08", "Biodéchets de la cuisine", 250, "kg/semaine", 2024,
-     None, "non", "Exemple fictif (code LER), à supprimer"),
+     None, "non", "Exemple fictif (code LER), à supprimer", None, "58194"),
     ("F003", "E03", "besoin", "AGR_BEDDING", "Litière pour l'hiver", 30, "t/an", 2024, "10-4",
-     "non", "Exemple fictif, à supprimer"),
+     "non", "Exemple fictif, à supprimer", "Cosne-Cours-sur-Loire", None),
 )  # fmt: skip
 
 HELP_SECTIONS = (
@@ -189,6 +193,19 @@ HELP_SECTIONS = (
         "comme dans les registres : 20 02 01, 13 02 05* (déchet dangereux), 200201. Le plugin "
         "le rattache à la ressource du catalogue correspondante.",
         "Un besoin peut aussi citer un code LER : « je peux reprendre ce déchet ».",
+    )),
+    ("Provenance et destination", (
+        "Pour mesurer ce que les synergies évitent et dessiner ce qui entre et sort du "
+        "territoire, indiquez où part aujourd'hui un gisement (colonne « destination ») et "
+        "d'où vient aujourd'hui un besoin (colonne « provenance »).",
+        "Un lieu s'écrit de l'une de ces façons : l'identifiant d'un acteur de la feuille "
+        "Acteurs (A30), un code INSEE (58194) ou un nom de commune (Nevers), des coordonnées "
+        "« longitude latitude » en degrés (3.16 46.99), ou le nom d'une installation de la "
+        "table des installations donnée au plugin (nom, longitude, latitude).",
+        "Vous pouvez aussi ajouter une colonne « distance_actuelle_km » : la distance parcourue "
+        "aujourd'hui, en km, si vous la connaissez mieux que la ligne droite.",
+        "Un lieu introuvable est signalé dans la table des lignes rejetées (avec la mention "
+        "« ligne gardée ») : le flux reste compté, sans lieu actuel.",
     )),
     ("Confidentialité", (
         "confidentiel = oui : l'acteur (ou le flux) n'est jamais montré par son nom ni par ses "

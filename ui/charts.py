@@ -55,6 +55,38 @@ def missing_message() -> str:
     )
 
 
+def loop_rates(supply, need, candidates, public: bool) -> dict:
+    """{unit: (today, after the synergies to pursue)} (core.metabolism; None: no supply)."""
+    from ..core.metabolism import territory_metabolism
+
+    if supply is None or need is None:
+        return {}
+    return territory_metabolism(supply, need, candidates, public=public)["loop_rate"]
+
+
+def loop_text(rates: dict) -> str:
+    from ..core.report import format_number
+    from ..layers.summary import report_language
+
+    lang = report_language()
+    parts = []
+    for unit, (before, after) in rates.items():
+        if before is None:
+            continue
+        parts.append(
+            tr("{unit}: {before} % today, {after} % with the synergies to pursue").format(
+                unit=tr("tonnes") if unit == "t/yr" else tr("MWh"),
+                before=format_number(100 * before, 0, lang),
+                after=format_number(100 * after, 0, lang),
+            )
+        )
+    if not parts:
+        return tr("Local loop rate: no supply with a known quantity.")
+    return tr("Local loop rate (supplies used in the territory): {rates}.").format(
+        rates="; ".join(parts)
+    )
+
+
 class FamilyCharts(QWidget):
     """Two horizontal bar charts by family; clicking a bar emits ``familyClicked(code)``."""
 
@@ -86,6 +118,9 @@ class FamilyCharts(QWidget):
         self.measure.addItem(tr("tonnes per year (materials)"), "tonnes")
         row.addWidget(self.measure, 1)
         layout.addLayout(row)
+        self.loop_label = QLabel()  # the local loop rate, today and after the decisions
+        self.loop_label.setWordWrap(True)
+        layout.addWidget(self.loop_label)
         self.balance_plot = self._plot()
         layout.addWidget(self.balance_plot, 1)
         layout.addWidget(QLabel(tr("Synergies by family and status (click a bar to filter)")))
@@ -122,11 +157,19 @@ class FamilyCharts(QWidget):
     def family_colour(self, code: str) -> str:
         return self.labels.get(code, (code, "#999999"))[1]
 
-    def update_charts(self, supply, need, candidates, labels, public=True) -> None:
-        """Redraw both charts (``labels``: family code -> (label, colour))."""
+    def update_charts(
+        self, supply, need, candidates, labels, public=True, all_candidates=None
+    ) -> None:
+        """Redraw both charts (``labels``: family code -> (label, colour)) and the local loop
+        rate (``all_candidates``: every candidate, whatever the filters; default
+        ``candidates``)."""
         self.labels = dict(labels)
         if self.pg is None:
             return
+        self.loop_rates = loop_rates(
+            supply, need, candidates if all_candidates is None else all_candidates, public
+        )
+        self.loop_label.setText(loop_text(self.loop_rates))
         measure = self.measure.currentData() or "count"
         balance = family_balance(supply, need, measure, public)
         self.last_balance = balance

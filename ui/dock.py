@@ -1549,8 +1549,9 @@ class WorkshopDock(QgsDockWidget):
             return
         self._charts_dirty = False
         self.charts.update_charts(
-            self.supply, self.need, self.visible_frame(), self.family_labels(), self.public
-        )
+            self.supply, self.need, self.visible_frame(), self.family_labels(), self.public,
+            self.candidates,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ project state
     def write_state(self, *_args) -> None:

@@ -166,6 +166,14 @@ def prepare_flows(layer, name: str, metric: pyproj.CRS, log: list[str]) -> Place
             frame[col] = layer[col].to_numpy()
         else:
             frame[col] = np.full(n, np.nan) if col in ("quantity", "quantity_norm") else None
+    for col in ("current_distance_km", "current_lon", "current_lat"):  # core.places
+        frame[col] = (
+            pd.to_numeric(layer[col], errors="coerce").to_numpy(dtype=float)
+            if col in layer.columns
+            else np.full(n, np.nan)
+        )
+    for col in ("current_place", "current_outside"):
+        frame[col] = layer[col].astype(object).to_numpy() if col in layer.columns else None
     for col in ("flow_id", "actor_id", "resource", "unit_norm", "synergy_type"):
         frame[col] = _clean_text(frame[col])
     frame["quantity_norm"] = pd.to_numeric(frame["quantity_norm"], errors="coerce")

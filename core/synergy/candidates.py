@@ -43,7 +43,7 @@ from ..errors import EitError
 from ..progress import SubProgress, check_canceled
 from ._common import MONTH_COUNT, metric_crs_of, months_masks, prepare_flows
 from .allocation import NOTE_NOT_ALLOCATED, NOTE_OUT_OF_ALLOCATION, allocate_arrays
-from .impacts import heat_named, impact_arrays, load_impact_factors
+from .impacts import avoided_arrays, heat_named, impact_arrays, load_impact_factors
 from .network import RoadGraph
 from .scoring import add_ranks, combine_score, distance_score, quantity_fit
 from .topk import PairScorer, flow_ranks, keep_top_k, search_top_k
@@ -111,8 +111,18 @@ OUTPUT_COLUMNS = [
     "transport_tkm",
     "co2_transport_kg",
     "avoided_co2_kg",
+    "current_supply_km",
+    "current_need_km",
+    "current_km",
+    "tkm_avoided",
+    "co2_avoided_t",
 ]
 _FLOAT_COLUMNS = {
+    "current_supply_km",
+    "current_need_km",
+    "current_km",
+    "tkm_avoided",
+    "co2_avoided_t",
     "distance_km",
     "euclidean_km",
     "max_distance_km",
@@ -676,6 +686,15 @@ def find_candidates(
         )
     )
     impacts = impact_arrays(matched, unit_code, dist_km, s_heat[si], factors, unit_table)
+    impacts.update(
+        avoided_arrays(
+            impacts["diverted_t"],
+            dist_km,
+            s_frame["current_distance_km"].to_numpy(dtype=float)[si],
+            n_frame["current_distance_km"].to_numpy(dtype=float)[ni],
+            factors,
+        )
+    )
 
     texts = {
         _QTY_UNKNOWN: "quantité inconnue : couverture non calculée",

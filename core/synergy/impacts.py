@@ -10,6 +10,18 @@ Per candidate (from ``matched_quantity``, ``unit_norm`` and ``distance_km``):
   chaleur, vapeur...): matched kWh x ``natural_gas_heat_kwh`` (heat that a gas boiler would
   otherwise make; 1 kWh heat = 1 kWh PCI gas, so the figure is conservative); 0 otherwise.
 
+What a synergy saves against today (:func:`avoided_arrays`), when the supply's current
+destination or the need's current origin is known (``current_distance_km`` of the flows,
+:mod:`core.places`):
+
+- ``current_km``: the distance travelled today = the supply's current distance + the need's
+  current distance (the known ones: the synergy's one trip replaces both); null when neither
+  is known;
+- ``tkm_avoided``: ``diverted_t x (current_km - distance_km)``; negative when the synergy is
+  farther than what happens today (kept, not hidden); 0 for energy flows;
+- ``co2_avoided_t``: ``tkm_avoided x road_freight_tkm / 1000`` (the same factor as
+  ``co2_transport_kg``).
+
 Factors and their sources are read from ``core/data/impact_factors.csv``
 (columns ``code, value, unit, label_fr, label_en, source``).
 """
@@ -28,6 +40,14 @@ from ._common import map_unique
 
 FACTORS_CSV = Path(__file__).resolve().parents[1] / "data" / "impact_factors.csv"
 IMPACT_COLUMNS = ("diverted_t", "transport_tkm", "co2_transport_kg", "avoided_co2_kg")
+#: what a synergy saves against the current destinations and origins
+AVOIDED_COLUMNS = (
+    "current_supply_km",
+    "current_need_km",
+    "current_km",
+    "tkm_avoided",
+    "co2_avoided_t",
+)
 HEAT_PATTERN = re.compile(r"chaleur|heat|vapeur|steam|thermique|fatale", re.IGNORECASE)
 
 #: Normalised units understood here: kind and factor to tonnes (mass) or kWh (energy).
@@ -140,6 +160,45 @@ def impact_arrays(
         "co2_transport_kg": co2,
         "avoided_co2_kg": avoided,
     }
+
+
+def avoided_arrays(
+    diverted_t: np.ndarray,
+    distance_km: np.ndarray,
+    current_supply_km: np.ndarray,
+    current_need_km: np.ndarray,
+    factors: dict[str, ImpactFactor],
+) -> dict[str, np.ndarray]:
+    """The :data:`AVOIDED_COLUMNS` from plain arrays (see the module docstring)."""
+    supply_km = np.asarray(current_supply_km, dtype=float)
+    need_km = np.asarray(current_need_km, dtype=float)
+    known = ~np.isnan(supply_km) | ~np.isnan(need_km)
+    current = np.where(known, np.nan_to_num(supply_km) + np.nan_to_num(need_km), np.nan)
+    tkm = np.asarray(diverted_t, dtype=float) * (current - np.asarray(distance_km, dtype=float))
+    return {
+        "current_supply_km": supply_km,
+        "current_need_km": need_km,
+        "current_km": current,
+        "tkm_avoided": tkm,
+        "co2_avoided_t": tkm * factors["road_freight_tkm"].value / 1000.0,
+    }
+
+
+def avoided_totals(candidates: pd.DataFrame) -> dict:
+    """``{status: {"n": candidates with a current distance, "tkm": .., "co2_t": ..}}``."""
+    out = {}
+    if candidates is None or "tkm_avoided" not in getattr(candidates, "columns", ()):
+        return out
+    tkm = pd.to_numeric(candidates["tkm_avoided"], errors="coerce")
+    co2 = pd.to_numeric(candidates["co2_avoided_t"], errors="coerce")
+    for status in ("retained", "to_explore"):
+        rows = (candidates["status"].astype(str) == status).to_numpy() & tkm.notna().to_numpy()
+        out[status] = {
+            "n": int(rows.sum()),
+            "tkm": float(tkm[rows].sum()),
+            "co2_t": float(co2[rows].sum()),
+        }
+    return out
 
 
 def heat_named(frame: pd.DataFrame) -> np.ndarray:

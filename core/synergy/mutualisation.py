@@ -12,6 +12,14 @@ group always lies inside one). Groups with fewer than ``min_actors`` distinct ac
 ``providers``: actors with a supply flow of the same resource within the distance of the group's
 centroid (an actor offering that equipment or service nearby); a member may be one.
 The polygon is the convex hull of the members' points buffered by ``buffer_m`` (500 m).
+
+**Shared collection** (``kind = "shared_collection"``; the need groups have ``kind = "need"``):
+supply flows whose current destination is known (``current_lon``/``current_lat``, see
+:mod:`core.places`) and far (outside the territory, or farther than the distance limit) are
+grouped per resource and destination (the same point within about 10 m), with the same
+complete-linkage rule on the senders' points: actors sending the same resource to the same far
+destination may share its collection. ``destination`` is the place as written,
+``destination_km`` the senders' mean current distance, ``supply_flows`` their flows.
 """
 
 from __future__ import annotations
@@ -53,6 +61,10 @@ GROUP_COLUMNS = [
     "status",
     "notes",
     "confidential",
+    "kind",
+    "destination",
+    "destination_km",
+    "supply_flows",
 ]
 
 
@@ -69,6 +81,7 @@ def _empty(metric) -> gpd.GeoDataFrame:
     data["combined_quantity"] = pd.Series(dtype=float)
     data["max_pair_km"] = pd.Series(dtype=float)
     data["confidential"] = pd.Series(dtype=bool)
+    data["destination_km"] = pd.Series(dtype=float)
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=metric), crs=metric)
 
 
@@ -101,6 +114,83 @@ def _clusters(points: np.ndarray, limit_m: float) -> list[np.ndarray]:
         for lab in np.unique(labels):
             out.append(rows[labels == lab])
     return out
+
+
+def _collection_groups(sp, limit_km, defaults, fallback_km, min_actors, buffer_m, records, geoms):
+    """Shared-collection groups from the supplies' current destinations (module docstring)."""
+    frame = sp.frame
+    lon = frame["current_lon"].to_numpy(dtype=float)
+    lat = frame["current_lat"].to_numpy(dtype=float)
+    dist = frame["current_distance_km"].to_numpy(dtype=float)
+    outside = np.array(
+        [
+            str(v).strip().lower() in {"true", "1", "1.0", "oui", "yes"}
+            for v in frame["current_outside"]
+        ]
+    )
+    limits = np.array(
+        [
+            limit_km if limit_km > 0 else defaults.get(str(r), float(fallback_km))
+            for r in frame["resource"]
+        ]
+    )
+    far = np.isfinite(lon) & np.isfinite(lat) & (outside | (np.nan_to_num(dist) > limits))
+    if not far.any():
+        return
+    rows = np.flatnonzero(far)
+    sub = frame.iloc[rows].assign(
+        _dest=[f"{a:.4f} {b:.4f}" for a, b in zip(lon[rows], lat[rows], strict=True)],
+        _x=sp.x[rows],
+        _y=sp.y[rows],
+        _d=dist[rows],
+        _limit=limits[rows],
+    )
+    for (res, dest), g_all in sub.groupby(["resource", "_dest"], sort=True):
+        actors, a_inv = np.unique(g_all["actor_id"].astype(str).to_numpy(), return_inverse=True)
+        if len(actors) < min_actors:
+            continue
+        a_inv = a_inv.reshape(-1)
+        counts = np.bincount(a_inv, minlength=len(actors))
+        ax = np.bincount(a_inv, weights=g_all["_x"].to_numpy(), minlength=len(actors)) / counts
+        ay = np.bincount(a_inv, weights=g_all["_y"].to_numpy(), minlength=len(actors)) / counts
+        points = np.column_stack([ax, ay])
+        for members in _clusters(points, float(g_all["_limit"].iloc[0]) * 1000.0):
+            if len(members) < min_actors:
+                continue
+            g = g_all[np.isin(a_inv, members)]
+            ids = sorted(actors[members].tolist())
+            units = pd.unique(g["unit_norm"].dropna())
+            q = g["quantity_norm"].to_numpy(dtype=float)
+            combined = float(np.nansum(q)) if len(units) == 1 and np.isfinite(q).any() else np.nan
+            names = g.drop_duplicates("actor_id").sort_values("actor_id")["actor_name"]
+            place = _first(g["current_place"]) or dest
+            records.append(
+                {
+                    "group_id": stable_id("collection", str(res), dest, *ids),
+                    "resource": res,
+                    "resource_label": _first(g["resource_label"]),
+                    "family": _first(g["family"]),
+                    "n_actors": len(ids),
+                    "members": ",".join(ids),
+                    "member_names": "; ".join(names.fillna("").astype(str)),
+                    "need_flows": "",
+                    "combined_quantity": combined,
+                    "unit_norm": units[0] if len(units) == 1 else None,
+                    "providers": "",
+                    "provider_names": "",
+                    "max_pair_km": float(pdist(points[members]).max()) / 1000.0,
+                    "status": "proposed",
+                    "notes": f"collecte partagée vers {place}",
+                    "confidential": bool(g["confidential"].any()),
+                    "kind": "shared_collection",
+                    "destination": str(place),
+                    "destination_km": float(np.nanmean(g["_d"])) if np.isfinite(g["_d"]).any()
+                    else np.nan,
+                    "supply_flows": ",".join(sorted(g["flow_id"].astype(str))),
+                }
+            )  # fmt: skip
+            hull = shapely.convex_hull(shapely.multipoints(points[members]))
+            geoms.append(shapely.buffer(hull, buffer_m))
 
 
 def find_mutualisation_groups(
@@ -233,6 +323,10 @@ def find_mutualisation_groups(
                     "status": "proposed",
                     "notes": "; ".join(notes),
                     "confidential": bool(g["confidential"].any()),
+                    "kind": "need",
+                    "destination": None,
+                    "destination_km": np.nan,
+                    "supply_flows": "",
                 }
             )
             hull = shapely.convex_hull(shapely.multipoints(points[members]))
@@ -242,6 +336,15 @@ def find_mutualisation_groups(
         f"{len(records)} mutualisation group(s) of at least {min_actors} actors, every pair "
         f"within {rule}; {n_alone} actor need(s) left without a group"
     )
+    if sp is not None and len(sp.frame):
+        before = len(records)
+        _collection_groups(
+            sp, limit_km, defaults, fallback_distance_km, min_actors, buffer_m, records, geoms
+        )
+        log.append(
+            f"{len(records) - before} shared-collection group(s): actors sending the same "
+            f"resource to the same far destination, every pair within {rule}"
+        )
     if records:
         result = gpd.GeoDataFrame(
             pd.DataFrame.from_records(records, columns=GROUP_COLUMNS),

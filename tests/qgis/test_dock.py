@@ -251,6 +251,26 @@ def test_charts_count_supply_and_need_by_family(dock):
     assert tonnes["supply"].sum() > balance["supply"].sum()
 
 
+def test_charts_show_the_local_loop_rate_live_as_decisions_are_taken(dock):
+    dock.tabs.setCurrentWidget(dock.charts)
+    charts = dock.charts
+    today, after = charts.loop_rates["t/yr"]
+    assert 0 < today == after < 1  # the demo's destinations are known; nothing retained yet
+    assert "%" in charts.loop_label.text()
+    outside = {f["flow_id"] for f in dock.layers["supply"].getFeatures() if f["current_outside"]}
+    cands = dock.candidates
+    public = ~(cands["supply_confidential"].astype(bool) | cands["need_confidential"].astype(bool))
+    pick = cands[public & cands["supply_flow"].isin(outside) & (cands["matched_quantity"] > 1)]
+    assert len(pick)
+    text = charts.loop_label.text()
+    biggest = pick.sort_values("matched_quantity", ascending=False).iloc[0]
+    dock.write_decision(biggest["candidate_id"], "retained", "")
+    QgsApplication.processEvents()
+    now_today, now_after = charts.loop_rates["t/yr"]
+    assert now_today == today and now_after > after
+    assert charts.loop_label.text() != text
+
+
 # --------------------------------------------------------------------------- slider
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -78,6 +79,18 @@ def test_every_output_exists_and_opens(first_run, qgis_processing):
     assert layer(out, "executions").featureCount() == 1
     html = (out / "synthese.html").read_text(encoding="utf-8")
     assert "<table>" in html and str(results["CANDIDATES"]) in html
+    # current origins and destinations (the demo's sites table and communes are the defaults)
+    assert {"current_place", "current_distance_km", "current_outside"} <= set(
+        supply.fields().names()
+    )
+    landfill = [
+        f["current_outside"]
+        for f in supply.getFeatures()
+        if f["current_place"] == "ISDND du Sud Nivernais (fictif)"
+    ]
+    assert landfill and all(landfill)
+    assert {"tkm_avoided", "co2_avoided_t"} <= set(layer(out, "synergies").fields().names())
+    assert "<svg" in html  # the metabolism diagram
 
 
 def test_project_loads_with_valid_layers(first_run, qgis_processing):
@@ -199,6 +212,16 @@ def test_yearly_rerun_keeps_decisions_and_placements(first_run, tmp_path, plugin
     assert a01_again["geo_method"] == "given"
     assert a01_again.geometry().asPoint().distance(moved) < 0.01
     assert layer(out, "executions").featureCount() == 2
+    # the loop rate is kept in each run record and compared year on year
+    figures = [json.loads(f["figures"]) for f in layer(out, "executions").getFeatures()]
+    assert all(0 < f["loop_rate_t"] < 1 for f in figures)
+    html = (out / "synthese.html").read_text(encoding="utf-8")
+    row = re.search(
+        r"<tr><td>(?:Local loop rate of tonnes, today|Taux de bouclage local des tonnes, "
+        r"aujourd&#x27;hui)</td>(.*?)</tr>",
+        html,
+    )
+    assert row and row.group(1).count("%") == 2, row
 
 
 class CancelAfter(QgsProcessingFeedback):

@@ -24,7 +24,7 @@ ACTOR_HEADERS = [
 ]  # fmt: skip
 FLOW_HEADERS = [
     "identifiant", "acteur", "sens", "ressource", "libelle", "quantite", "unite", "annee",
-    "mois", "confidentiel", "commentaire",
+    "mois", "confidentiel", "commentaire", "provenance", "destination",
 ]  # fmt: skip
 CATEGORIES = {
     "entreprise", "exploitation_agricole", "ehpad", "hopital", "insertion", "collectivite",
