@@ -87,6 +87,7 @@ from ..layers.workspace import (
 )
 from ..translation import tr
 from .charts import FamilyCharts
+from .notes import NotesKeeper
 from .presentation import Presentation
 from .tasks import SearchRunner, TableWriter, attach, detach
 
@@ -160,7 +161,6 @@ class WorkshopDock(QgsDockWidget):
         self._search_started = None
         self._restoring = False
         self._current_id: str | None = None
-        self._notes_dirty = False
         self.highlight = None
         self.bands: list[QgsRubberBand] = []
         self.selected_actor: str | None = None
@@ -196,6 +196,7 @@ class WorkshopDock(QgsDockWidget):
     def cleanup(self) -> None:
         """Undo everything the dock did outside itself (called by the plugin's unload)."""
         self.runner.stop()
+        self.notes_keeper.detach()
         self.settle_writes()
         self.presentation.leave()
         self._unset_map_tool()
@@ -379,11 +380,9 @@ class WorkshopDock(QgsDockWidget):
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText(tr("Open questions raised in the room…"))
         self.notes.setMaximumHeight(70)
-        self.notes.textChanged.connect(self._notes_changed)
+        self.notes.setToolTip(tr("Saved in the workspace as you type"))
+        self.notes_keeper = NotesKeeper(self.notes, self.save_notes, parent=self)
         grid.addWidget(self.notes)
-        self.save_notes_button = QPushButton(tr("Save the notes"))
-        self.save_notes_button.clicked.connect(self.save_notes)
-        grid.addWidget(self.save_notes_button)
         layout.addWidget(detail, 2)
         self._show_detail(None)
         return tab
@@ -511,6 +510,7 @@ class WorkshopDock(QgsDockWidget):
         return True
 
     def close_workspace(self) -> None:
+        self.notes_keeper.flush()  # the words typed are written before the store closes
         self.runner.stop()
         self.settle_writes()  # the candidates table is left whole
         self.clear_map_marks()
@@ -947,6 +947,7 @@ class WorkshopDock(QgsDockWidget):
     def refresh_list(self) -> None:
         """The list: the :data:`LIST_LIMIT` best visible candidates (what the room can read;
         thousands of rows would take seconds to lay out)."""
+        self.notes_keeper.flush()  # the field is filled again below
         frame = self.visible_candidates(LIST_LIMIT)
         current = self._current_id
         self.table.blockSignals(True)
@@ -1036,8 +1037,7 @@ class WorkshopDock(QgsDockWidget):
         if not rows:
             return
         candidate_id = self.table.item(rows[0].row(), 0).data(Qt.UserRole)
-        if self._notes_dirty and self._current_id and self._current_id != candidate_id:
-            self.save_notes()
+        self.notes_keeper.flush()  # the notes of the candidate left
         self._current_id = candidate_id
         cand = self._candidate(candidate_id)
         self._show_detail(cand)
@@ -1048,17 +1048,13 @@ class WorkshopDock(QgsDockWidget):
         for button in self.status_buttons.values():
             button.setEnabled(on)
         self.notes.setEnabled(on)
-        self.save_notes_button.setEnabled(False)
         if not on:
             self.detail_title.setText(tr("Select a synergy in the list"))
             self.detail_flows.setText("")
             for bar in self.part_bars.values():
                 bar.setValue(0)
                 bar.setFormat("")
-            self.notes.blockSignals(True)
-            self.notes.setPlainText("")
-            self.notes.blockSignals(False)
-            self._notes_dirty = False
+            self._load_notes("")
             return
         s_conf = truthy(cand.get("supply_confidential"))
         n_conf = truthy(cand.get("need_confidential"))
@@ -1102,14 +1098,16 @@ class WorkshopDock(QgsDockWidget):
             )
         )
         notes = cand.get("notes")
-        self.notes.blockSignals(True)
-        self.notes.setPlainText("" if notes is None or pd.isna(notes) else str(notes))
-        self.notes.blockSignals(False)
-        self._notes_dirty = False
+        self._load_notes("" if notes is None or pd.isna(notes) else str(notes))
 
-    def _notes_changed(self) -> None:
-        self._notes_dirty = True
-        self.save_notes_button.setEnabled(True)
+    def _load_notes(self, text: str) -> None:
+        """Show the saved notes (the text typed stays as it is when it is what was saved:
+        the cursor does not jump while the room types)."""
+        if self.notes.toPlainText().strip() != text:
+            self.notes.blockSignals(True)
+            self.notes.setPlainText(text)
+            self.notes.blockSignals(False)
+        self.notes_keeper.loaded()
 
     # ------------------------------------------------------------------ decisions
     def set_status(self, status: str) -> None:
@@ -1118,17 +1116,22 @@ class WorkshopDock(QgsDockWidget):
         self.write_decision(self._current_id, status, self.notes.toPlainText().strip())
 
     def save_notes(self) -> None:
-        if self._current_id is None:
+        """Write the notes typed for the current candidate (its status unchanged); one
+        typing session is one step of undo."""
+        if self._current_id is None or self.store is None:
             return
         cand = self._candidate(self._current_id)
         status = str(cand["status"]) if cand is not None else "proposed"
-        self.write_decision(self._current_id, status, self.notes.toPlainText().strip())
+        self.write_decision(self._current_id, status, self.notes.toPlainText().strip(),
+                            typing=True)  # fmt: skip
 
-    def write_decision(self, candidate_id, status, notes, action="set") -> None:
+    def write_decision(self, candidate_id, status, notes, action="set", typing=False) -> None:
         """Write at once to the GeoPackage (candidate row + decisions log), remember the
         previous values for undo, refresh the map and the list."""
         if self.store is None:
             return
+        if str(candidate_id) == str(self._current_id):
+            self.notes_keeper.loaded()  # the words in the field are written here
         self.settle_writes()
         self._decision_serial += 1
         try:
@@ -1136,15 +1139,17 @@ class WorkshopDock(QgsDockWidget):
         except KeyError:  # not among the current candidates: logged for the next search
             previous = None
             self.store.log_decision(candidate_id, status, notes, action)
-        if action == "set":
+        last = self.undo_stack[-1] if self.undo_stack else {}
+        same_typing = typing and last.get("typing") and last["candidate_id"] == candidate_id
+        if action == "set" and not same_typing:
             self.undo_stack.append(
                 {
                     "candidate_id": candidate_id,
                     "status": (previous or {}).get("status") or "proposed",
                     "notes": (previous or {}).get("notes") or "",
+                    "typing": typing,
                 }
             )
-        self._notes_dirty = False
         self.decisions = self.store.frame("decisions", with_geometry=False)
         if self.candidates is not None:
             hit = self.candidates["candidate_id"].astype(str) == str(candidate_id)
@@ -1162,6 +1167,7 @@ class WorkshopDock(QgsDockWidget):
 
     def undo(self) -> bool:
         """Restore the status and notes before the last decision (written at once)."""
+        self.notes_keeper.flush()  # words typed just before are the last step
         if not self.undo_stack or self.store is None:
             return False
         entry = self.undo_stack.pop()

@@ -496,6 +496,79 @@ def test_status_and_notes_are_written_at_once_and_logged(dock, workspace):
     assert shown == ["retained"]
 
 
+def notes_in_workspace(workspace, candidate):
+    return [f["notes"] for f in read_table(workspace, "synergies")
+            if f["candidate_id"] == candidate][0]  # fmt: skip
+
+
+def type_notes(dock, text):
+    """Type ``text`` in the notes field as a facilitator does (key by key)."""
+    from qgis.PyQt.QtTest import QTest
+
+    dock.notes.setFocus()
+    dock.notes.moveCursor(dock.notes.textCursor().End)
+    QTest.keyClicks(dock.notes, text)
+
+
+def test_notes_are_saved_after_a_pause_in_the_typing(dock, workspace):
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.status_buttons["to_explore"].click()
+    type_notes(dock, "Qui transporte ?")
+    assert not notes_in_workspace(workspace, candidate)  # not at each key
+    assert wait_for(lambda: notes_in_workspace(workspace, candidate) == "Qui transporte ?", 5)
+    type_notes(dock, " Voir la CUMA")
+    assert dock.notes.toPlainText() == "Qui transporte ? Voir la CUMA"  # the cursor stayed
+    assert wait_for(
+        lambda: notes_in_workspace(workspace, candidate) == "Qui transporte ? Voir la CUMA", 5
+    )
+    log = read_table(workspace, "decisions")
+    assert (log[-1]["candidate_id"], log[-1]["status"], log[-1]["notes"]) == (
+        candidate,
+        "to_explore",
+        "Qui transporte ? Voir la CUMA",
+    )
+    # one typing session is one step of undo, as a status change is
+    assert dock.undo()
+    assert not notes_in_workspace(workspace, candidate)
+    assert dock._candidate(candidate)["status"] == "to_explore"
+
+
+def test_notes_typed_are_saved_when_the_workspace_closes(dock, workspace):
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.status_buttons["retained"].click()
+    words = "Qui transporte ? Voir la CUMA le 12 mars."
+    type_notes(dock, words)
+    dock.close_workspace()  # at once, no pause
+    assert dock.open_workspace(str(workspace))
+    assert dock._candidate(candidate)["notes"] == words
+    assert dock._candidate(candidate)["status"] == "retained"
+    assert notes_in_workspace(workspace, candidate) == words
+    log = read_table(workspace, "decisions")
+    assert [f["notes"] for f in log if f["candidate_id"] == candidate][-1] == words
+
+
+def test_notes_typed_are_saved_when_the_project_closes_or_another_is_read(dock, workspace):
+    project = QgsProject.instance()
+    qgz = workspace.parent / "atelier.qgz"
+    assert project.write(str(qgz))
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    type_notes(dock, "Chambre d'agriculture ?")
+    assert project.read(str(qgz))  # reading a project clears the current one first
+    assert notes_in_workspace(workspace, candidate) == "Chambre d'agriculture ?"
+    assert dock.store is not None
+    dock.select_candidate(candidate)
+    assert dock.notes.toPlainText() == "Chambre d'agriculture ?"
+    type_notes(dock, " Oui.")
+    project.clear()
+    assert notes_in_workspace(workspace, candidate) == "Chambre d'agriculture ? Oui."
+    log = read_table(workspace, "decisions")
+    assert [f["notes"] for f in log] == ["Chambre d'agriculture ?", "Chambre d'agriculture ? Oui."]
+    assert {f["status"] for f in log} == {"proposed"}
+
+
 def test_undo_restores_the_previous_status_and_notes(dock, workspace):
     candidate = first_candidate(dock)
     dock.table.selectRow(0)
@@ -842,8 +915,12 @@ def test_plugin_toolbar_opens_the_dock_and_unload_removes_it(
         dock = plugin.workshop.dock
         assert dock is not None and dock.store is None  # no workspace in this project
         assert dock.open_workspace(str(workspace))
+        candidate = first_candidate(dock)
+        dock.table.selectRow(0)
+        type_notes(dock, "Qui porte le projet ?")
     finally:
         plugin.unload()
+    assert notes_in_workspace(workspace, candidate) == "Qui porte le projet ?"
     assert plugin.workshop is None
     assert eit_providers() == []
     # the dock's project connections are gone: saving a project does not call it any more
