@@ -89,6 +89,7 @@ from ..translation import tr
 from .charts import FamilyCharts
 from .notes import NotesKeeper
 from .presentation import Presentation
+from .project_state import untouched
 from .tasks import SearchRunner, TableWriter, attach, detach
 
 SCOPE = "eit_synergies"
@@ -489,8 +490,9 @@ class WorkshopDock(QgsDockWidget):
         self.store.ensure_decisions()
         self._set_public_variable()
         self.layers = load_workspace(self.project, path, self.catalogue.families_frame)
-        for role, layer in self.layers.items():
-            apply_workshop_style(layer, role, self.catalogue.families_frame)
+        with untouched(self.project):
+            for role, layer in self.layers.items():
+                apply_workshop_style(layer, role, self.catalogue.families_frame)
         self._connect_layers()
         self.reload_frames()
         self.candidates = self.store.frame("candidates")
@@ -500,8 +502,12 @@ class WorkshopDock(QgsDockWidget):
         self.distance_slider.setValue(self._workspace_distance())
         self._restoring = False
         self._update_slider_labels()
-        self.title.setText(self._workspace_title(path))
+        name = self._workspace_title(path)
+        self.title.setText(name)
         self.title.setToolTip(path)
+        if not self.project.title():
+            with untouched(self.project):
+                self.project.setTitle(name)
         self._set_enabled(True)
         self.apply_filters()
         self.refresh_charts()
@@ -556,13 +562,13 @@ class WorkshopDock(QgsDockWidget):
         self.need = self.store.frame("need")
 
     def _workspace_title(self, path) -> str:
-        """The territory's name when the workspace has one, else the folder's."""
-        territory = self.store.frame("territory", with_geometry=False)
-        if territory is not None and len(territory):
-            for column in ("name", "nom", "label", "libelle"):
-                if column in territory.columns and pd.notna(territory[column].iloc[0]):
-                    return str(territory[column].iloc[0])
-        return Path(path).parent.name or Path(path).name
+        """The territory's name the workspace records (its latest run's, else its territory
+        table's), else the folder's; never the name of one of its communes."""
+        from ..core.territory import recorded_name
+
+        runs = self.store.frame("runs", with_geometry=False)
+        name = recorded_name(runs, self.store.frame("territory", with_geometry=False))
+        return name or Path(path).parent.name or Path(path).name
 
     def _workspace_distance(self) -> int:
         if self.candidates is None or not len(self.candidates):
@@ -756,11 +762,12 @@ class WorkshopDock(QgsDockWidget):
         """Filters → subset strings of the layers (no project reload) and the list."""
         if self.store is None:
             return
-        for role, subset in self.subset_strings().items():
-            layer = self.layers.get(role)
-            if layer is not None and layer.subsetString() != subset:
-                layer.setSubsetString(subset)
-                layer.triggerRepaint()
+        with untouched(self.project):
+            for role, subset in self.subset_strings().items():
+                layer = self.layers.get(role)
+                if layer is not None and layer.subsetString() != subset:
+                    layer.setSubsetString(subset)
+                    layer.triggerRepaint()
         self.refresh_list()
         self._refresh_proximity()
         self._update_legend()
@@ -1494,7 +1501,10 @@ class WorkshopDock(QgsDockWidget):
         self._update_legend()
 
     def _set_public_variable(self) -> None:
-        QgsExpressionContextUtils.setProjectVariable(self.project, "eit_public", int(self.public))
+        with untouched(self.project):
+            QgsExpressionContextUtils.setProjectVariable(
+                self.project, "eit_public", int(self.public)
+            )
 
     def set_presentation(self, on: bool) -> None:
         if self.presentation_button.isChecked() != bool(on):

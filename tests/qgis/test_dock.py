@@ -130,6 +130,30 @@ def test_open_loads_styled_grouped_layers_once(dock, workspace):
     assert dock.table.rowCount() == len(read_table(workspace, "synergies")) > 0
 
 
+def test_the_title_is_the_territory_s_name_never_a_commune_s(dock, workspace):
+    import pandas as pd
+    from eit_synergies.core.workspace import LAYERS
+    from eit_synergies.layers.workspace import write_table
+    from qgis.core import QgsWkbTypes
+
+    project = QgsProject.instance()
+    # the demo workspace's territory is drawn as one feature named after the EPCI
+    assert dock.title.text() == "CC Loire, Nièvre et Bertranges"
+    assert project.title() == "CC Loire, Nièvre et Bertranges"
+    dock.close_workspace()
+    # a territory of communes (the pipeline's) and the run's record of the EPCI's name
+    communes = pd.DataFrame({"nom": ["La Chapelle-Montlinard", "La Charité-sur-Loire"]})
+    write_table(communes, workspace, LAYERS["territory"], wkb_type=QgsWkbTypes.NoGeometry)
+    assert dock.open_workspace(str(workspace))
+    assert dock.title.text() == workspace.parent.name  # no commune's name: the folder's
+    runs = pd.DataFrame({"run_at": ["2026-03-01T10:00:00", "2026-03-02T10:00:00"],
+                         "territory_name": ["CC Ancienne", "CC Les Bertranges"]})  # fmt: skip
+    dock.close_workspace()
+    write_table(runs, workspace, LAYERS["runs"], wkb_type=QgsWkbTypes.NoGeometry)
+    assert dock.open_workspace(str(workspace))
+    assert dock.title.text() == "CC Les Bertranges"
+
+
 def test_a_fresh_workspace_opens_without_a_gdal_error(qgis_iface, tmp_path, capfd):
     """A workspace GDAL has just written (no decisions table, rollback journal): the dock
     creates its decisions table, QGIS turns the file to WAL mode, and the map's read-only
