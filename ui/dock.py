@@ -20,19 +20,14 @@ from qgis.core import (
     QgsExpression,
     QgsExpressionContextUtils,
     QgsFeatureRequest,
-    QgsGeometry,
-    QgsPointXY,
     QgsProject,
     QgsRectangle,
     QgsSymbolLayerUtils,
-    QgsWkbTypes,
 )
 from qgis.gui import (
     QgsDockWidget,
-    QgsHighlight,
     QgsMapToolEmitPoint,
     QgsMapToolIdentifyFeature,
-    QgsRubberBand,
 )
 from qgis.PyQt.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QFont, QIcon, QKeySequence, QPixmap
@@ -87,9 +82,10 @@ from ..layers.workspace import (
 )
 from ..translation import tr
 from .charts import FamilyCharts
+from .marks import MapMarks
 from .notes import NotesKeeper
 from .presentation import Presentation
-from .project_state import untouched
+from .project_state import in_temporary_folder, temporary_warning, untouched
 from .tasks import SearchRunner, TableWriter, attach, detach
 
 SCOPE = "eit_synergies"
@@ -162,8 +158,7 @@ class WorkshopDock(QgsDockWidget):
         self._search_started = None
         self._restoring = False
         self._current_id: str | None = None
-        self.highlight = None
-        self.bands: list[QgsRubberBand] = []
+        self.marks = MapMarks(iface.mapCanvas())
         self.selected_actor: str | None = None
         self.map_tool = None
         self._previous_tool = None
@@ -508,6 +503,8 @@ class WorkshopDock(QgsDockWidget):
         if not self.project.title():
             with untouched(self.project):
                 self.project.setTitle(name)
+        if in_temporary_folder(path):
+            self._message(temporary_warning(path), Qgis.Warning)
         self._set_enabled(True)
         self.apply_filters()
         self.refresh_charts()
@@ -519,7 +516,7 @@ class WorkshopDock(QgsDockWidget):
         self.notes_keeper.flush()  # the words typed are written before the store closes
         self.runner.stop()
         self.settle_writes()  # the candidates table is left whole
-        self.clear_map_marks()
+        self.marks.clear()
         self._disconnect_layers()
         if self.store is not None:
             self.store.close()
@@ -1200,41 +1197,17 @@ class WorkshopDock(QgsDockWidget):
         super().keyPressEvent(event)
 
     # ------------------------------------------------------------------ map marks
-    def clear_map_marks(self) -> None:
-        if self.highlight is not None:
-            self.highlight.hide()
-            self.iface.mapCanvas().scene().removeItem(self.highlight)
-            self.highlight = None
-        for band in self.bands:
-            band.reset()
-            self.iface.mapCanvas().scene().removeItem(band)
-        self.bands = []
-
     def _highlight(self, cand) -> None:
-        canvas = self.iface.mapCanvas()
-        if self.highlight is not None:
-            self.highlight.hide()
-            canvas.scene().removeItem(self.highlight)
-            self.highlight = None
+        self.marks.clear_highlight()
         layer = self.layers.get("candidates")
-        if cand is None or layer is None:
+        geometry = getattr(cand, "geometry", None) if cand is not None else None
+        if layer is None or geometry is None:
             return
-        geometry = cand.geometry if hasattr(cand, "geometry") else None
-        if geometry is None:
-            return
-        qgs = QgsGeometry.fromWkt(geometry.wkt)
-        self.highlight = QgsHighlight(canvas, qgs, layer)
-        self.highlight.setColor(QColor(255, 221, 0, 230))
-        self.highlight.setWidth(6)
-        self.highlight.show()
         layer.selectByExpression(
             f'"candidate_id" = {QgsExpression.quotedValue(str(cand["candidate_id"]))}'
         )
-        box = canvas.mapSettings().layerExtentToOutputExtent(layer, qgs.boundingBox())
-        margin = max(box.width(), box.height(), 1500.0) * 0.6
-        box = QgsRectangle(box.xMinimum() - margin, box.yMinimum() - margin,
-                           box.xMaximum() + margin, box.yMaximum() + margin)  # fmt: skip
-        canvas.setExtent(box)
+        canvas = self.iface.mapCanvas()
+        canvas.setExtent(self.marks.show_line(geometry, layer))
         canvas.refresh()
 
     def _actor_selection_changed(self, selected, _deselected, _clear) -> None:
@@ -1275,11 +1248,7 @@ class WorkshopDock(QgsDockWidget):
 
     def _refresh_proximity(self) -> None:
         """Rings at the distance around the selected actor and lines to its candidates."""
-        canvas = self.iface.mapCanvas()
-        for band in self.bands:
-            band.reset()
-            canvas.scene().removeItem(band)
-        self.bands = []
+        self.marks.clear_bands()
         actors = self.layers.get("actors")
         if self.selected_actor is None or actors is None or self.actors is None:
             return
@@ -1287,24 +1256,11 @@ class WorkshopDock(QgsDockWidget):
         if not len(hit) or hit.iloc[0].geometry is None:
             return
         actor = hit.iloc[0]
-        point = QgsGeometry.fromPointXY(QgsPointXY(actor.geometry.x, actor.geometry.y))
         radius = self.proximity_radius_km()
-        for fraction, alpha in ((1.0, 22), (0.5, 14)):
-            band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
-            band.setToGeometry(point.buffer(radius * 1000.0 * fraction, 48), actors)
-            band.setStrokeColor(QColor(20, 60, 120, 220))
-            band.setFillColor(QColor(70, 130, 200, alpha))
-            band.setWidth(2)
-            band.setLineStyle(Qt.DashLine)
-            self.bands.append(band)
         mine = self._actor_candidates()
-        lines = QgsRubberBand(canvas, QgsWkbTypes.LineGeometry)
-        lines.setStrokeColor(QColor(230, 100, 0, 220))
-        lines.setWidth(4)
-        for geometry in mine.geometry if len(mine) else []:
-            if geometry is not None:
-                lines.addGeometry(QgsGeometry.fromWkt(geometry.wkt), actors)
-        self.bands.append(lines)
+        lines = list(mine.geometry) if len(mine) else []
+        self.marks.show_proximity(actor.geometry.x, actor.geometry.y, radius * 1000.0, lines,
+                                  actors)  # fmt: skip
         name = self.actor_text(actor["name"], truthy(actor.get("confidential")))
         self.actor_info.setText(
             tr("<b>{name}</b> ({category}): {n} possible synergies within {km} km").format(

@@ -21,3 +21,32 @@ def untouched(project):
     finally:
         if clean and project.isDirty():
             project.setDirty(False)
+
+
+def in_temporary_folder(path) -> bool:
+    """Is ``path`` in the system's temporary folder? QGIS calls the layers of such a file
+    temporary (and asks about them when it closes); the system may erase the folder."""
+    from pathlib import Path
+
+    from qgis.PyQt.QtCore import QStandardPaths
+
+    target = Path(path).resolve()
+    for folder in QStandardPaths.standardLocations(QStandardPaths.StandardLocation.TempLocation):
+        try:
+            target.relative_to(Path(folder).resolve())
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def temporary_warning(path) -> str:
+    from pathlib import Path
+
+    from ..translation import tr
+
+    return tr(
+        "This workspace is in a temporary folder ({folder}): the computer may erase it, and "
+        "QGIS will call its layers temporary when it closes. Run the job again into a lasting "
+        "folder, or copy the folder there."
+    ).format(folder=Path(path).parent)

@@ -119,7 +119,7 @@ def run():
         settle(0.5)
         dock._zoom_to_workspace()
         dock.select_actor("A07")
-        report["bands"] = len(dock.bands)
+        report["bands"] = len(dock.marks.bands)
         settle(1.0)
         dock._zoom_to_workspace()
         settle(1.5)

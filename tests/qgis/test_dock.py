@@ -790,20 +790,55 @@ def test_public_mode_hides_confidential_names_and_quantities_in_the_list(dock):
 def test_selecting_an_actor_shows_rings_and_lines_to_its_candidates(dock):
     dock.select_actor("A07")
     assert dock.selected_actor == "A07"
-    assert len(dock.bands) == 3  # two rings and the lines
+    assert len(dock.marks.bands) == 3  # two rings and the lines
     mine = dock._actor_candidates()
     assert len(mine) > 0
-    assert dock.bands[2].numberOfVertices() == 2 * len(mine)
+    assert dock.marks.bands[2].numberOfVertices() == 2 * len(mine)
     assert f"{len(mine)} possible synergies" in dock.actor_info.text()
     dock.layers["actors"].removeSelection()
-    assert dock.bands == []
+    assert dock.marks.bands == []
+
+
+def test_marks_are_canvas_items_never_layers_of_the_project(dock, qgis_iface):
+    from qgis.core import QgsMapLayer
+
+    project = QgsProject.instance()
+    before = set(project.mapLayers())
+    dock.table.selectRow(0)
+    dock.select_actor("A07")
+    assert dock.marks.highlight is not None and dock.marks.bands
+    items = qgis_iface.mapCanvas().scene().items()
+    assert dock.marks.highlight in items and all(band in items for band in dock.marks.bands)
+    assert set(project.mapLayers()) == before
+    assert not [layer for layer in project.mapLayers().values()
+                if layer.providerType() == "memory"]  # fmt: skip
+    assert all(isinstance(layer, QgsMapLayer) for layer in project.mapLayers().values())
+    dock.close_workspace()
+    assert not [i for i in qgis_iface.mapCanvas().scene().items()
+                if i is dock.marks.highlight or i in dock.marks.bands]  # fmt: skip
+
+
+def test_a_workspace_in_the_temporary_folder_is_pointed_out(dock, workspace, tmp_path):
+    from eit_synergies.ui.project_state import in_temporary_folder
+    from qgis.PyQt.QtCore import QStandardPaths
+
+    temp = QStandardPaths.standardLocations(QStandardPaths.StandardLocation.TempLocation)[0]
+    assert in_temporary_folder(Path(temp) / "processing_x" / "eit.gpkg")
+    assert not in_temporary_folder(Path.home() / "Documents" / "atelier" / "eit.gpkg")
+    assert in_temporary_folder(workspace)  # pytest's folders are in the temporary folder
+    from qgis.core import Qgis
+
+    bar = dock.iface.messageBar()
+    bar.clear_messages()
+    assert dock.open_workspace(str(workspace))
+    assert any(str(workspace.parent) in text for text in bar.get_messages(Qgis.Warning))
 
 
 def test_selecting_a_candidate_zooms_and_highlights(dock):
     canvas = dock.iface.mapCanvas()
     before = canvas.extent()
     dock.table.selectRow(0)
-    assert dock.highlight is not None
+    assert dock.marks.highlight is not None
     assert canvas.extent() != before
     assert dock.layers["candidates"].selectedFeatureCount() == 1
     assert "score" in dock.detail_title.text()
