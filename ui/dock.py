@@ -20,6 +20,7 @@ from qgis.core import (
     QgsExpression,
     QgsExpressionContextUtils,
     QgsFeatureRequest,
+    QgsPointXY,
     QgsProject,
     QgsRectangle,
     QgsSymbolLayerUtils,
@@ -335,7 +336,9 @@ class WorkshopDock(QgsDockWidget):
         self.detail_title.setWordWrap(True)
         self.detail_title.setStyleSheet("font-weight: bold;")
         grid.addWidget(self.detail_title)
-        parts = QGridLayout()
+        self.parts_box = QWidget()  # hidden in presentation, where the dock is narrow
+        parts = QGridLayout(self.parts_box)
+        parts.setContentsMargins(0, 0, 0, 0)
         self.part_bars = {}
         names = {
             "score_compat": tr("Compatibility"),
@@ -351,7 +354,7 @@ class WorkshopDock(QgsDockWidget):
             bar.setMaximumHeight(18)
             parts.addWidget(bar, row // 2, (row % 2) * 2 + 1)
             self.part_bars[column] = bar
-        grid.addLayout(parts)
+        grid.addWidget(self.parts_box)
         self.detail_flows = QLabel()
         self.detail_flows.setWordWrap(True)
         self.detail_flows.setTextFormat(Qt.RichText)
@@ -588,14 +591,28 @@ class WorkshopDock(QgsDockWidget):
                     extent.combineExtentWith(box)
         if extent.isEmpty():
             return
+        if self.presentation.active:  # the territory fills the screen beside the legend
+            self.presentation.fit(extent, self._actor_points())
+            return
         extent.scale(1.3)  # room for the labels around the edge
-        overlay = self.presentation.overlay if self.presentation.active else None
-        if overlay is not None and canvas.width() > overlay.width():
-            # leave the legend's width free on the left of the territory
-            share = (overlay.width() + 20) / canvas.width()
-            extent.setXMinimum(extent.xMinimum() - extent.width() * share / (1 - share))
         canvas.setExtent(extent)
         canvas.refresh()
+
+    def _actor_points(self) -> list[tuple[float, float, float]]:
+        """The actors' positions in the map's CRS, with their labels' reach (pixels)."""
+        layer = self.layers.get("actors")
+        if layer is None or self.actors is None:
+            return []
+        settings = self.iface.mapCanvas().mapSettings()
+        out = []
+        for row in self.actors.itertuples():
+            if row.geometry is not None and not row.geometry.is_empty:
+                p = settings.layerToMapCoordinates(
+                    layer, QgsPointXY(row.geometry.x, row.geometry.y)
+                )
+                text = self.actor_text(row.name, truthy(getattr(row, "confidential", True)))
+                out.append((p.x(), p.y(), min(7.0 * len(text), 220.0)))
+        return out
 
     # ------------------------------------------------------------------ filters
     def _fill_filter_lists(self) -> None:
