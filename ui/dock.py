@@ -491,6 +491,7 @@ class WorkshopDock(QgsDockWidget):
         with untouched(self.project):
             for role, layer in self.layers.items():
                 apply_workshop_style(layer, role, self.catalogue.families_frame)
+                layer.dataProvider().reloadData()  # opened by the project before WAL mode
         self._connect_layers()
         self.reload_frames()
         self.candidates = self.store.frame("candidates")

@@ -113,6 +113,7 @@ def test_a_workshop_keeps_every_decision_and_word_and_quits_without_a_question(t
     # QGIS quit by itself, asking nothing (no temporary layers, nothing to save)
     assert report["step"] == "quit returned", (report.get("step"), errors[-3000:])
     assert report["quit_dialogs"] == []
+    assert "unable to open database file" not in errors  # the project's layers and the dock
     assert not report["dirty_before_quit"] and report["temporary_layers"] == []
     assert "memory" not in report["marks_layers"]
     # the room sees the territory's name
