@@ -612,7 +612,7 @@ class WorkshopDock(QgsDockWidget):
                     layer, QgsPointXY(row.geometry.x, row.geometry.y)
                 )
                 text = self.actor_text(row.name, truthy(getattr(row, "confidential", True)))
-                out.append((p.x(), p.y(), min(7.0 * len(text), 220.0)))
+                out.append((p.x(), p.y(), min(8.5 * len(text), 360.0)))  # its label
         return out
 
     # ------------------------------------------------------------------ filters
@@ -1489,7 +1489,7 @@ class WorkshopDock(QgsDockWidget):
             self.set_public(True)
             self.presentation.enter(self.legend_sections())
             QTimer.singleShot(400, self._zoom_to_workspace)  # once the window is full screen
-            self._message(tr("Presentation mode: press Esc to leave."), Qgis.Info)
+            self.status_line.setText(tr("Presentation mode: press Esc to leave."))
         else:
             self.presentation.leave()
 

@@ -9,7 +9,7 @@ status bar, window state, the dock's width).
 from __future__ import annotations
 
 from qgis.core import QgsRectangle, QgsSymbolLayerUtils
-from qgis.PyQt.QtCore import QSize, Qt
+from qgis.PyQt.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QGuiApplication, QKeySequence
 from qgis.PyQt.QtWidgets import (
     QDockWidget,
@@ -66,8 +66,11 @@ def compact(dock, on: bool, saved=None):
 class LegendOverlay(QFrame):
     """A legend drawn over the map canvas: the entries of the workshop layers shown."""
 
+    canvasResized = pyqtSignal()  # noqa: N815 - Qt signal name
+
     def __init__(self, canvas):
         super().__init__(canvas)
+        canvas.installEventFilter(self)
         self.setObjectName("EitLegendOverlay")
         self.setStyleSheet(
             "#EitLegendOverlay { background: rgba(255, 255, 255, 228); border: 1px solid #999;"
@@ -77,6 +80,11 @@ class LegendOverlay(QFrame):
         self.layout_.setContentsMargins(12, 10, 12, 10)
         self.layout_.setSpacing(4)
         self.entries: list[str] = []
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self.canvasResized.emit()
+        return False
 
     def clear(self) -> None:
         while self.layout_.count():
@@ -176,6 +184,7 @@ class Presentation:
         self._shrink_dock(window, screen)
         canvas = self.iface.mapCanvas()
         self.overlay = LegendOverlay(canvas)
+        self.overlay.canvasResized.connect(self._canvas_resized)
         self.overlay.set_sections(sections)
         self.overlay.show()
         self.overlay.raise_()
@@ -237,6 +246,11 @@ class Presentation:
         canvas.refresh()
         if self.overlay is not None and self.stage.legend is not None:
             self.overlay.move(*self.stage.legend)
+
+    def _canvas_resized(self) -> None:
+        """The window or the dock settled after the map was fitted: fit it again."""
+        if self._fitted is not None:
+            QTimer.singleShot(0, lambda: self._fitted is not None and self.fit(*self._fitted))
 
     def update_legend(self, sections) -> None:
         if self.overlay is None:
