@@ -854,14 +854,23 @@ def test_presentation_mode_hides_the_chrome_and_restores_it(dock, qgis_iface):
     window.show()
     toolbar.show()
     dock.public_check.setChecked(False)
+    minimum = dock.minimumWidth()
     dock.presentation_button.setChecked(True)
     assert dock.presentation.active and dock.public  # public by default in presentation
     assert not toolbar.isVisible() and not window.menuBar().isVisible()
     overlay = dock.presentation.overlay
     assert overlay is not None and "Care home (EHPAD)" in overlay.entries
+    # the dock keeps what the facilitator needs, in a narrow column
+    assert dock.maximumWidth() <= 420 and dock.table.isColumnHidden(2)
+    assert not dock.parts_box.isVisibleTo(dock) and dock.notes.isVisibleTo(dock)
+    dock._zoom_to_workspace()
+    stage = dock.presentation.stage
+    assert stage is not None and overlay.pos().x() == stage.legend[0]
     dock.presentation.shortcut.activated.emit()  # Esc
     assert not dock.presentation.active and not dock.presentation_button.isChecked()
     assert toolbar.isVisible() and window.menuBar().isVisible()
+    assert dock.maximumWidth() > 10_000 and dock.minimumWidth() == minimum
+    assert not dock.table.isColumnHidden(2) and dock.parts_box.isVisibleTo(dock)
     window.removeToolBar(toolbar)
     window.hide()
 
