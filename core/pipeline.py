@@ -272,12 +272,16 @@ def run_pipeline(
     )  # fmt: skip
 
 
-def run_record(result: PipelineResult, inputs: dict, parameters: dict) -> pd.DataFrame:
-    """One row for the ``executions`` table: date, inputs' checksums, parameters, counts."""
+def run_record(
+    result: PipelineResult, inputs: dict, parameters: dict, territory_name: str | None = None
+) -> pd.DataFrame:
+    """One row for the ``executions`` table: date, the territory's name (what the dock, the
+    project and the atlas cover show), inputs' checksums, parameters, counts."""
     import json
 
     row = {
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "territory_name": territory_name or "",
         "inputs": json.dumps(
             {k: {"path": str(v), "sha256": file_checksum(v)} for k, v in inputs.items()},
             ensure_ascii=False,

@@ -1041,11 +1041,6 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
-      <source>EIT Synergies workspace</source>
-      <translation>Espace de travail EIT Synergies</translation>
-    </message>
-    <message>
-      <location filename="../layers/project.py" />
       <source>Workshop map</source>
       <translation>Carte de l'atelier</translation>
     </message>
@@ -1060,6 +1055,11 @@
       <location filename="../layers/workspace.py" />
       <source>Other</source>
       <translation>Autre</translation>
+    </message>
+    <message>
+      <location filename="../layers/project.py" />
+      <source>EIT Synergies workspace</source>
+      <translation>Espace de travail EIT Synergies</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
@@ -1399,6 +1399,11 @@
       <location filename="../processing/alg_exportatlas.py" />
       <source>Title (empty: the default title)</source>
       <translation>Titre (vide : le titre par défaut)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Name of the territory (on the cover)</source>
+      <translation>Nom du territoire (sur la couverture)</translation>
     </message>
     <message>
       <location filename="../processing/alg_exportatlas.py" />
@@ -1804,6 +1809,11 @@
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Maximum distance (km, 0 = each resource's default)</source>
       <translation>Distance maximale (km, 0 = distance par défaut de chaque ressource)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Name of the territory (empty: the EPCI of its communes, else the folder's name)</source>
+      <translation>Nom du territoire (vide : l'EPCI de ses communes, sinon le nom du dossier)</translation>
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
@@ -2409,8 +2419,8 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
-      <source>Save the notes</source>
-      <translation>Enregistrer les notes</translation>
+      <source>Saved in the workspace as you type</source>
+      <translation>Enregistré dans l'espace de travail au fil de la frappe</translation>
     </message>
     <message>
       <location filename="../ui/dock.py" />
@@ -2747,6 +2757,11 @@
       <location filename="../ui/presentation.py" />
       <source>Esc: leave the presentation</source>
       <translation>Échap : quitter la présentation</translation>
+    </message>
+    <message>
+      <location filename="../ui/project_state.py" />
+      <source>This workspace is in a temporary folder ({folder}): the computer may erase it, and QGIS will call its layers temporary when it closes. Run the job again into a lasting folder, or copy the folder there.</source>
+      <translation>Cet espace de travail est dans un dossier temporaire ({folder}) : l'ordinateur peut l'effacer, et QGIS qualifiera ses couches de temporaires à la fermeture. Relancez le traitement vers un dossier durable, ou copiez-y le dossier.</translation>
     </message>
     <message>
       <location filename="../ui/tasks.py" />

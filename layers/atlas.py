@@ -81,6 +81,7 @@ class AtlasOptions:
     coverage: str = "synergies"
     public: bool = True
     title: str = ""
+    territory: str = ""  # the territory's name, on the cover and in the PDF's title
     lang: str = "fr"
     orientation: str = "landscape"
     template: Path | None = None
@@ -344,6 +345,8 @@ class PageBuilder:
             "actors": t.tr("One page per actor ({n} pages)"),
             "families": t.tr("One page per resource family ({n} pages)"),
         }[self.o.coverage].format(n=n_pages)
+        if self.o.territory:
+            description = f"{self.o.territory} · {description}"
         body = t.tr(
             "This atlas presents the synergy candidates found between the supplies (what "
             "actors have: by-products, waste, surplus heat, equipment) and the needs of the "
@@ -1115,14 +1118,15 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
     _progress(feedback, 5)
     project = QgsProject()
     project.setCrs(QgsCoordinateReferenceSystem(options.metric_crs))
-    project.setTitle(options.title)
+    full_title = f"{options.title} — {options.territory}" if options.territory else options.title
+    project.setTitle(full_title)
     metadata = project.metadata()
     subject = {
         "synergies": t.tr("Synergy candidates of the territory, one page per synergy"),
         "actors": t.tr("Synergy candidates of the territory, one page per actor"),
         "families": t.tr("Synergy candidates of the territory, one page per resource family"),
     }[options.coverage]
-    metadata.setTitle(options.title)
+    metadata.setTitle(full_title)
     metadata.setAuthor("EIT Synergies")
     metadata.setAbstract(subject)
     metadata.setKeywords({"EIT": [t.tr("industrial and territorial ecology"), t.tr("synergies")]})

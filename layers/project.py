@@ -233,10 +233,13 @@ def add_layout_templates(project) -> int:
     return added
 
 
-def build_project(gpkg: Path, project_path: Path, families_frame, public: bool = True) -> dict:
-    """Write ``project_path`` (.qgz) over the workspace ``gpkg``; returns role -> layer."""
+def build_project(
+    gpkg: Path, project_path: Path, families_frame, public: bool = True, title: str = ""
+) -> dict:
+    """Write ``project_path`` (.qgz) over the workspace ``gpkg``, titled with the territory's
+    name ``title``; returns role -> layer."""
     project = QgsProject()
-    project.setTitle(tr("EIT Synergies workspace"))
+    project.setTitle(title or tr("EIT Synergies workspace"))
     project.setCrs(QgsCoordinateReferenceSystem("EPSG:2154"))
     names = layer_names()
     layers: dict[str, QgsVectorLayer] = {}

@@ -117,6 +117,11 @@ class ExportAtlasAlgorithm(EitAlgorithm):
                 self.TITLE, self.tr("Title (empty: the default title)"), optional=True
             )
         )
+        self.addParameter(
+            QgsProcessingParameterString(
+                "TERRITORY_NAME", self.tr("Name of the territory (on the cover)"), optional=True
+            )
+        )
         advanced = [
             QgsProcessingParameterFeatureSource(
                 self.ACTORS, self.tr("Actors table (NAF activity and INSEE code)"),
@@ -243,6 +248,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
             coverage=COVERAGES[self.parameterAsEnum(parameters, self.COVERAGE, context)],
             public=self.parameterAsBool(parameters, self.PUBLIC, context),
             title=title or text.tr("Atlas of the industrial and territorial ecology synergies"),
+            territory=self.parameterAsString(parameters, "TERRITORY_NAME", context).strip(),
             lang=lang,
             orientation=ORIENTATIONS[self.parameterAsEnum(parameters, self.ORIENTATION, context)],
             template=Path(template) if template else None,

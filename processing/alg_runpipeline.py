@@ -15,6 +15,7 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
     QgsWkbTypes,
 )
@@ -188,6 +189,12 @@ class RunPipelineAlgorithm(EitAlgorithm):
                         "latitude)"),
                 optional=True,
             ),
+            QgsProcessingParameterString(
+                "TERRITORY_NAME",
+                self.tr("Name of the territory (empty: the EPCI of its communes, else the "
+                        "folder's name)"),
+                optional=True,
+            ),
             QgsProcessingParameterBoolean("ATLAS", self.tr("Export the atlas (PDF)"), True),
         ]  # fmt: skip
         for parameter in advanced:
@@ -256,6 +263,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
 
         gpkg = work / GPKG_NAME
         territory = territory_frame(self, parameters, context, result.actors)
+        name = self.territory_name(parameters, context, territory, result.actors, folder)
         rejected = translate_rejected(result.rejected) if len(result.rejected) else None
         import pandas as pd
 
@@ -263,6 +271,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
             result,
             {"actors": actors_value, "flows": flows_value, "ban_file": ban_file},
             {"PUBLIC": public, **options.__dict__},
+            name,
         )
         runs = (
             pd.concat([previous.get("runs"), record], ignore_index=True)
@@ -303,11 +312,13 @@ class RunPipelineAlgorithm(EitAlgorithm):
 
         from ..layers.project import build_project
 
-        build_project(gpkg, work / PROJECT_NAME, catalogue.families_frame, public)
+        build_project(gpkg, work / PROJECT_NAME, catalogue.families_frame, public, name)
         steps.setCurrentStep(3)
         self.check(steps)
 
-        atlas = self.export_atlas(parameters, context, steps, gpkg, work, public, result.candidates)
+        atlas = self.export_atlas(
+            parameters, context, steps, gpkg, work, public, result.candidates, name
+        )
         steps.setCurrentStep(4)
         self.check(steps)
 
@@ -342,6 +353,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
         outputs = {
             self.OUTPUT_FOLDER: str(folder),
             "GEOPACKAGE": str(folder / GPKG_NAME),
+            "TERRITORY_NAME": name,
             "PROJECT": str(folder / PROJECT_NAME),
             "SUMMARY": str(folder / SUMMARY_NAME),
             "ATLAS": str(folder / ATLAS_NAME) if atlas else None,
@@ -361,7 +373,21 @@ class RunPipelineAlgorithm(EitAlgorithm):
         if feedback.isCanceled():
             raise Canceled()
 
-    def export_atlas(self, parameters, context, feedback, gpkg, work, public, candidates) -> bool:
+    def territory_name(self, parameters, context, territory, actors, folder: Path) -> str:
+        """The name given, else the EPCI of the territory's communes (or of the actors'),
+        else the output folder's name."""
+        import pandas as pd
+
+        from ..core.geocode.communes import DEFAULT_COMMUNES
+        from ..core.territory import territory_name
+
+        given = self.parameterAsString(parameters, "TERRITORY_NAME", context)
+        reference = pd.read_csv(DEFAULT_COMMUNES, dtype=str) if DEFAULT_COMMUNES.exists() else None
+        return territory_name(territory, actors, reference, given) or folder.resolve().name
+
+    def export_atlas(
+        self, parameters, context, feedback, gpkg, work, public, candidates, name=""
+    ) -> bool:
         """The public atlas, through eit:exportatlas (when it is available): one page per
         synergy, the :data:`ATLAS_SYNERGIES` first in the atlas's order on a large territory
         (the workspace and the dock hold them all)."""
@@ -393,6 +419,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
                 "TERRITORY": layer + LAYERS["territory"],
                 "COVERAGE": 0,
                 "PUBLIC": public,
+                "TERRITORY_NAME": name,
                 "OUTPUT": str(work / ATLAS_NAME),
             },
             context=context,

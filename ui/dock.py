@@ -20,19 +20,15 @@ from qgis.core import (
     QgsExpression,
     QgsExpressionContextUtils,
     QgsFeatureRequest,
-    QgsGeometry,
     QgsPointXY,
     QgsProject,
     QgsRectangle,
     QgsSymbolLayerUtils,
-    QgsWkbTypes,
 )
 from qgis.gui import (
     QgsDockWidget,
-    QgsHighlight,
     QgsMapToolEmitPoint,
     QgsMapToolIdentifyFeature,
-    QgsRubberBand,
 )
 from qgis.PyQt.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QFont, QIcon, QKeySequence, QPixmap
@@ -88,7 +84,10 @@ from ..layers.workspace import (
 from ..translation import tr
 from .charts import FamilyCharts
 from .filter_controls import DEFAULT_TOP_K, map_limit_row, top_k_row
+from .marks import MapMarks
+from .notes import NotesKeeper
 from .presentation import Presentation
+from .project_state import in_temporary_folder, temporary_warning, untouched
 from .tasks import SearchRunner, TableWriter, attach, detach
 
 SCOPE = "eit_synergies"
@@ -161,9 +160,7 @@ class WorkshopDock(QgsDockWidget):
         self._search_started = None
         self._restoring = False
         self._current_id: str | None = None
-        self._notes_dirty = False
-        self.highlight = None
-        self.bands: list[QgsRubberBand] = []
+        self.marks = MapMarks(iface.mapCanvas())
         self.selected_actor: str | None = None
         self.map_tool = None
         self._previous_tool = None
@@ -197,6 +194,7 @@ class WorkshopDock(QgsDockWidget):
     def cleanup(self) -> None:
         """Undo everything the dock did outside itself (called by the plugin's unload)."""
         self.runner.stop()
+        self.notes_keeper.detach()
         self.settle_writes()
         self.presentation.leave()
         self._unset_map_tool()
@@ -339,7 +337,9 @@ class WorkshopDock(QgsDockWidget):
         self.detail_title.setWordWrap(True)
         self.detail_title.setStyleSheet("font-weight: bold;")
         grid.addWidget(self.detail_title)
-        parts = QGridLayout()
+        self.parts_box = QWidget()  # hidden in presentation, where the dock is narrow
+        parts = QGridLayout(self.parts_box)
+        parts.setContentsMargins(0, 0, 0, 0)
         self.part_bars = {}
         names = {
             "score_compat": tr("Compatibility"),
@@ -355,7 +355,7 @@ class WorkshopDock(QgsDockWidget):
             bar.setMaximumHeight(18)
             parts.addWidget(bar, row // 2, (row % 2) * 2 + 1)
             self.part_bars[column] = bar
-        grid.addLayout(parts)
+        grid.addWidget(self.parts_box)
         self.detail_flows = QLabel()
         self.detail_flows.setWordWrap(True)
         self.detail_flows.setTextFormat(Qt.RichText)
@@ -380,11 +380,9 @@ class WorkshopDock(QgsDockWidget):
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText(tr("Open questions raised in the room…"))
         self.notes.setMaximumHeight(70)
-        self.notes.textChanged.connect(self._notes_changed)
+        self.notes.setToolTip(tr("Saved in the workspace as you type"))
+        self.notes_keeper = NotesKeeper(self.notes, self.save_notes, parent=self)
         grid.addWidget(self.notes)
-        self.save_notes_button = QPushButton(tr("Save the notes"))
-        self.save_notes_button.clicked.connect(self.save_notes)
-        grid.addWidget(self.save_notes_button)
         layout.addWidget(detail, 2)
         self._show_detail(None)
         return tab
@@ -481,8 +479,10 @@ class WorkshopDock(QgsDockWidget):
         self.store.ensure_decisions()
         self._set_public_variable()
         self.layers = load_workspace(self.project, path, self.catalogue.families_frame)
-        for role, layer in self.layers.items():
-            apply_workshop_style(layer, role, self.catalogue.families_frame)
+        with untouched(self.project):
+            for role, layer in self.layers.items():
+                apply_workshop_style(layer, role, self.catalogue.families_frame)
+                layer.dataProvider().reloadData()  # opened by the project before WAL mode
         self._connect_layers()
         self.reload_frames()
         self.candidates = self.store.frame("candidates")
@@ -492,8 +492,14 @@ class WorkshopDock(QgsDockWidget):
         self.distance_slider.setValue(self._workspace_distance())
         self._restoring = False
         self._update_slider_labels()
-        self.title.setText(self._workspace_title(path))
+        name = self._workspace_title(path)
+        self.title.setText(name)
         self.title.setToolTip(path)
+        if not self.project.title():
+            with untouched(self.project):
+                self.project.setTitle(name)
+        if in_temporary_folder(path):
+            self._message(temporary_warning(path), Qgis.Warning)
         self._set_enabled(True)
         self.apply_filters()
         self.refresh_charts()
@@ -502,9 +508,10 @@ class WorkshopDock(QgsDockWidget):
         return True
 
     def close_workspace(self) -> None:
+        self.notes_keeper.flush()  # the words typed are written before the store closes
         self.runner.stop()
         self.settle_writes()  # the candidates table is left whole
-        self.clear_map_marks()
+        self.marks.clear()
         self._disconnect_layers()
         if self.store is not None:
             self.store.close()
@@ -547,13 +554,13 @@ class WorkshopDock(QgsDockWidget):
         self.need = self.store.frame("need")
 
     def _workspace_title(self, path) -> str:
-        """The territory's name when the workspace has one, else the folder's."""
-        territory = self.store.frame("territory", with_geometry=False)
-        if territory is not None and len(territory):
-            for column in ("name", "nom", "label", "libelle"):
-                if column in territory.columns and pd.notna(territory[column].iloc[0]):
-                    return str(territory[column].iloc[0])
-        return Path(path).parent.name or Path(path).name
+        """The territory's name the workspace records (its latest run's, else its territory
+        table's), else the folder's; never the name of one of its communes."""
+        from ..core.territory import recorded_name
+
+        runs = self.store.frame("runs", with_geometry=False)
+        name = recorded_name(runs, self.store.frame("territory", with_geometry=False))
+        return name or Path(path).parent.name or Path(path).name
 
     def _workspace_distance(self) -> int:
         if self.candidates is None or not len(self.candidates):
@@ -576,14 +583,28 @@ class WorkshopDock(QgsDockWidget):
                     extent.combineExtentWith(box)
         if extent.isEmpty():
             return
+        if self.presentation.active:  # the territory fills the screen beside the legend
+            self.presentation.fit(extent, self._actor_points())
+            return
         extent.scale(1.3)  # room for the labels around the edge
-        overlay = self.presentation.overlay if self.presentation.active else None
-        if overlay is not None and canvas.width() > overlay.width():
-            # leave the legend's width free on the left of the territory
-            share = (overlay.width() + 20) / canvas.width()
-            extent.setXMinimum(extent.xMinimum() - extent.width() * share / (1 - share))
         canvas.setExtent(extent)
         canvas.refresh()
+
+    def _actor_points(self) -> list[tuple[float, float, float]]:
+        """The actors' positions in the map's CRS, with their labels' reach (pixels)."""
+        layer = self.layers.get("actors")
+        if layer is None or self.actors is None:
+            return []
+        settings = self.iface.mapCanvas().mapSettings()
+        out = []
+        for row in self.actors.itertuples():
+            if row.geometry is not None and not row.geometry.is_empty:
+                p = settings.layerToMapCoordinates(
+                    layer, QgsPointXY(row.geometry.x, row.geometry.y)
+                )
+                text = self.actor_text(row.name, truthy(getattr(row, "confidential", True)))
+                out.append((p.x(), p.y(), min(8.5 * len(text), 360.0)))  # its label
+        return out
 
     # ------------------------------------------------------------------ filters
     def _fill_filter_lists(self) -> None:
@@ -747,11 +768,12 @@ class WorkshopDock(QgsDockWidget):
         """Filters → subset strings of the layers (no project reload) and the list."""
         if self.store is None:
             return
-        for role, subset in self.subset_strings().items():
-            layer = self.layers.get(role)
-            if layer is not None and layer.subsetString() != subset:
-                layer.setSubsetString(subset)
-                layer.triggerRepaint()
+        with untouched(self.project):
+            for role, subset in self.subset_strings().items():
+                layer = self.layers.get(role)
+                if layer is not None and layer.subsetString() != subset:
+                    layer.setSubsetString(subset)
+                    layer.triggerRepaint()
         self.refresh_list()
         self._refresh_proximity()
         self._update_legend()
@@ -936,6 +958,7 @@ class WorkshopDock(QgsDockWidget):
     def refresh_list(self) -> None:
         """The list: the :data:`LIST_LIMIT` best visible candidates (what the room can read;
         thousands of rows would take seconds to lay out)."""
+        self.notes_keeper.flush()  # the field is filled again below
         frame = self.visible_candidates(LIST_LIMIT)
         current = self._current_id
         self.table.blockSignals(True)
@@ -1025,8 +1048,7 @@ class WorkshopDock(QgsDockWidget):
         if not rows:
             return
         candidate_id = self.table.item(rows[0].row(), 0).data(Qt.UserRole)
-        if self._notes_dirty and self._current_id and self._current_id != candidate_id:
-            self.save_notes()
+        self.notes_keeper.flush()  # the notes of the candidate left
         self._current_id = candidate_id
         cand = self._candidate(candidate_id)
         self._show_detail(cand)
@@ -1037,17 +1059,13 @@ class WorkshopDock(QgsDockWidget):
         for button in self.status_buttons.values():
             button.setEnabled(on)
         self.notes.setEnabled(on)
-        self.save_notes_button.setEnabled(False)
         if not on:
             self.detail_title.setText(tr("Select a synergy in the list"))
             self.detail_flows.setText("")
             for bar in self.part_bars.values():
                 bar.setValue(0)
                 bar.setFormat("")
-            self.notes.blockSignals(True)
-            self.notes.setPlainText("")
-            self.notes.blockSignals(False)
-            self._notes_dirty = False
+            self._load_notes("")
             return
         s_conf = truthy(cand.get("supply_confidential"))
         n_conf = truthy(cand.get("need_confidential"))
@@ -1093,14 +1111,16 @@ class WorkshopDock(QgsDockWidget):
             + _html(precedents_line(cand.get("precedent_count"), cand.get("precedents"), tr))
         )
         notes = cand.get("notes")
-        self.notes.blockSignals(True)
-        self.notes.setPlainText("" if notes is None or pd.isna(notes) else str(notes))
-        self.notes.blockSignals(False)
-        self._notes_dirty = False
+        self._load_notes("" if notes is None or pd.isna(notes) else str(notes))
 
-    def _notes_changed(self) -> None:
-        self._notes_dirty = True
-        self.save_notes_button.setEnabled(True)
+    def _load_notes(self, text: str) -> None:
+        """Show the saved notes (the text typed stays as it is when it is what was saved:
+        the cursor does not jump while the room types)."""
+        if self.notes.toPlainText().strip() != text:
+            self.notes.blockSignals(True)
+            self.notes.setPlainText(text)
+            self.notes.blockSignals(False)
+        self.notes_keeper.loaded()
 
     # ------------------------------------------------------------------ decisions
     def set_status(self, status: str) -> None:
@@ -1109,17 +1129,22 @@ class WorkshopDock(QgsDockWidget):
         self.write_decision(self._current_id, status, self.notes.toPlainText().strip())
 
     def save_notes(self) -> None:
-        if self._current_id is None:
+        """Write the notes typed for the current candidate (its status unchanged); one
+        typing session is one step of undo."""
+        if self._current_id is None or self.store is None:
             return
         cand = self._candidate(self._current_id)
         status = str(cand["status"]) if cand is not None else "proposed"
-        self.write_decision(self._current_id, status, self.notes.toPlainText().strip())
+        self.write_decision(self._current_id, status, self.notes.toPlainText().strip(),
+                            typing=True)  # fmt: skip
 
-    def write_decision(self, candidate_id, status, notes, action="set") -> None:
+    def write_decision(self, candidate_id, status, notes, action="set", typing=False) -> None:
         """Write at once to the GeoPackage (candidate row + decisions log), remember the
         previous values for undo, refresh the map and the list."""
         if self.store is None:
             return
+        if str(candidate_id) == str(self._current_id):
+            self.notes_keeper.loaded()  # the words in the field are written here
         self.settle_writes()
         self._decision_serial += 1
         try:
@@ -1127,15 +1152,17 @@ class WorkshopDock(QgsDockWidget):
         except KeyError:  # not among the current candidates: logged for the next search
             previous = None
             self.store.log_decision(candidate_id, status, notes, action)
-        if action == "set":
+        last = self.undo_stack[-1] if self.undo_stack else {}
+        same_typing = typing and last.get("typing") and last["candidate_id"] == candidate_id
+        if action == "set" and not same_typing:
             self.undo_stack.append(
                 {
                     "candidate_id": candidate_id,
                     "status": (previous or {}).get("status") or "proposed",
                     "notes": (previous or {}).get("notes") or "",
+                    "typing": typing,
                 }
             )
-        self._notes_dirty = False
         self.decisions = self.store.frame("decisions", with_geometry=False)
         if self.candidates is not None:
             hit = self.candidates["candidate_id"].astype(str) == str(candidate_id)
@@ -1153,6 +1180,7 @@ class WorkshopDock(QgsDockWidget):
 
     def undo(self) -> bool:
         """Restore the status and notes before the last decision (written at once)."""
+        self.notes_keeper.flush()  # words typed just before are the last step
         if not self.undo_stack or self.store is None:
             return False
         entry = self.undo_stack.pop()
@@ -1178,41 +1206,17 @@ class WorkshopDock(QgsDockWidget):
         super().keyPressEvent(event)
 
     # ------------------------------------------------------------------ map marks
-    def clear_map_marks(self) -> None:
-        if self.highlight is not None:
-            self.highlight.hide()
-            self.iface.mapCanvas().scene().removeItem(self.highlight)
-            self.highlight = None
-        for band in self.bands:
-            band.reset()
-            self.iface.mapCanvas().scene().removeItem(band)
-        self.bands = []
-
     def _highlight(self, cand) -> None:
-        canvas = self.iface.mapCanvas()
-        if self.highlight is not None:
-            self.highlight.hide()
-            canvas.scene().removeItem(self.highlight)
-            self.highlight = None
+        self.marks.clear_highlight()
         layer = self.layers.get("candidates")
-        if cand is None or layer is None:
+        geometry = getattr(cand, "geometry", None) if cand is not None else None
+        if layer is None or geometry is None:
             return
-        geometry = cand.geometry if hasattr(cand, "geometry") else None
-        if geometry is None:
-            return
-        qgs = QgsGeometry.fromWkt(geometry.wkt)
-        self.highlight = QgsHighlight(canvas, qgs, layer)
-        self.highlight.setColor(QColor(255, 221, 0, 230))
-        self.highlight.setWidth(6)
-        self.highlight.show()
         layer.selectByExpression(
             f'"candidate_id" = {QgsExpression.quotedValue(str(cand["candidate_id"]))}'
         )
-        box = canvas.mapSettings().layerExtentToOutputExtent(layer, qgs.boundingBox())
-        margin = max(box.width(), box.height(), 1500.0) * 0.6
-        box = QgsRectangle(box.xMinimum() - margin, box.yMinimum() - margin,
-                           box.xMaximum() + margin, box.yMaximum() + margin)  # fmt: skip
-        canvas.setExtent(box)
+        canvas = self.iface.mapCanvas()
+        canvas.setExtent(self.marks.show_line(geometry, layer))
         canvas.refresh()
 
     def _actor_selection_changed(self, selected, _deselected, _clear) -> None:
@@ -1253,11 +1257,7 @@ class WorkshopDock(QgsDockWidget):
 
     def _refresh_proximity(self) -> None:
         """Rings at the distance around the selected actor and lines to its candidates."""
-        canvas = self.iface.mapCanvas()
-        for band in self.bands:
-            band.reset()
-            canvas.scene().removeItem(band)
-        self.bands = []
+        self.marks.clear_bands()
         actors = self.layers.get("actors")
         if self.selected_actor is None or actors is None or self.actors is None:
             return
@@ -1265,24 +1265,11 @@ class WorkshopDock(QgsDockWidget):
         if not len(hit) or hit.iloc[0].geometry is None:
             return
         actor = hit.iloc[0]
-        point = QgsGeometry.fromPointXY(QgsPointXY(actor.geometry.x, actor.geometry.y))
         radius = self.proximity_radius_km()
-        for fraction, alpha in ((1.0, 22), (0.5, 14)):
-            band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
-            band.setToGeometry(point.buffer(radius * 1000.0 * fraction, 48), actors)
-            band.setStrokeColor(QColor(20, 60, 120, 220))
-            band.setFillColor(QColor(70, 130, 200, alpha))
-            band.setWidth(2)
-            band.setLineStyle(Qt.DashLine)
-            self.bands.append(band)
         mine = self._actor_candidates()
-        lines = QgsRubberBand(canvas, QgsWkbTypes.LineGeometry)
-        lines.setStrokeColor(QColor(230, 100, 0, 220))
-        lines.setWidth(4)
-        for geometry in mine.geometry if len(mine) else []:
-            if geometry is not None:
-                lines.addGeometry(QgsGeometry.fromWkt(geometry.wkt), actors)
-        self.bands.append(lines)
+        lines = list(mine.geometry) if len(mine) else []
+        self.marks.show_proximity(actor.geometry.x, actor.geometry.y, radius * 1000.0, lines,
+                                  actors)  # fmt: skip
         name = self.actor_text(actor["name"], truthy(actor.get("confidential")))
         self.actor_info.setText(
             tr("<b>{name}</b> ({category}): {n} possible synergies within {km} km").format(
@@ -1479,7 +1466,10 @@ class WorkshopDock(QgsDockWidget):
         self._update_legend()
 
     def _set_public_variable(self) -> None:
-        QgsExpressionContextUtils.setProjectVariable(self.project, "eit_public", int(self.public))
+        with untouched(self.project):
+            QgsExpressionContextUtils.setProjectVariable(
+                self.project, "eit_public", int(self.public)
+            )
 
     def set_presentation(self, on: bool) -> None:
         if self.presentation_button.isChecked() != bool(on):
@@ -1490,7 +1480,7 @@ class WorkshopDock(QgsDockWidget):
             self.set_public(True)
             self.presentation.enter(self.legend_sections())
             QTimer.singleShot(400, self._zoom_to_workspace)  # once the window is full screen
-            self._message(tr("Presentation mode: press Esc to leave."), Qgis.Info)
+            self.status_line.setText(tr("Presentation mode: press Esc to leave."))
         else:
             self.presentation.leave()
 

@@ -40,6 +40,21 @@ def settle(seconds=1.0):
         time.sleep(0.02)
 
 
+def rendered(timeout=20):
+    """Draw the map again and wait until it is drawn (a screenshot shows the new map, not
+    the previous image stretched to a resized canvas)."""
+    done = []
+    canvas = iface.mapCanvas()
+
+    def finished():
+        done.append(1)
+
+    canvas.mapCanvasRefreshed.connect(finished)
+    canvas.refresh()
+    wait_until(lambda: done, timeout)
+    canvas.mapCanvasRefreshed.disconnect(finished)
+
+
 def wait_until(condition, timeout=20):
     end = time.monotonic() + timeout
     while time.monotonic() < end and not condition():
@@ -119,7 +134,7 @@ def run():
         settle(0.5)
         dock._zoom_to_workspace()
         dock.select_actor("A07")
-        report["bands"] = len(dock.bands)
+        report["bands"] = len(dock.marks.bands)
         settle(1.0)
         dock._zoom_to_workspace()
         settle(1.5)
@@ -138,6 +153,7 @@ def run():
         settle(1.5)
         dock._zoom_to_workspace()
         settle(2.0)
+        rendered()
         report["presentation"] = {
             "active": dock.presentation.active,
             "public": dock.public,

@@ -130,6 +130,30 @@ def test_open_loads_styled_grouped_layers_once(dock, workspace):
     assert dock.table.rowCount() == len(read_table(workspace, "synergies")) > 0
 
 
+def test_the_title_is_the_territory_s_name_never_a_commune_s(dock, workspace):
+    import pandas as pd
+    from eit_synergies.core.workspace import LAYERS
+    from eit_synergies.layers.workspace import write_table
+    from qgis.core import QgsWkbTypes
+
+    project = QgsProject.instance()
+    # the demo workspace's territory is drawn as one feature named after the EPCI
+    assert dock.title.text() == "CC Loire, Nièvre et Bertranges"
+    assert project.title() == "CC Loire, Nièvre et Bertranges"
+    dock.close_workspace()
+    # a territory of communes (the pipeline's) and the run's record of the EPCI's name
+    communes = pd.DataFrame({"nom": ["La Chapelle-Montlinard", "La Charité-sur-Loire"]})
+    write_table(communes, workspace, LAYERS["territory"], wkb_type=QgsWkbTypes.NoGeometry)
+    assert dock.open_workspace(str(workspace))
+    assert dock.title.text() == workspace.parent.name  # no commune's name: the folder's
+    runs = pd.DataFrame({"run_at": ["2026-03-01T10:00:00", "2026-03-02T10:00:00"],
+                         "territory_name": ["CC Ancienne", "CC Les Bertranges"]})  # fmt: skip
+    dock.close_workspace()
+    write_table(runs, workspace, LAYERS["runs"], wkb_type=QgsWkbTypes.NoGeometry)
+    assert dock.open_workspace(str(workspace))
+    assert dock.title.text() == "CC Les Bertranges"
+
+
 def test_a_fresh_workspace_opens_without_a_gdal_error(qgis_iface, tmp_path, capfd):
     """A workspace GDAL has just written (no decisions table, rollback journal): the dock
     creates its decisions table, QGIS turns the file to WAL mode, and the map's read-only
@@ -547,6 +571,79 @@ def test_status_and_notes_are_written_at_once_and_logged(dock, workspace):
     assert shown == ["retained"]
 
 
+def notes_in_workspace(workspace, candidate):
+    return [f["notes"] for f in read_table(workspace, "synergies")
+            if f["candidate_id"] == candidate][0]  # fmt: skip
+
+
+def type_notes(dock, text):
+    """Type ``text`` in the notes field as a facilitator does (key by key)."""
+    from qgis.PyQt.QtTest import QTest
+
+    dock.notes.setFocus()
+    dock.notes.moveCursor(dock.notes.textCursor().End)
+    QTest.keyClicks(dock.notes, text)
+
+
+def test_notes_are_saved_after_a_pause_in_the_typing(dock, workspace):
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.status_buttons["to_explore"].click()
+    type_notes(dock, "Qui transporte ?")
+    assert not notes_in_workspace(workspace, candidate)  # not at each key
+    assert wait_for(lambda: notes_in_workspace(workspace, candidate) == "Qui transporte ?", 5)
+    type_notes(dock, " Voir la CUMA")
+    assert dock.notes.toPlainText() == "Qui transporte ? Voir la CUMA"  # the cursor stayed
+    assert wait_for(
+        lambda: notes_in_workspace(workspace, candidate) == "Qui transporte ? Voir la CUMA", 5
+    )
+    log = read_table(workspace, "decisions")
+    assert (log[-1]["candidate_id"], log[-1]["status"], log[-1]["notes"]) == (
+        candidate,
+        "to_explore",
+        "Qui transporte ? Voir la CUMA",
+    )
+    # one typing session is one step of undo, as a status change is
+    assert dock.undo()
+    assert not notes_in_workspace(workspace, candidate)
+    assert dock._candidate(candidate)["status"] == "to_explore"
+
+
+def test_notes_typed_are_saved_when_the_workspace_closes(dock, workspace):
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    dock.status_buttons["retained"].click()
+    words = "Qui transporte ? Voir la CUMA le 12 mars."
+    type_notes(dock, words)
+    dock.close_workspace()  # at once, no pause
+    assert dock.open_workspace(str(workspace))
+    assert dock._candidate(candidate)["notes"] == words
+    assert dock._candidate(candidate)["status"] == "retained"
+    assert notes_in_workspace(workspace, candidate) == words
+    log = read_table(workspace, "decisions")
+    assert [f["notes"] for f in log if f["candidate_id"] == candidate][-1] == words
+
+
+def test_notes_typed_are_saved_when_the_project_closes_or_another_is_read(dock, workspace):
+    project = QgsProject.instance()
+    qgz = workspace.parent / "atelier.qgz"
+    assert project.write(str(qgz))
+    candidate = first_candidate(dock)
+    dock.table.selectRow(0)
+    type_notes(dock, "Chambre d'agriculture ?")
+    assert project.read(str(qgz))  # reading a project clears the current one first
+    assert notes_in_workspace(workspace, candidate) == "Chambre d'agriculture ?"
+    assert dock.store is not None
+    dock.select_candidate(candidate)
+    assert dock.notes.toPlainText() == "Chambre d'agriculture ?"
+    type_notes(dock, " Oui.")
+    project.clear()
+    assert notes_in_workspace(workspace, candidate) == "Chambre d'agriculture ? Oui."
+    log = read_table(workspace, "decisions")
+    assert [f["notes"] for f in log] == ["Chambre d'agriculture ?", "Chambre d'agriculture ? Oui."]
+    assert {f["status"] for f in log} == {"proposed"}
+
+
 def test_undo_restores_the_previous_status_and_notes(dock, workspace):
     candidate = first_candidate(dock)
     dock.table.selectRow(0)
@@ -744,20 +841,55 @@ def test_public_mode_hides_confidential_names_and_quantities_in_the_list(dock):
 def test_selecting_an_actor_shows_rings_and_lines_to_its_candidates(dock):
     dock.select_actor("A07")
     assert dock.selected_actor == "A07"
-    assert len(dock.bands) == 3  # two rings and the lines
+    assert len(dock.marks.bands) == 3  # two rings and the lines
     mine = dock._actor_candidates()
     assert len(mine) > 0
-    assert dock.bands[2].numberOfVertices() == 2 * len(mine)
+    assert dock.marks.bands[2].numberOfVertices() == 2 * len(mine)
     assert f"{len(mine)} possible synergies" in dock.actor_info.text()
     dock.layers["actors"].removeSelection()
-    assert dock.bands == []
+    assert dock.marks.bands == []
+
+
+def test_marks_are_canvas_items_never_layers_of_the_project(dock, qgis_iface):
+    from qgis.core import QgsMapLayer
+
+    project = QgsProject.instance()
+    before = set(project.mapLayers())
+    dock.table.selectRow(0)
+    dock.select_actor("A07")
+    assert dock.marks.highlight is not None and dock.marks.bands
+    items = qgis_iface.mapCanvas().scene().items()
+    assert dock.marks.highlight in items and all(band in items for band in dock.marks.bands)
+    assert set(project.mapLayers()) == before
+    assert not [layer for layer in project.mapLayers().values()
+                if layer.providerType() == "memory"]  # fmt: skip
+    assert all(isinstance(layer, QgsMapLayer) for layer in project.mapLayers().values())
+    dock.close_workspace()
+    assert not [i for i in qgis_iface.mapCanvas().scene().items()
+                if i is dock.marks.highlight or i in dock.marks.bands]  # fmt: skip
+
+
+def test_a_workspace_in_the_temporary_folder_is_pointed_out(dock, workspace, tmp_path):
+    from eit_synergies.ui.project_state import in_temporary_folder
+    from qgis.PyQt.QtCore import QStandardPaths
+
+    temp = QStandardPaths.standardLocations(QStandardPaths.StandardLocation.TempLocation)[0]
+    assert in_temporary_folder(Path(temp) / "processing_x" / "eit.gpkg")
+    assert not in_temporary_folder(Path.home() / "Documents" / "atelier" / "eit.gpkg")
+    assert in_temporary_folder(workspace)  # pytest's folders are in the temporary folder
+    from qgis.core import Qgis
+
+    bar = dock.iface.messageBar()
+    bar.clear_messages()
+    assert dock.open_workspace(str(workspace))
+    assert any(str(workspace.parent) in text for text in bar.get_messages(Qgis.Warning))
 
 
 def test_selecting_a_candidate_zooms_and_highlights(dock):
     canvas = dock.iface.mapCanvas()
     before = canvas.extent()
     dock.table.selectRow(0)
-    assert dock.highlight is not None
+    assert dock.marks.highlight is not None
     assert canvas.extent() != before
     assert dock.layers["candidates"].selectedFeatureCount() == 1
     assert "score" in dock.detail_title.text()
@@ -774,14 +906,23 @@ def test_presentation_mode_hides_the_chrome_and_restores_it(dock, qgis_iface):
     window.show()
     toolbar.show()
     dock.public_check.setChecked(False)
+    minimum = dock.minimumWidth()
     dock.presentation_button.setChecked(True)
     assert dock.presentation.active and dock.public  # public by default in presentation
     assert not toolbar.isVisible() and not window.menuBar().isVisible()
     overlay = dock.presentation.overlay
     assert overlay is not None and "Care home (EHPAD)" in overlay.entries
+    # the dock keeps what the facilitator needs, in a narrow column
+    assert dock.maximumWidth() <= 420 and dock.table.isColumnHidden(2)
+    assert not dock.parts_box.isVisibleTo(dock) and dock.notes.isVisibleTo(dock)
+    dock._zoom_to_workspace()
+    stage = dock.presentation.stage
+    assert stage is not None and overlay.pos().x() == stage.legend[0]
     dock.presentation.shortcut.activated.emit()  # Esc
     assert not dock.presentation.active and not dock.presentation_button.isChecked()
     assert toolbar.isVisible() and window.menuBar().isVisible()
+    assert dock.maximumWidth() > 10_000 and dock.minimumWidth() == minimum
+    assert not dock.table.isColumnHidden(2) and dock.parts_box.isVisibleTo(dock)
     window.removeToolBar(toolbar)
     window.hide()
 
@@ -894,8 +1035,12 @@ def test_plugin_toolbar_opens_the_dock_and_unload_removes_it(
         dock = plugin.workshop.dock
         assert dock is not None and dock.store is None  # no workspace in this project
         assert dock.open_workspace(str(workspace))
+        candidate = first_candidate(dock)
+        dock.table.selectRow(0)
+        type_notes(dock, "Qui porte le projet ?")
     finally:
         plugin.unload()
+    assert notes_in_workspace(workspace, candidate) == "Qui porte le projet ?"
     assert plugin.workshop is None
     assert eit_providers() == []
     # the dock's project connections are gone: saving a project does not call it any more

@@ -110,6 +110,50 @@ def test_project_loads_with_valid_layers(first_run, qgis_processing):
     assert setup.type() == "ValueMap"
 
 
+def test_the_workspace_knows_its_territory_s_name(first_run, qgis_processing):
+    """The demo's communes all belong to one EPCI: its name, from the reference communes,
+    is the territory's (not the first commune's), in the run record, the project's title and
+    on the atlas cover."""
+    import subprocess
+
+    import pandas as pd
+
+    out, results = first_run
+    reference = pd.read_csv(ROOT / "data" / "reference" / "communes_58_cclnb.csv", dtype=str)
+    communes = json.loads((DEMO / "communes.geojson").read_text(encoding="utf-8"))
+    codes = [f["properties"]["code_insee"] for f in communes["features"]]
+    epci = set(reference.set_index("code_insee").loc[codes, "epci_nom"])
+    assert len(epci) == 1
+    name = epci.pop()
+    assert results["TERRITORY_NAME"] == name and "Bertranges" in name
+    assert name not in {f["properties"]["nom"] for f in communes["features"]}
+    runs = list(layer(out, "executions").getFeatures())
+    assert [f["territory_name"] for f in runs] == [name]
+    project = QgsProject()
+    assert project.read(str(out / "eit.qgz"))
+    assert project.title() == name
+    cover = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(out / "atlas.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert name in cover
+
+
+def test_a_territory_name_given_is_kept(tmp_path, plugin):
+    from qgis import processing
+
+    result = processing.run(
+        "eit:runpipeline",
+        {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv"),
+         "ATLAS": False, "TERRITORY_NAME": "Pays Loire Val d'Aubois",
+         "OUTPUT_FOLDER": str(tmp_path / "pays")},
+    )  # fmt: skip
+    assert result["TERRITORY_NAME"] == "Pays Loire Val d'Aubois"
+    project = QgsProject()
+    assert project.read(str(tmp_path / "pays" / "eit.qgz"))
+    assert project.title() == "Pays Loire Val d'Aubois"
+
+
 def test_public_summary_hides_confidential_names(first_run):
     out, _ = first_run
     html = (out / "synthese.html").read_text(encoding="utf-8")
