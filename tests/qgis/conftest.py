@@ -111,3 +111,13 @@ def french_qm_dir(tmp_path_factory) -> Path:
     ts = ROOT / "i18n" / "eit_synergies_fr.ts"
     subprocess.run(["lrelease", "-silent", str(ts), "-qm", str(qm)], check=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL + PostGIS server for the session (``tests/qgis/pg_server.py``)."""
+    from pg_server import start_server
+
+    server = start_server()
+    yield server
+    server.stop()
