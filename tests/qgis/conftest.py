@@ -113,11 +113,22 @@ def french_qm_dir(tmp_path_factory) -> Path:
     return folder
 
 
+def pg_server_module():
+    """``tests/qgis/pg_server.py`` (tests run in importlib mode: not on ``sys.path``)."""
+    import importlib.util
+
+    name = "eit_pg_server"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "pg_server.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """A throw-away PostgreSQL + PostGIS server for the session (``tests/qgis/pg_server.py``)."""
-    from pg_server import start_server
-
-    server = start_server()
+    server = pg_server_module().start_server()
     yield server
     server.stop()

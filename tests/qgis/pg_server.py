@@ -77,7 +77,10 @@ class PgServer:
             self.bin / "initdb", "-D", data, "-U", SUPERUSER, "--pwfile", pwfile,
             "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
         )  # fmt: skip
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.folder} -c fsync=off"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} "
+            f"-c unix_socket_directories={self.folder} -c fsync=off"
+        )
         self._run(
             self.bin / "pg_ctl", "-D", data, "-o", options, "-l", self.folder / "log", "-w",
             "start",
