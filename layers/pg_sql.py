@@ -117,9 +117,17 @@ def _geometries(frame, kind: str) -> list[str]:
     return [literal(h) + "::geometry" if h is not None else "NULL" for h in hexes]
 
 
-def create_table(schema: str, table: str, frame, batch: int = 500) -> list[str]:
-    """``DROP``, ``CREATE`` and ``INSERT`` statements writing ``frame`` as ``schema.table``."""
-    kind = geometry_kind(frame)
+#: geometry type of the workspace's spatial tables, as the pipeline writes them in eit.gpkg
+ROLE_GEOMETRY = {
+    "actors": "Point", "supply": "Point", "need": "Point", "candidates": "LineString",
+    "groups": "MultiPolygon",
+}  # fmt: skip
+
+
+def create_table(schema: str, table: str, frame, batch: int = 500, kind=None) -> list[str]:
+    """``DROP``, ``CREATE`` and ``INSERT`` statements writing ``frame`` as ``schema.table``
+    (``kind``: the PostGIS geometry type, else the frame's)."""
+    kind = geometry_kind(frame) and (kind or geometry_kind(frame))
     columns = [c for c in frame.columns if c != "geometry" and str(c).lower() != "fid"]
     target = f"{ident(schema)}.{ident(table)}"
     definitions = ["fid bigserial PRIMARY KEY"]

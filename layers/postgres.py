@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from qgis.core import QgsApplication, QgsDataSourceUri, QgsProviderRegistry, QgsVectorLayer
+from qgis.PyQt.QtCore import QVariant
 
 from ..core.errors import EitError
 from ..core.workspace import LAYERS
@@ -81,7 +82,7 @@ class Database:
         self.connection = self._guard(lambda: _metadata().createConnection(self.uri.uri(False), {}))
 
     def _guard(self, call):
-        from qgis.core import QgsProviderConnectionException
+        from qgis.core import QgsException, QgsProviderConnectionException
 
         messages: list[str] = []
 
@@ -92,7 +93,7 @@ class Database:
         log.messageReceived.connect(collect)
         try:
             return call()
-        except QgsProviderConnectionException as error:
+        except (QgsProviderConnectionException, QgsException) as error:
             raise self.error(str(error), " ".join(messages)) from None
         finally:
             log.messageReceived.disconnect(collect)
@@ -187,6 +188,30 @@ def check_schema(db: Database, schema: str, create: bool = True) -> list[str]:
     return relations
 
 
+def check_owner(db: Database, schema: str) -> None:
+    """Writing a workspace (or granting on it) needs to own its tables, or to create a
+    schema: a clear error before anything is computed rather than a failed write."""
+    s = pg_sql.literal(schema)
+    exists = db.scalar(f"SELECT count(*) FROM pg_namespace WHERE nspname = {s}")
+    if not exists:
+        if not db.scalar("SELECT has_database_privilege(current_database(), 'CREATE')"):
+            raise EitError(
+                "pg_permission", f"{db.label}: permission denied to create the schema {schema}",
+                database=db.label, detail=f"CREATE SCHEMA {schema}",
+            )  # fmt: skip
+        return
+    foreign = db.scalar(
+        "SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+        f"{s} AND c.relkind IN ('r','v','p') AND NOT pg_has_role(c.relowner, 'USAGE')"
+    )
+    if foreign and not isinstance(foreign, QVariant):
+        raise EitError(
+            "pg_permission", f"{db.label}: permission denied: {schema} belongs to another role",
+            database=db.label, detail=f"{schema}: {foreign}",
+        )  # fmt: skip
+
+
 def workspace_script(schema: str, tables: dict, published: dict, keep_log: bool) -> str:
     """The whole schema in one script: ``tables`` role -> frame (``decisions`` kept when
     ``keep_log`` and it exists), ``published`` the public-safe frames, then the views."""
@@ -196,7 +221,8 @@ def workspace_script(schema: str, tables: dict, published: dict, keep_log: bool)
     for role, frame in tables.items():
         if frame is None or role == "decisions":
             continue
-        statements += pg_sql.create_table(schema, LAYERS[role], frame)
+        kind = pg_sql.ROLE_GEOMETRY.get(role)
+        statements += pg_sql.create_table(schema, LAYERS[role], frame, kind=kind)
     statements += pg_sql.decisions_table(schema, tables.get("decisions"), keep=keep_log)
     for key, frame in published.items():
         statements += pg_sql.create_table(schema, pg_sql.PUBLISHED[key], frame)
@@ -210,6 +236,7 @@ def write_workspace(db: Database, schema: str, tables: dict, keep_log=True, fami
     published tables and views (see :func:`published_frames`)."""
     db.check_postgis()
     check_schema(db, schema)
+    check_owner(db, schema)
     published = published_frames(tables, families)
     db.sql(workspace_script(schema, tables, published, keep_log))
 
@@ -266,6 +293,7 @@ def grant_access(db: Database, schema: str, role: str, access: int) -> None:
         raise EitError("pg_no_workspace", f"{schema} holds no EIT workspace", schema=schema)
     if not db.scalar(f"SELECT count(*) FROM pg_roles WHERE rolname = {pg_sql.literal(role)}"):
         raise EitError("pg_no_role", f"Role {role} does not exist", role=role)
+    check_owner(db, schema)
     db.sql(pg_sql.script(pg_sql.grant_statements(schema, role, access)))
 
 

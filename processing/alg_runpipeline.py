@@ -220,10 +220,11 @@ class RunPipelineAlgorithm(EitAlgorithm):
         )
         database = self.database(parameters, context)
         if database is not None:
-            from ..layers.postgres import check_schema
+            from ..layers.postgres import check_owner, check_schema
 
             database[0].check_postgis()
             check_schema(*database)
+            check_owner(*database)
             previous = read_previous_schema(*database)
         else:
             previous = read_previous(folder)

@@ -57,6 +57,11 @@ ALGORITHMS: tuple[AlgorithmEntry, ...] = (
         "RunPipelineAlgorithm",
         (*_TABLES, "pint", "rapidfuzz", "scipy", "networkx"),
     ),
+    AlgorithmEntry("copyworkspace", "alg_copyworkspace", "CopyWorkspaceAlgorithm", _TABLES),
+    AlgorithmEntry("grantaccess", "alg_grantaccess", "GrantAccessAlgorithm", ()),
+    AlgorithmEntry(
+        "regionalsummary", "alg_regionalsummary", "RegionalSummaryAlgorithm", ("pandas",)
+    ),
     AlgorithmEntry(
         "exportatlas",
         "alg_exportatlas",

@@ -25,6 +25,8 @@ from qgis.core import (
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
 PACKAGE = "eit_synergies"
+KEYS = {"candidates": "candidate_id", "groups": "group_id", "actors": "actor_id",
+        "supply": "flow_id", "need": "flow_id"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +84,9 @@ def test_same_candidates_in_a_geopackage_and_in_a_schema(both_runs, pg_server):
     for name in ("eit.qgz", "synthese.html", "atlas.pdf"):
         assert (base / "pg" / name).stat().st_size > 0, name
     db = database(pg_server.uri())
-    for role, key in (("candidates", "candidate_id"), ("groups", "group_id"),
-                      ("actors", "actor_id"), ("supply", "flow_id"), ("need", "flow_id")):  # fmt: skip
-        from eit_synergies.core.workspace import LAYERS
+    from eit_synergies.core.workspace import LAYERS
 
+    for role, key in KEYS.items():
         in_pg = frame(db, "cclnb", role).sort_values(key).reset_index(drop=True)
         in_gpkg = read_layer(base / "gpkg" / "eit.gpkg", LAYERS[role])
         in_gpkg = in_gpkg.sort_values(key).reset_index(drop=True)
