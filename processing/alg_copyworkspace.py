@@ -127,7 +127,7 @@ class CopyWorkspaceAlgorithm(EitAlgorithm):
 
         if not valid_name(schema) or "candidates" not in (frames := read_workspace(db, schema)):
             raise EitError("pg_no_workspace", f"{schema} holds no workspace", schema=schema)
-        partial = target.with_name(target.name + ".partiel")
+        partial = target.with_name(target.stem + ".partiel.gpkg")
         partial.unlink(missing_ok=True)
         try:
             for i, (role, frame) in enumerate(frames.items()):
