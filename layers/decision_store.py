@@ -64,6 +64,9 @@ class GpkgDecisionStore(DecisionStore):
         self.path = str(path)
         self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                   check_same_thread=False)  # fmt: skip
+        from .gpkg_rows import _register_functions
+
+        _register_functions(self.db)  # the R-tree triggers call ST_IsEmpty, ST_MinX...
         self.candidates = pg_sql.ident(LAYERS["candidates"])
         self.log = pg_sql.ident(LAYERS["decisions"])
         self._ensure_log()
