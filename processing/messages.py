@@ -77,7 +77,7 @@ def error_templates() -> dict[str, str]:
         ),
         "pg_no_database": tr("No PostgreSQL database given: fill DATABASE."),
         "pg_bad_uri": tr(
-            "{uri}: not a PostgreSQL address (postgresql://user:password@host:port/database)."
+            "{uri}: not a PostgreSQL address (postgresql://user:[password]@host:port/database)."
         ),
         "pg_unknown_connection": tr(
             "{name}: there is no QGIS connection of that name (Browser → PostgreSQL → New "
