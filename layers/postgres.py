@@ -102,7 +102,9 @@ class Database:
         """The EitError for a provider's error text (and the connection log's lines)."""
         both = f"{text} {log}"
         where = {"database": self.label, "host": self.uri.host(), "port": self.uri.port()}
-        detail = redact(re.sub(r"\s+", " ", log or text)).strip()[:300]
+        server = re.search(r"ERROR:\s*(.*)", text, re.DOTALL)  # the server's own words
+        detail = server.group(1) if server else (log or text)
+        detail = redact(re.sub(r"\s+", " ", detail)).strip()[:300]
         checks = (
             ("password authentication failed", "pg_auth"),
             ("no password supplied", "pg_auth"),
@@ -217,7 +219,10 @@ def workspace_script(schema: str, tables: dict, published: dict, keep_log: bool)
     ``keep_log`` and it exists), ``published`` the public-safe frames, then the views."""
     from ..__about__ import __version__
 
-    statements = [f"CREATE SCHEMA IF NOT EXISTS {pg_sql.ident(schema)}"]
+    statements = [
+        "SET LOCAL client_min_messages = warning",
+        f"CREATE SCHEMA IF NOT EXISTS {pg_sql.ident(schema)}",
+    ]
     for role, frame in tables.items():
         if frame is None or role == "decisions":
             continue

@@ -70,7 +70,8 @@ def frame(db, schema, role):
 def both_runs(pg_server, eit_provider, tmp_path_factory):
     base = tmp_path_factory.mktemp("pg_pipeline")
     gpkg = run({"OUTPUT_FOLDER": str(base / "gpkg"), "ATLAS": False})
-    pg = run({"OUTPUT_FOLDER": str(base / "pg"), "DATABASE": pg_server.uri(), "SCHEMA": "cclnb"})
+    pg = run({"OUTPUT_FOLDER": str(base / "pg"), "DATABASE": pg_server.uri(), "SCHEMA": "cclnb",
+              "ATLAS": False})  # fmt: skip
     return base, gpkg, pg
 
 
@@ -81,7 +82,7 @@ def test_same_candidates_in_a_geopackage_and_in_a_schema(both_runs, pg_server):
     assert pg_results["CANDIDATES"] == gpkg_results["CANDIDATES"] > 0
     assert pg_results["SCHEMA"] == "cclnb" and pg_results["GEOPACKAGE"] is None
     assert not (base / "pg" / "eit.gpkg").exists()  # the workspace is the schema
-    for name in ("eit.qgz", "synthese.html", "atlas.pdf"):
+    for name in ("eit.qgz", "synthese.html"):
         assert (base / "pg" / name).stat().st_size > 0, name
     db = database(pg_server.uri())
     from eit_synergies.core.workspace import LAYERS
@@ -99,6 +100,25 @@ def test_same_candidates_in_a_geopackage_and_in_a_schema(both_runs, pg_server):
         if hasattr(in_gpkg, "geometry") and "geometry" in in_gpkg.columns:
             assert in_pg.crs.to_epsg() == in_gpkg.crs.to_epsg() == 2154
             assert in_pg.geometry.geom_equals_exact(in_gpkg.geometry, 1e-6).all(), role
+
+
+def test_the_atlas_and_the_summary_are_written_as_with_a_geopackage(
+    pg_server, eit_provider, tmp_path
+):
+    """A small territory (the demo's first 30 flows: a short atlas) with its atlas."""
+    flows = tmp_path / "flux.csv"
+    lines = (DEMO / "flows.csv").read_text(encoding="utf-8").splitlines()
+    flows.write_text("\n".join(lines[:31]) + "\n", encoding="utf-8")
+    pg_server.psql("drop schema if exists petit cascade")
+    results = run({"FLOWS": str(flows), "OUTPUT_FOLDER": str(tmp_path / "out"),
+                   "DATABASE": pg_server.uri(), "SCHEMA": "petit"})  # fmt: skip
+    assert results["CANDIDATES"] > 0
+    atlas = Path(results["ATLAS"])
+    assert atlas == tmp_path / "out" / "atlas.pdf" and atlas.read_bytes()[:5] == b"%PDF-"
+    html = (tmp_path / "out" / "synthese.html").read_text(encoding="utf-8")
+    assert str(results["CANDIDATES"]) in html
+    count = pg_server.psql("select count(*) from petit.synergies").strip()
+    assert int(count) == results["CANDIDATES"]
 
 
 def test_project_reads_the_schema_through_the_postgres_provider(both_runs):
