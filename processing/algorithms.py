@@ -57,10 +57,18 @@ ALGORITHMS: tuple[AlgorithmEntry, ...] = (
         "RunPipelineAlgorithm",
         (*_TABLES, "pint", "rapidfuzz", "scipy", "networkx"),
     ),
-    AlgorithmEntry("copyworkspace", "alg_copyworkspace", "CopyWorkspaceAlgorithm", _TABLES),
-    AlgorithmEntry("grantaccess", "alg_grantaccess", "GrantAccessAlgorithm", ()),
     AlgorithmEntry(
-        "regionalsummary", "alg_regionalsummary", "RegionalSummaryAlgorithm", ("pandas",)
+        "copyworkspace",
+        "alg_copyworkspace",
+        "CopyWorkspaceAlgorithm",
+        (*_TABLES, "pint", "rapidfuzz", "scipy", "networkx"),
+    ),
+    AlgorithmEntry("grantaccess", "alg_grantaccess", "GrantAccessAlgorithm", ("pandas", "numpy")),
+    AlgorithmEntry(
+        "regionalsummary",
+        "alg_regionalsummary",
+        "RegionalSummaryAlgorithm",
+        ("pandas", "numpy"),
     ),
     AlgorithmEntry(
         "exportatlas",
