@@ -327,9 +327,12 @@ def regional_summary(db: Database):
     schemas = readable_workspaces(db)
     if not schemas:
         return pd.DataFrame(columns=list(REGIONAL_COLUMNS))
+    from .frames import _python_value
+
     rows = db.sql(pg_sql.regional_query(schemas))
-    frame = pd.DataFrame([list(r) for r in rows], columns=list(REGIONAL_COLUMNS))
+    values = [[_python_value(v) for v in row] for row in rows]
+    frame = pd.DataFrame(values, columns=list(REGIONAL_COLUMNS))
     for column in REGIONAL_COLUMNS[2:]:
-        frame[column] = pd.to_numeric(frame[column]).astype(int)
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
     frame["family"] = frame["family"].map(lambda v: None if v is None else str(v))
     return frame
