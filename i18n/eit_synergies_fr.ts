@@ -72,6 +72,7 @@
     <message>
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
+      <location filename="../layers/regional.py" />
       <location filename="../layers/summary.py" />
       <location filename="../ui/dock.py" />
       <source>Actors</source>
@@ -80,6 +81,7 @@
     <message>
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
+      <location filename="../layers/regional.py" />
       <location filename="../layers/summary.py" />
       <location filename="../processing/alg_synergycandidates.py" />
       <source>Synergy candidates</source>
@@ -101,6 +103,7 @@
     <message>
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
+      <location filename="../layers/regional.py" />
       <source>Family</source>
       <translation>Famille</translation>
     </message>
@@ -265,6 +268,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/regional.py" />
       <source>Territory</source>
       <translation>Territoire</translation>
     </message>
@@ -406,12 +410,14 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/regional.py" />
       <location filename="../layers/summary.py" />
       <source>Supplies</source>
       <translation>Gisements</translation>
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/regional.py" />
       <location filename="../layers/summary.py" />
       <source>Needs</source>
       <translation>Besoins</translation>
@@ -662,6 +668,7 @@
     <message>
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
+      <location filename="../processing/alg_copyworkspace.py" />
       <location filename="../ui/flow_form.py" />
       <source>Direction</source>
       <translation>Sens</translation>
@@ -885,6 +892,7 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/regional.py" />
       <source>Decisions</source>
       <translation>Décisions</translation>
     </message>
@@ -1014,17 +1022,20 @@
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/regional.py" />
       <location filename="../ui/dock.py" />
       <source>To pursue</source>
       <translation>À poursuivre</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/regional.py" />
       <source>To explore further</source>
       <translation>À approfondir</translation>
     </message>
     <message>
       <location filename="../layers/project.py" />
+      <location filename="../layers/regional.py" />
       <location filename="../ui/dock.py" />
       <source>Set aside</source>
       <translation>Écartée</translation>
@@ -1070,6 +1081,26 @@
       <location filename="../layers/project.py" />
       <source>Actor's needs</source>
       <translation>Besoins de l'acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/regional.py" />
+      <source>Regional network</source>
+      <translation>Réseau régional</translation>
+    </message>
+    <message>
+      <location filename="../layers/regional.py" />
+      <source>No territory is readable with this role.</source>
+      <translation>Aucun territoire n'est lisible avec ce rôle.</translation>
+    </message>
+    <message>
+      <location filename="../layers/regional.py" />
+      <source>Network totals</source>
+      <translation>Totaux du réseau</translation>
+    </message>
+    <message>
+      <location filename="../layers/regional.py" />
+      <source>{n} territories readable in {database} on {day}. Confidential actors and flows are masked as in the public atlas.</source>
+      <translation>{n} territoires lisibles dans {database} le {day}. Les acteurs et flux confidentiels sont masqués comme dans l'atlas public.</translation>
     </message>
     <message>
       <location filename="../layers/summary.py" />
@@ -1329,6 +1360,60 @@
       <location filename="../processing/alg_buildflowlayers.py" />
       <source>{n} origin, destination or current distance values cannot be used (see the rejected table, row_kept = true); their flows are kept.</source>
       <translation>{n} valeurs de provenance, de destination ou de distance actuelle sont inutilisables (voir la table des lignes rejetées, row_kept = vrai) ; leurs flux sont gardés.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>Copy a workspace (GeoPackage ↔ PostgreSQL)</source>
+      <translation>Copier un espace de travail (GeoPackage ↔ PostgreSQL)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>DIRECTION 0: copies every table of a workspace GeoPackage (eit.gpkg) into a PostgreSQL schema, decisions log included, with the public-safe views, in one transaction (a failure leaves the schema as it was). DIRECTION 1: copies a schema's workspace into a new GeoPackage (OUTPUT), written whole before it replaces the file.</source>
+      <translation>DIRECTION 0 : copie toutes les tables d'un GeoPackage d'espace de travail (eit.gpkg) dans un schéma PostgreSQL, journal des décisions compris, avec les vues publiables, en une seule transaction (en cas d'échec, le schéma reste tel qu'il était). DIRECTION 1 : copie l'espace de travail d'un schéma dans un nouveau GeoPackage (OUTPUT), écrit en entier avant de remplacer le fichier.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>Workspace GeoPackage (eit.gpkg)</source>
+      <translation>GeoPackage de l'espace de travail (eit.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <location filename="../processing/alg_grantaccess.py" />
+      <location filename="../processing/alg_regionalsummary.py" />
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>PostgreSQL database (postgresql:// address or QGIS connection name)</source>
+      <translation>Base de données PostgreSQL (adresse postgresql:// ou nom de connexion QGIS)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>Schema of the territory</source>
+      <translation>Schéma du territoire</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>GeoPackage written (schema → GeoPackage)</source>
+      <translation>GeoPackage écrit (schéma → GeoPackage)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>GeoPackage → PostgreSQL schema</source>
+      <translation>GeoPackage → schéma PostgreSQL</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>PostgreSQL schema → GeoPackage</source>
+      <translation>Schéma PostgreSQL → GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_copyworkspace.py" />
+      <source>{n} tables copied into {target}</source>
+      <translation>{n} tables copiées dans {target}</translation>
     </message>
     <message>
       <location filename="../processing/alg_downloadban.py" />
@@ -1753,6 +1838,51 @@
       <translation>Adresse de l'API BAN : {url}</translation>
     </message>
     <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>Grant access to a territory's schema</source>
+      <translation>Donner accès au schéma d'un territoire</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>Gives a PostgreSQL role, created beforehand by the administrator, its access to the workspace of one territory. ACCESS 0, the territory's team: read and write every table of the schema (decisions, notes, flows). ACCESS 1, the region: read only the schema's views (v_acteurs, v_flux, v_synergies, v_mutualisations, v_decisions, v_familles), in which confidential actors and flows are masked as in the public atlas; every base table answers 'permission denied'. The database enforces it: a role with no grant reads nothing. Whatever the role had on the schema before is replaced. Run it as the owner of the schema's tables.</source>
+      <translation>Donne à un rôle PostgreSQL, créé au préalable par l'administrateur, son accès à l'espace de travail d'un territoire. ACCESS 0, l'équipe du territoire : lecture et écriture de toutes les tables du schéma (décisions, notes, flux). ACCESS 1, la région : lecture seule des vues du schéma (v_acteurs, v_flux, v_synergies, v_mutualisations, v_decisions, v_familles), où les acteurs et flux confidentiels sont masqués comme dans l'atlas public ; toute table du schéma répond « permission denied ». C'est la base qui l'impose : un rôle sans droit ne lit rien. Ce que le rôle avait sur le schéma est remplacé. À lancer avec le rôle propriétaire des tables du schéma.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>PostgreSQL role</source>
+      <translation>Rôle PostgreSQL</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>Access</source>
+      <translation>Accès</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>Access granted</source>
+      <translation>Accès donné</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>The territory's team (read and write)</source>
+      <translation>L'équipe du territoire (lecture et écriture)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>The region (public-safe views, read only)</source>
+      <translation>La région (vues publiables, lecture seule)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>{role}: read and write on the schema {schema}</source>
+      <translation>{role} : lecture et écriture sur le schéma {schema}</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_grantaccess.py" />
+      <source>{role}: read only on the public-safe views of {schema}</source>
+      <translation>{role} : lecture seule des vues publiables de {schema}</translation>
+    </message>
+    <message>
       <location filename="../processing/alg_mutualisationcandidates.py" />
       <source>Find mutualisation groups</source>
       <translation>Trouver les groupes de mutualisation</translation>
@@ -1780,14 +1910,44 @@
       <translation>Nombre minimal d'acteurs dans un groupe</translation>
     </message>
     <message>
+      <location filename="../processing/alg_regionalsummary.py" />
+      <source>Regional network summary</source>
+      <translation>Synthèse du réseau régional</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_regionalsummary.py" />
+      <source>Actors, supplies, needs, synergy candidates (by status) and decisions by territory and resource family, across every territory's schema that the connected role may read. Only the public-safe views are read: the region's role (eit:grantaccess, ACCESS 1) is enough. Writes a table and an html page.</source>
+      <translation>Acteurs, gisements, besoins, synergies (par statut) et décisions par territoire et par famille de ressources, sur tous les schémas de territoire que le rôle connecté peut lire. Seules les vues publiables sont lues : le rôle de la région (eit:grantaccess, ACCESS 1) suffit. Écrit une table et une page html.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_regionalsummary.py" />
+      <source>Regional summary</source>
+      <translation>Synthèse régionale</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_regionalsummary.py" />
+      <source>Regional page</source>
+      <translation>Page régionale</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_regionalsummary.py" />
+      <source>HTML files (*.html)</source>
+      <translation>Fichiers HTML (*.html)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_regionalsummary.py" />
+      <source>{n} territories read: {names}</source>
+      <translation>{n} territoires lus : {names}</translation>
+    </message>
+    <message>
       <location filename="../processing/alg_runpipeline.py" />
       <source>Run the whole EIT job</source>
       <translation>Lancer la démarche EIT complète</translation>
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
-      <source>From an actors table and a flows table: geocodes the actors (coordinates given, then the local BAN file when given, then the commune), builds the supply and need layers, finds the substitution synergies (each flow's TOP_K best, 10 by default; 0 keeps every pair within the distance) with optimal allocation and the mutualisation groups, computes the impact figures, and writes into the output folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on the same folder with updated tables keeps every status, note and manual placement (geo_method = given) of what still exists, and reports what is new, changed and gone. A cancelled run leaves the previous outputs untouched.</source>
-      <translation>À partir d'une table des acteurs et d'une table des flux : géocode les acteurs (coordonnées fournies, puis fichier BAN local s'il est donné, puis commune), construit les couches de gisements et de besoins, trouve les synergies de substitution (les TOP_K meilleures de chaque flux, 10 par défaut ; 0 garde toutes les paires dans la distance) avec répartition optimale et les groupes de mutualisation, calcule les indicateurs d'impact, et écrit dans le dossier de sortie : eit.gpkg (toutes les couches, les lignes rejetées, le catalogue, la trace de l'exécution), eit.qgz (un projet QGIS prêt pour l'atelier), atlas.pdf et synthese.html. Relancer sur le même dossier avec des tables mises à jour conserve chaque statut, note et placement manuel (geo_method = given) de ce qui existe encore, et indique ce qui est nouveau, modifié ou disparu. Une exécution annulée laisse intacts les résultats précédents.</translation>
+      <source>From an actors table and a flows table: geocodes the actors (coordinates given, then the local BAN file when given, then the commune), builds the supply and need layers, finds the substitution synergies (each flow's TOP_K best, 10 by default; 0 keeps every pair within the distance) with optimal allocation and the mutualisation groups, computes the impact figures, and writes into the output folder: eit.gpkg (every layer, rejected rows, catalogue, run record), eit.qgz (a QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on the same folder with updated tables keeps every status, note and manual placement (geo_method = given) of what still exists, and reports what is new, changed and gone. A cancelled run leaves the previous outputs untouched. With DATABASE (postgresql://user:[password]@host:port/database, or the name of a QGIS PostgreSQL connection) and SCHEMA, the workspace tables go to that PostGIS schema instead of eit.gpkg, in one transaction, with public-safe views; eit.qgz then points at them.</source>
+      <translation>À partir d'une table des acteurs et d'une table des flux : géocode les acteurs (coordonnées fournies, puis fichier BAN local s'il est donné, puis commune), construit les couches de gisements et de besoins, trouve les synergies de substitution (les TOP_K meilleures de chaque flux, 10 par défaut ; 0 garde toutes les paires dans la distance) avec répartition optimale et les groupes de mutualisation, calcule les indicateurs d'impact, et écrit dans le dossier de sortie : eit.gpkg (toutes les couches, les lignes rejetées, le catalogue, la trace de l'exécution), eit.qgz (un projet QGIS prêt pour l'atelier), atlas.pdf et synthese.html. Relancer sur le même dossier avec des tables mises à jour conserve chaque statut, note et placement manuel (geo_method = given) de ce qui existe encore, et indique ce qui est nouveau, modifié ou disparu. Une exécution annulée laisse intacts les résultats précédents. Avec DATABASE (postgresql://utilisateur:[motdepasse]@serveur:port/base, ou le nom d'une connexion PostgreSQL de QGIS) et SCHEMA, les tables de l'espace de travail vont dans ce schéma PostGIS au lieu d'eit.gpkg, en une seule transaction, avec des vues publiables ; eit.qgz pointe alors vers elles.</translation>
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
@@ -1822,6 +1982,11 @@
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
+      <source>Schema of the territory (with a database)</source>
+      <translation>Schéma du territoire (avec une base de données)</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
       <source>Output folder</source>
       <translation>Dossier de sortie</translation>
     </message>
@@ -1849,6 +2014,11 @@
       <location filename="../processing/alg_runpipeline.py" />
       <source>Written in {folder}: {files}</source>
       <translation>Écrit dans {folder} : {files}</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Writing the workspace into the schema {schema}</source>
+      <translation>Écriture de l'espace de travail dans le schéma {schema}</translation>
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />
@@ -2094,6 +2264,81 @@
       <location filename="../processing/messages.py" />
       <source>{url} did not send a gzip file: check the département code and the download site address.</source>
       <translation>{url} n'a pas envoyé de fichier gzip : vérifiez le code du département et l'adresse du site de téléchargement.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>No PostgreSQL database given: fill DATABASE.</source>
+      <translation>Aucune base PostgreSQL indiquée : renseignez DATABASE.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{uri}: not a PostgreSQL address (postgresql://user:[password]@host:port/database).</source>
+      <translation>{uri} : ce n'est pas une adresse PostgreSQL (postgresql://utilisateur:[motdepasse]@serveur:port/base).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{name}: there is no QGIS connection of that name (Browser → PostgreSQL → New connection). Known connections: {known}.</source>
+      <translation>{name} : aucune connexion QGIS ne porte ce nom (Explorateur → PostgreSQL → Nouvelle connexion). Connexions connues : {known}.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The PostgreSQL server {host}:{port} cannot be reached: check the address, the port and that the server is running ({detail}).</source>
+      <translation>Le serveur PostgreSQL {host}:{port} est injoignable : vérifiez l'adresse, le port et que le serveur est démarré ({detail}).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{database}: the server refused the login: check the user name and the password.</source>
+      <translation>{database} : le serveur a refusé la connexion : vérifiez le nom d'utilisateur et le mot de passe.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{database}: the PostGIS extension is not installed in this database; the administrator runs CREATE EXTENSION postgis; in it.</source>
+      <translation>{database} : l'extension PostGIS n'est pas installée dans cette base ; l'administrateur y exécute CREATE EXTENSION postgis;.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>DATABASE needs a SCHEMA: the name of the territory's schema.</source>
+      <translation>DATABASE demande un SCHEMA : le nom du schéma du territoire.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{schema}: a schema name is written in lower case letters, digits and underscores.</source>
+      <translation>{schema} : un nom de schéma s'écrit en lettres minuscules, chiffres et tirets bas.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The schema {schema} holds tables that are not an EIT workspace's ({tables}): choose another schema name; nothing was written.</source>
+      <translation>Le schéma {schema} contient des tables qui ne sont pas celles d'un espace de travail EIT ({tables}) : choisissez un autre nom de schéma ; rien n'a été écrit.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{database}: permission denied ({detail}). Ask the administrator for access (eit:grantaccess); nothing was written.</source>
+      <translation>{database} : permission refusée ({detail}). Demandez un accès à l'administrateur (eit:grantaccess) ; rien n'a été écrit.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The role {role} does not exist: the administrator creates it first.</source>
+      <translation>Le rôle {role} n'existe pas : l'administrateur doit d'abord le créer.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>ACCESS must be 0 (the territory's team) or 1 (the region).</source>
+      <translation>ACCESS vaut 0 (l'équipe du territoire) ou 1 (la région).</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>The schema {schema} holds no EIT workspace: run eit:runpipeline into it first.</source>
+      <translation>Le schéma {schema} ne contient pas d'espace de travail EIT : lancez d'abord eit:runpipeline dedans.</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>{database}: the database answered an error: {detail}</source>
+      <translation>{database} : la base a répondu par une erreur : {detail}</translation>
+    </message>
+    <message>
+      <location filename="../processing/messages.py" />
+      <source>Unknown status {value}.</source>
+      <translation>Statut inconnu : {value}.</translation>
     </message>
     <message>
       <location filename="../processing/messages.py" />

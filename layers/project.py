@@ -234,10 +234,19 @@ def add_layout_templates(project) -> int:
 
 
 def build_project(
-    gpkg: Path, project_path: Path, families_frame, public: bool = True, title: str = ""
+    gpkg: Path,
+    project_path: Path,
+    families_frame,
+    public: bool = True,
+    title: str = "",
+    database=None,
 ) -> dict:
     """Write ``project_path`` (.qgz) over the workspace ``gpkg``, titled with the territory's
-    name ``title``; returns role -> layer."""
+    name ``title``; returns role -> layer.
+
+    ``database``: ``(layers.postgres.Database, schema)`` when the workspace lives in PostGIS:
+    the layers then read the schema's tables (same names) through QGIS's PostgreSQL provider.
+    """
     project = QgsProject()
     project.setTitle(title or tr("EIT Synergies workspace"))
     project.setCrs(QgsCoordinateReferenceSystem("EPSG:2154"))
@@ -249,6 +258,10 @@ def build_project(
     ]  # fmt: skip
     for role in order:
         layer = QgsVectorLayer(f"{gpkg}|layername={LAYERS[role]}", names[role], "ogr")
+        if layer.isValid() and database is not None:
+            db, schema = database
+            source = db.layer_uri(schema, LAYERS[role], geometry=layer.isSpatial())
+            layer = QgsVectorLayer(source, names[role], "postgres")
         if layer.isValid():
             layers[role] = layer
     root = project.layerTreeRoot()
@@ -292,7 +305,9 @@ def build_project(
                 project.relationManager().addRelation(relation)
     add_layout_templates(project)
     QgsExpressionContextUtils.setProjectVariable(project, "eit_public", 1 if public else 0)
-    QgsExpressionContextUtils.setProjectVariable(project, "eit_workspace", gpkg.name)
+    QgsExpressionContextUtils.setProjectVariable(
+        project, "eit_workspace", gpkg.name if database is None else database[1]
+    )
     extent_layer = layers.get("territory") or layers.get("actors")
     if extent_layer is not None:
         extent = QgsReferencedRectangle(extent_layer.extent(), extent_layer.crs())

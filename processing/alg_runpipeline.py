@@ -76,16 +76,29 @@ def read_previous(folder: Path) -> dict:
         frame = read_layer(gpkg, LAYERS[role])
         if frame is not None:
             previous[role] = frame
+    for role in ("runs", "decisions"):
+        frame = read_layer(gpkg, LAYERS[role], with_geometry=False)
+        if frame is not None:
+            previous[role] = frame
+    return with_lon_lat(previous)
+
+
+def read_previous_schema(db, schema: str) -> dict:
+    """The previous run's frames from a PostgreSQL schema (empty dict on a first run)."""
+    from ..layers.postgres import read_workspace
+
+    roles = ("actors", "supply", "need", "candidates", "groups", "runs", "decisions")
+    return with_lon_lat(read_workspace(db, schema, roles))
+
+
+def with_lon_lat(previous: dict) -> dict:
+    """The previous actors' WGS84 ``lon``/``lat`` (manual placements are carried over)."""
     actors = previous.get("actors")
     if actors is not None and len(actors) and actors.crs is not None:
         wgs84 = actors.to_crs("EPSG:4326")
         has = wgs84.geometry.notna() & ~wgs84.geometry.is_empty
         actors["lon"] = wgs84.geometry.x.where(has)
         actors["lat"] = wgs84.geometry.y.where(has)
-    for role in ("runs", "decisions"):
-        frame = read_layer(gpkg, LAYERS[role], with_geometry=False)
-        if frame is not None:
-            previous[role] = frame
     return previous
 
 
@@ -129,6 +142,8 @@ class RunPipelineAlgorithm(EitAlgorithm):
     BAN_FILE = "BAN_FILE"
     PUBLIC = "PUBLIC"
     OUTPUT_FOLDER = "OUTPUT_FOLDER"
+    DATABASE = "DATABASE"
+    SCHEMA = "SCHEMA"
 
     def displayName(self):
         return self.tr("Run the whole EIT job")
@@ -144,7 +159,11 @@ class RunPipelineAlgorithm(EitAlgorithm):
             "QGIS project ready for the workshop), atlas.pdf and synthese.html. Rerunning on "
             "the same folder with updated tables keeps every status, note and manual "
             "placement (geo_method = given) of what still exists, and reports what is new, "
-            "changed and gone. A cancelled run leaves the previous outputs untouched."
+            "changed and gone. A cancelled run leaves the previous outputs untouched. With "
+            "DATABASE (postgresql://user:[password]@host:port/database, or the name of a QGIS "
+            "PostgreSQL connection) and SCHEMA, the workspace tables go to that PostGIS "
+            "schema instead of eit.gpkg, in one transaction, with public-safe views; eit.qgz "
+            "then points at them."
         )
 
     def initAlgorithm(self, config=None):
@@ -202,6 +221,18 @@ class RunPipelineAlgorithm(EitAlgorithm):
             self.addParameter(parameter)
         catalogue_parameters(self)
         self.addParameter(
+            QgsProcessingParameterString(
+                self.DATABASE,
+                self.tr("PostgreSQL database (postgresql:// address or QGIS connection name)"),
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.SCHEMA, self.tr("Schema of the territory (with a database)"), optional=True
+            )
+        )
+        self.addParameter(
             QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, self.tr("Output folder"))
         )
 
@@ -234,7 +265,16 @@ class RunPipelineAlgorithm(EitAlgorithm):
         flows_value, flows_label, _ = read_table_parameter(
             self, parameters, self.FLOWS, context, steps
         )
-        previous = read_previous(folder)
+        database = self.database(parameters, context)
+        if database is not None:
+            from ..layers.postgres import check_owner, check_schema
+
+            database[0].check_postgis()
+            check_schema(*database)
+            check_owner(*database)
+            previous = read_previous_schema(*database)
+        else:
+            previous = read_previous(folder)
         if previous:
             steps.pushInfo(self.tr("Previous run found: its decisions are carried over."))
         ban_file = self.parameterAsFile(parameters, self.BAN_FILE, context) or None
@@ -280,10 +320,9 @@ class RunPipelineAlgorithm(EitAlgorithm):
         )
         decisions = previous.get("decisions")
         if decisions is None:
-            decisions = pd.DataFrame(
-                {"candidate_id": pd.Series(dtype=str), "status": pd.Series(dtype=str),
-                 "notes": pd.Series(dtype=str), "changed_at": pd.Series(dtype=str)}
-            )  # fmt: skip
+            from ..layers.pg_sql import DECISION_COLUMNS
+
+            decisions = pd.DataFrame({c: pd.Series(dtype=str) for c in DECISION_COLUMNS})
         tables = [
             ("actors", result.actors, None),
             ("supply", result.supply, QgsWkbTypes.Point),
@@ -312,7 +351,18 @@ class RunPipelineAlgorithm(EitAlgorithm):
 
         from ..layers.project import build_project
 
-        build_project(gpkg, work / PROJECT_NAME, catalogue.families_frame, public, name)
+        if database is not None:
+            from ..layers.postgres import write_workspace
+
+            frames = {role: frame for role, frame, _ in tables if frame is not None}
+            steps.pushInfo(
+                self.tr("Writing the workspace into the schema {schema}").format(schema=database[1])
+            )
+            write_workspace(*database, frames, keep_log=True, families=catalogue.families_frame)
+        build_project(
+            gpkg, work / PROJECT_NAME, catalogue.families_frame, public, name,
+            database=database,
+        )  # fmt: skip
         steps.setCurrentStep(3)
         self.check(steps)
 
@@ -333,6 +383,9 @@ class RunPipelineAlgorithm(EitAlgorithm):
             encoding="utf-8",
         )  # fmt: skip
         self.check(steps)
+        if database is not None:  # the workspace is the schema: no eit.gpkg in the folder
+            for path in work.glob(GPKG_NAME + "*"):
+                path.unlink()
         written = self.publish(work, folder)
         summary = placement_summary(result.actors) + [describe_counts(result.counts)]
         summary += candidates_summary(
@@ -352,7 +405,8 @@ class RunPipelineAlgorithm(EitAlgorithm):
         steps.setCurrentStep(5)
         outputs = {
             self.OUTPUT_FOLDER: str(folder),
-            "GEOPACKAGE": str(folder / GPKG_NAME),
+            "GEOPACKAGE": str(folder / GPKG_NAME) if database is None else None,
+            "SCHEMA": database[1] if database is not None else None,
             "TERRITORY_NAME": name,
             "PROJECT": str(folder / PROJECT_NAME),
             "SUMMARY": str(folder / SUMMARY_NAME),
@@ -368,6 +422,18 @@ class RunPipelineAlgorithm(EitAlgorithm):
             outputs[f"GONE_{name.upper()}"] = len(report.gone)
             outputs[f"KEPT_{name.upper()}"] = report.kept
         return outputs
+
+    def database(self, parameters, context):
+        """``(Database, schema)`` when DATABASE is given, else None."""
+        text = self.parameterAsString(parameters, self.DATABASE, context).strip()
+        if not text:
+            return None
+        from ..layers.postgres import Database
+
+        schema = self.parameterAsString(parameters, self.SCHEMA, context).strip()
+        if not schema:
+            raise EitError("pg_no_schema", "DATABASE needs SCHEMA")
+        return Database(text), schema
 
     def check(self, feedback):
         if feedback.isCanceled():

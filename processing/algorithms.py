@@ -58,6 +58,19 @@ ALGORITHMS: tuple[AlgorithmEntry, ...] = (
         (*_TABLES, "pint", "rapidfuzz", "scipy", "networkx"),
     ),
     AlgorithmEntry(
+        "copyworkspace",
+        "alg_copyworkspace",
+        "CopyWorkspaceAlgorithm",
+        (*_TABLES, "pint", "rapidfuzz", "scipy", "networkx"),
+    ),
+    AlgorithmEntry("grantaccess", "alg_grantaccess", "GrantAccessAlgorithm", ("pandas", "numpy")),
+    AlgorithmEntry(
+        "regionalsummary",
+        "alg_regionalsummary",
+        "RegionalSummaryAlgorithm",
+        ("pandas", "numpy"),
+    ),
+    AlgorithmEntry(
         "exportatlas",
         "alg_exportatlas",
         "ExportAtlasAlgorithm",

@@ -97,6 +97,44 @@ def error_templates() -> dict[str, str]:
             "{url} did not send a gzip file: check the département code and the download "
             "site address."
         ),
+        "pg_no_database": tr("No PostgreSQL database given: fill DATABASE."),
+        "pg_bad_uri": tr(
+            "{uri}: not a PostgreSQL address (postgresql://user:[password]@host:port/database)."
+        ),
+        "pg_unknown_connection": tr(
+            "{name}: there is no QGIS connection of that name (Browser → PostgreSQL → New "
+            "connection). Known connections: {known}."
+        ),
+        "pg_unreachable": tr(
+            "The PostgreSQL server {host}:{port} cannot be reached: check the address, the "
+            "port and that the server is running ({detail})."
+        ),
+        "pg_auth": tr(
+            "{database}: the server refused the login: check the user name and the password."
+        ),
+        "pg_no_postgis": tr(
+            "{database}: the PostGIS extension is not installed in this database; the "
+            "administrator runs CREATE EXTENSION postgis; in it."
+        ),
+        "pg_no_schema": tr("DATABASE needs a SCHEMA: the name of the territory's schema."),
+        "pg_bad_schema": tr(
+            "{schema}: a schema name is written in lower case letters, digits and underscores."
+        ),
+        "pg_foreign_tables": tr(
+            "The schema {schema} holds tables that are not an EIT workspace's ({tables}): "
+            "choose another schema name; nothing was written."
+        ),
+        "pg_permission": tr(
+            "{database}: permission denied ({detail}). Ask the administrator for access "
+            "(eit:grantaccess); nothing was written."
+        ),
+        "pg_no_role": tr("The role {role} does not exist: the administrator creates it first."),
+        "pg_bad_access": tr("ACCESS must be 0 (the territory's team) or 1 (the region)."),
+        "pg_no_workspace": tr(
+            "The schema {schema} holds no EIT workspace: run eit:runpipeline into it first."
+        ),
+        "pg_error": tr("{database}: the database answered an error: {detail}"),
+        "bad_status": tr("Unknown status {value}."),
     }
 
 

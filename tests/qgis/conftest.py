@@ -111,3 +111,24 @@ def french_qm_dir(tmp_path_factory) -> Path:
     ts = ROOT / "i18n" / "eit_synergies_fr.ts"
     subprocess.run(["lrelease", "-silent", str(ts), "-qm", str(qm)], check=True)
     return folder
+
+
+def pg_server_module():
+    """``tests/qgis/pg_server.py`` (tests run in importlib mode: not on ``sys.path``)."""
+    import importlib.util
+
+    name = "eit_pg_server"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "pg_server.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL + PostGIS server for the session (``tests/qgis/pg_server.py``)."""
+    server = pg_server_module().start_server()
+    yield server
+    server.stop()
