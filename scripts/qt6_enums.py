@@ -47,6 +47,26 @@ def _classes() -> dict[str, type]:
     return found
 
 
+_ENUM_TYPES: dict[type, dict[type, str]] = {}
+
+
+def _enum_types(cls: type) -> dict[type, str]:
+    """Enum type -> the name it has on ``cls`` (QGIS >= 3.30 aliases ``Qgis`` enums there:
+    ``QgsProcessing.SourceType`` is ``Qgis.ProcessingSourceType``)."""
+    if cls not in _ENUM_TYPES:
+        found: dict[type, str] = {}
+        for name in dir(cls):
+            try:
+                value = getattr(cls, name)
+            except Exception:  # noqa: BLE001, S112 - an attribute that cannot be read is no enum
+                continue
+            if inspect.isclass(value) and value is not cls:
+                if value not in found or name == value.__name__:
+                    found[value] = name
+        _ENUM_TYPES[cls] = found
+    return _ENUM_TYPES[cls]
+
+
 def enum_name_of(cls: type, attr: str) -> str | None:
     """The enum's name when ``cls.attr`` is an enum value reached without it, else None."""
     try:
@@ -54,10 +74,10 @@ def enum_name_of(cls: type, attr: str) -> str | None:
     except Exception:  # noqa: BLE001 - any failure means: not an enum value
         return None
     kind = type(value)
-    if inspect.isclass(value) or kind is cls or callable(value):
+    if inspect.isclass(value) or kind is cls or callable(value) or kind in (int, str, float):
         return None
-    name = kind.__name__
-    if name == attr or getattr(cls, name, None) is not kind:
+    name = _enum_types(cls).get(kind)
+    if name is None or name == attr:
         return None
     return name
 

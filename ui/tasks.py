@@ -130,7 +130,7 @@ class SearchRunner(QObject):
     machine or of QGIS's task manager.
     """
 
-    def __init__(self, make_task_args, on_result, delay_ms=300, step_ms=150, parent=None):
+    def __init__(self, make_task_args, on_result, delay_ms=300, parent=None, step_ms=150):
         super().__init__(parent)
         self.make_task_args = make_task_args
         self.on_result = on_result

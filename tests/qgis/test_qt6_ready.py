@@ -22,9 +22,9 @@ def test_the_checker_finds_and_scopes_unscoped_enums(tmp_path, qgis_app):
     sample = tmp_path / "sample.py"
     sample.write_text(
         "from qgis.PyQt.QtCore import Qt\n"
-        "from qgis.core import QgsPalLayerSettings, Qgis\n"
+        "from qgis.core import QgsProcessing, Qgis\n"
         "a = Qt.AlignLeft | Qt.AlignmentFlag.AlignTop\n"
-        "b = QgsPalLayerSettings.OverPoint\n"
+        "b = QgsProcessing.TypeVectorPoint\n"
         "c = Qgis.Warning\n"
         "dialog.exec_()\n",
         encoding="utf-8",
@@ -32,14 +32,14 @@ def test_the_checker_finds_and_scopes_unscoped_enums(tmp_path, qgis_app):
     classes = module._classes()
     messages = [f[3] for f in module.findings(sample, classes)]
     assert "Qt.AlignLeft -> Qt.AlignmentFlag.AlignLeft" in messages
-    assert "QgsPalLayerSettings.OverPoint -> QgsPalLayerSettings.Placement.OverPoint" in messages
+    assert "QgsProcessing.TypeVectorPoint -> QgsProcessing.SourceType.TypeVectorPoint" in messages
     assert "Qgis.Warning -> Qgis.MessageLevel.Warning" in messages
     assert any("exec_" in m for m in messages)
     assert not any("AlignTop" in m for m in messages)  # already scoped
     assert module.fix(sample, classes) == 3
     text = sample.read_text(encoding="utf-8")
     assert "Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop" in text
-    assert "QgsPalLayerSettings.Placement.OverPoint" in text
+    assert "QgsProcessing.SourceType.TypeVectorPoint" in text
     assert [f[3] for f in module.findings(sample, classes)] == ["exec_() is exec() in Qt6"]
 
 
