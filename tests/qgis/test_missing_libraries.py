@@ -18,13 +18,12 @@ BLOCK = ROOT / "tests" / "support" / "block"
 LIBRARIES = [m for m in PYPI_NAMES if m != "pyproj"]
 
 
-def masked_env(masked, **extra) -> dict[str, str]:
+def masked_env(masked) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(BLOCK), sysconfig.get_paths()["purelib"], env.get("PYTHONPATH")])
     )
     env["EIT_BLOCK_MODULES"] = ",".join(masked)
-    env.update(extra)
     return env
 
 
@@ -46,9 +45,9 @@ def test_plugin_loads_and_names_what_is_missing(masked, tmp_path):
 def test_qgis_process_without_libraries_says_what_to_install(tmp_path):
     from .test_qgis_process import qgis_process_command, qgis_process_env
 
-    env = qgis_process_env(tmp_path)
-    env.update(masked_env(LIBRARIES, **{k: env[k] for k in ("HOME", "QGIS_PLUGINPATH")}))
+    env = qgis_process_env(tmp_path)  # a throw-away profile (HOME), no pytest-qgis settings
     env["PYTHONPATH"] = os.pathsep.join([str(BLOCK), env["PYTHONPATH"]])
+    env["EIT_BLOCK_MODULES"] = ",".join(LIBRARIES)
     enable = subprocess.run(
         qgis_process_command() + ["plugins", "enable", "eit_synergies"],
         env=env,
