@@ -38,6 +38,8 @@ def test_dock_in_the_real_desktop(tmp_path, monkeypatch, french_qm_dir):
         return profiles
 
     monkeypatch.setattr(desktop, "make_profile", french_profile)
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
     report = desktop.run_desktop(
         tmp_path,
         HERE / "dock_startup.py",
@@ -47,6 +49,9 @@ def test_dock_in_the_real_desktop(tmp_path, monkeypatch, french_qm_dir):
             "EIT_DOCK_FOLDER": str(tmp_path / "atelier"),
             "EIT_DOCK_TESTS": str(HERE),
             "EIT_EXTRA_QM": str(french_qm_dir / "eit_synergies_fr.qm"),
+            # the workspace lies in a lasting folder, as a facilitator keeps it (pytest's
+            # folders are in the system's temporary one, which the dock points out)
+            "TMPDIR": str(system_tmp),
         },
         timeout=200,
     )
