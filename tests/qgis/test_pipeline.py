@@ -238,7 +238,17 @@ def test_yearly_rerun_keeps_decisions_and_placements(first_run, tmp_path, plugin
     # a year later: one quantity changed, one flow added
     flows = tmp_path / "flux_2025.csv"
     lines = (DEMO / "flows.csv").read_text(encoding="utf-8").splitlines()
-    lines.append("FL999;A22;gisement;ORG_BIOWASTE;Nouveaux biodéchets;6;t/an;2025;;non;")
+    fields = [
+        "FL999",
+        "A22",
+        "gisement",
+        "ORG_BIOWASTE",
+        "Nouveaux biodéchets",
+        "6",
+        "t/an",
+        "2025",
+    ]
+    lines.append(";".join(fields + [""] * (lines[0].count(";") + 1 - len(fields))))
     flows.write_text("\n".join(lines) + "\n", encoding="utf-8")
     results = run_in_process(
         {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(flows), "ATLAS": False,

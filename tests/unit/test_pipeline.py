@@ -63,7 +63,17 @@ def test_rerun_keeps_decisions_and_reports_changes(first_run, tmp_path):
     text = (DEMO / "flows.csv").read_text(encoding="utf-8")
     shutil.copy(DEMO / "actors.csv", tmp_path / "acteurs.csv")
     lines = text.splitlines()
-    lines.append("FL999;A22;gisement;ORG_BIOWASTE;Biodéchets nouveaux;5;t/an;2025;;non;")
+    fields = [
+        "FL999",
+        "A22",
+        "gisement",
+        "ORG_BIOWASTE",
+        "Biodéchets nouveaux",
+        "5",
+        "t/an",
+        "2025",
+    ]
+    lines.append(";".join(fields + [""] * (lines[0].count(";") + 1 - len(fields))))
     flows.write_text("\n".join(lines) + "\n", encoding="utf-8")
     second = run_pipeline(tmp_path / "acteurs.csv", flows, previous=previous)
     by_id = second.candidates.set_index("candidate_id")
