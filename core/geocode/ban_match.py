@@ -425,6 +425,11 @@ class BanMatcher:
             if not t:
                 forms.add(w)
                 forms.add(squeeze(w))
+                if len(w) >= 6 and w not in self.g_index:
+                    # Two words typed as one ("saintbazile"): the halves the file knows.
+                    for k in range(2, len(w) - 1):
+                        if w[:k] in self.g_index and w[k:] in self.g_index:
+                            forms.update((w[:k], w[k:]))
         out = []
         weak = []
         for u, conf in units.items():
