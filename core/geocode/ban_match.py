@@ -29,6 +29,7 @@ from .fuzzy import (
     ACCEPT,
     MARGIN,
     TYPE_WORDS,
+    clear_word_caches,
     content_words,
     deletion_depth,
     deletions,
@@ -331,6 +332,13 @@ class BanMatcher:
                 self.variants.setdefault(v, []).append(w)
         self._commune_cache: dict = {}
         self._score_cache: dict = {}
+
+    def clear_caches(self) -> None:
+        """Forget the memoised look-ups (communes, street scores, word similarities)."""
+        self._commune_cache.clear()
+        self._score_cache.clear()
+        _TAGGED.clear()
+        clear_word_caches()
 
     # -- communes ----------------------------------------------------------------------
 

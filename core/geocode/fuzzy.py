@@ -53,6 +53,12 @@ _SQUEEZED: dict[str, str] = {}
 _SIMILAR: dict[tuple[str, str], float] = {}
 
 
+def clear_word_caches() -> None:
+    """Forget the memoised squeezed words and word similarities."""
+    _SQUEEZED.clear()
+    _SIMILAR.clear()
+
+
 def squeeze(word: str) -> str:
     """``"mairrie"`` → ``"marie"``: runs of one letter made single."""
     hit = _SQUEEZED.get(word)
