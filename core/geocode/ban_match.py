@@ -29,6 +29,7 @@ from .fuzzy import (
     ACCEPT,
     MARGIN,
     TYPE_WORDS,
+    clear_word_caches,
     content_words,
     deletion_depth,
     deletions,
@@ -332,6 +333,13 @@ class BanMatcher:
         self._commune_cache: dict = {}
         self._score_cache: dict = {}
 
+    def clear_caches(self) -> None:
+        """Forget the memoised look-ups (communes, street scores, word similarities)."""
+        self._commune_cache.clear()
+        self._score_cache.clear()
+        _TAGGED.clear()
+        clear_word_caches()
+
     # -- communes ----------------------------------------------------------------------
 
     def _name_candidates(self, key: str) -> list[tuple[float, int, int]]:
@@ -425,6 +433,11 @@ class BanMatcher:
             if not t:
                 forms.add(w)
                 forms.add(squeeze(w))
+                if len(w) >= 6 and w not in self.g_index:
+                    # Two words typed as one ("saintbazile"): the halves the file knows.
+                    for k in range(2, len(w) - 1):
+                        if w[:k] in self.g_index and w[k:] in self.g_index:
+                            forms.update((w[:k], w[k:]))
         out = []
         weak = []
         for u, conf in units.items():
@@ -546,14 +559,14 @@ class BanMatcher:
         # Most trusted communes first; stop when no later hypothesis can do better.
         hyps.sort(key=lambda h: -max(h[0].values(), default=0.0))
         best = None  # (combined, score, sid, hypothesis note)
-        fallback = None  # (conf, commune, note)
+        fallback = None  # (conf, commune, note, street words)
         tried: list[tuple] = []
         named: dict[int, float] = {}  # communes the query names, and their confidence
         for units, words, hnote, sure, names in hyps:
             if best is not None and best[0] >= max(units.values(), default=0.0):
                 break
             if sure and (fallback is None or sure[0] > fallback[0]):
-                fallback = (*sure, hnote)
+                fallback = (*sure, hnote, words)
             for c, conf in names.items():
                 named[c] = max(conf, named.get(c, 0.0))
             if named:
@@ -571,11 +584,11 @@ class BanMatcher:
                 best = (*hit, hnote)
         if best is not None:
             return self._placed(best[2], q, best[0], best[3])
-        for _units, _words, hnote, sure, _names in hyps:
+        for _units, h_words, hnote, sure, _names in hyps:
             if sure and (fallback is None or sure[0] > fallback[0]):
-                fallback = (*sure, hnote)
+                fallback = (*sure, hnote, h_words)
         words = q.words
-        what = " ".join(words) or "no street"
+        what = " ".join(fallback[3] if fallback is not None else words) or "no street"
         if tried:
             sc, sid, text = max(tried)
             why = f"street '{text}' not found (closest: '{self.s_name[sid]}', {sc:.2f})"
@@ -585,7 +598,7 @@ class BanMatcher:
             why = "no street in the address"
         if fallback is not None:
             # The commune is known and does not hold the street: never another commune's.
-            conf, c, hnote = fallback
+            conf, c, hnote, _w = fallback
             return self._at_commune(c, conf, q.postcode, _join(*notes, hnote, why))
         # Nothing identifies a commune: the street over the whole file.
         glob_note = ""

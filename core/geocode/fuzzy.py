@@ -53,6 +53,12 @@ _SQUEEZED: dict[str, str] = {}
 _SIMILAR: dict[tuple[str, str], float] = {}
 
 
+def clear_word_caches() -> None:
+    """Forget the memoised squeezed words and word similarities."""
+    _SQUEEZED.clear()
+    _SIMILAR.clear()
+
+
 def squeeze(word: str) -> str:
     """``"mairrie"`` → ``"marie"``: runs of one letter made single."""
     hit = _SQUEEZED.get(word)
@@ -265,6 +271,18 @@ def street_score(
             continue  # a slipped type is typed first, not after the name ("maison rlufe")
         got[j] = sim
         used_q.add(i)
+    for i, w in enumerate(q_words):
+        # Two words of the name typed as one ("saintbazile", "mendesfrance").
+        if i in used_q or len(w) < 6:
+            continue
+        for j in range(len(s_words) - 1):
+            if j in got or j + 1 in got or s_types[j] or s_types[j + 1]:
+                continue
+            sim = word_similarity(w, s_words[j] + s_words[j + 1])
+            if sim >= 0.8:
+                got[j] = got[j + 1] = sim
+                used_q.add(i)
+                break
     names = [j for j, t in enumerate(s_types) if not t]
     if names and not any(j in got for j in names):
         return 0.0  # only the type in common ("rue de X" for "rue de Y")

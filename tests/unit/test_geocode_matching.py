@@ -274,6 +274,14 @@ def test_typo_tolerant_streets(built):
         ),
         ("Pl. de la Mairei", "58600", "Fourchambault", "Fourchambault", "Place de la Mairie"),
         ("rue des licse", "58600", "Fourchambault", "Fourchambault", "Rue des Lices"),
+        ("rue pierrebrossolette", "58600", "Garchizy", "Garchizy", "Rue Pierre Brossolette"),
+        (
+            "av du general degaulle",
+            "58200",
+            "",
+            "Cosne-Cours-sur-Loire",
+            "Avenue du Général de Gaulle",
+        ),
     ]
     for street, pc, city, place, expected in cases:
         res = index.geocode(f"9 {street}", pc, city)
