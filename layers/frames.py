@@ -153,7 +153,11 @@ def _column(series: pd.Series, field_type) -> list:
         values = numbers.astype(object)
         values[~np.isfinite(numbers)] = None
         return values.tolist()
-    if field_type in (QVariant.LongLong, QVariant.Bool) and series.dtype != object:
+    if (
+        field_type in (QVariant.LongLong, QVariant.Bool)
+        and series.dtype != object
+        and not series.isna().any()  # a nullable column's pd.NA goes through _attribute
+    ):
         return series.to_numpy().tolist()
     if field_type == QVariant.String and pd.api.types.infer_dtype(series) in ("string", "empty"):
         return values.tolist()
