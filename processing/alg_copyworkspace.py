@@ -20,11 +20,11 @@ from .messages import processing_error
 
 #: geometry type of each spatial table (the others have none)
 WKB_TYPES = {
-    "actors": QgsWkbTypes.Point,
-    "supply": QgsWkbTypes.Point,
-    "need": QgsWkbTypes.Point,
-    "candidates": QgsWkbTypes.LineString,
-    "groups": QgsWkbTypes.MultiPolygon,
+    "actors": QgsWkbTypes.Type.Point,
+    "supply": QgsWkbTypes.Type.Point,
+    "need": QgsWkbTypes.Type.Point,
+    "candidates": QgsWkbTypes.Type.LineString,
+    "groups": QgsWkbTypes.Type.MultiPolygon,
     "territory": None,  # as found
 }
 
@@ -131,11 +131,7 @@ class CopyWorkspaceAlgorithm(EitAlgorithm):
         partial.unlink(missing_ok=True)
         try:
             for i, (role, frame) in enumerate(frames.items()):
-                wkb = (
-                    WKB_TYPES.get(role, QgsWkbTypes.NoGeometry)
-                    if role in WKB_TYPES
-                    else (QgsWkbTypes.NoGeometry)
-                )
+                wkb = WKB_TYPES.get(role, QgsWkbTypes.Type.NoGeometry)  # None: the frame's
                 write_layer(frame, partial, LAYERS[role], None, wkb)
                 feedback.setProgress(100.0 * (i + 1) / len(frames))
             os.replace(partial, target)

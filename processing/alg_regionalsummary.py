@@ -63,7 +63,7 @@ class RegionalSummaryAlgorithm(EitAlgorithm):
             raise processing_error(error) from error
         fields = fields_for(summary, None)
         sink, dest = self.parameterAsSink(
-            parameters, self.OUTPUT, context, fields, QgsWkbTypes.NoGeometry
+            parameters, self.OUTPUT, context, fields, QgsWkbTypes.Type.NoGeometry
         )
         frame_to_sink(summary, sink, fields, feedback, "__none__")
         outputs = {self.OUTPUT: dest, "TERRITORIES": int(summary["territory"].nunique())}
