@@ -64,12 +64,12 @@ def build_synthetic_workspace(folder: Path, n_flows: int) -> tuple[Path, dict]:
     result = run_pipeline(str(actors_csv), str(flows_csv), Catalogue.builtin())
     gpkg = folder / GPKG_NAME
     tables = [
-        ("actors", result.actors, QgsWkbTypes.Point),
-        ("supply", result.supply, QgsWkbTypes.Point),
-        ("need", result.need, QgsWkbTypes.Point),
-        ("candidates", result.candidates, QgsWkbTypes.LineString),
-        ("groups", result.groups, QgsWkbTypes.MultiPolygon),
-        ("rejected", result.rejected, QgsWkbTypes.NoGeometry),
+        ("actors", result.actors, QgsWkbTypes.Type.Point),
+        ("supply", result.supply, QgsWkbTypes.Type.Point),
+        ("need", result.need, QgsWkbTypes.Type.Point),
+        ("candidates", result.candidates, QgsWkbTypes.Type.LineString),
+        ("groups", result.groups, QgsWkbTypes.Type.MultiPolygon),
+        ("rejected", result.rejected, QgsWkbTypes.Type.NoGeometry),
     ]
     for role, frame, wkb_type in tables:
         write_layer(frame, gpkg, LAYERS[role], None, wkb_type)
@@ -203,10 +203,10 @@ def measure(dock, canvas, repeat: int, profiler=None) -> dict:
         rendered(canvas)
 
         start = time.perf_counter()
-        family.setCheckState(Qt.Unchecked)
+        family.setCheckState(Qt.CheckState.Unchecked)
         rendered(canvas)
         out["family"].append(time.perf_counter() - start)
-        family.setCheckState(Qt.Checked)
+        family.setCheckState(Qt.CheckState.Checked)
         rendered(canvas)
 
         start = time.perf_counter()

@@ -844,7 +844,7 @@ def coverage_blocks(
     """The panel blocks of the cover and of the pages of a coverage (``metabolism``: the
     cover shows the territory's metabolism)."""
     col = lay.Column
-    right = Qt.AlignRight
+    right = Qt.AlignmentFlag.AlignRight
     cover = [
         lay.Block(
             t.tr("Supplies and needs by resource family"),
@@ -1227,14 +1227,14 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         settings.forceVectorOutput = False
         settings.simplifyGeometries = True
         settings.exportMetadata = True
-        settings.textRenderFormat = QgsRenderContext.TextFormatAlwaysText
+        settings.textRenderFormat = QgsRenderContext.TextRenderFormat.TextFormatAlwaysText
         pdf = Path(options.pdf)
         pdf.parent.mkdir(parents=True, exist_ok=True)
         export_feedback = _sub_feedback(feedback, 20, 92)
         status, error = QgsLayoutExporter.exportToPdf(atlas, str(pdf), settings, export_feedback)
-        if status == QgsLayoutExporter.Canceled:
+        if status == QgsLayoutExporter.ExportResult.Canceled:
             raise Canceled()
-        if status != QgsLayoutExporter.Success:
+        if status != QgsLayoutExporter.ExportResult.Success:
             raise OSError(error or f"PDF export failed ({status})")
         set_pdf_metadata(
             pdf,
@@ -1333,7 +1333,7 @@ def export_slide(project, layers, map_layers, extent, options, t, published) -> 
     layout.initializeDefaults()
     width, height = 254.0, 142.875
     layout.pageCollection().page(0).setPageSize(
-        QgsLayoutSize(width, height, QgsUnitTypes.LayoutMillimeters)
+        QgsLayoutSize(width, height, QgsUnitTypes.LayoutUnit.LayoutMillimeters)
     )
     lay.add_box(layout, "eit_band", (0, 0, width, 2.5), sty.PRIMARY)
     lay.add_label(
@@ -1344,7 +1344,7 @@ def export_slide(project, layers, map_layers, extent, options, t, published) -> 
         15.0,
         sty.PRIMARY,
         "bold",
-        valign=Qt.AlignVCenter,
+        valign=Qt.AlignmentFlag.AlignVCenter,
     )
     lay.add_label(
         layout, "eit_slide_subtitle", (8, 14, 238, 5),

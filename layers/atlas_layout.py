@@ -183,14 +183,15 @@ def _geometry(orientation: str) -> dict:
 
 def _place(item, rect: Rect) -> None:
     x, y, w, h = rect
-    item.attemptMove(QgsLayoutPoint(x, y, QgsUnitTypes.LayoutMillimeters))
-    item.attemptResize(QgsLayoutSize(w, h, QgsUnitTypes.LayoutMillimeters))
+    item.attemptMove(QgsLayoutPoint(x, y, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    item.attemptResize(QgsLayoutSize(w, h, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
 
 
 def exclude_when(item, expression: str) -> None:
     """Data-defined "exclude from exports" (the item is skipped on pages where it is true)."""
     item.dataDefinedProperties().setProperty(
-        QgsLayoutObject.ExcludeFromExports, QgsProperty.fromExpression(expression)
+        QgsLayoutObject.DataDefinedProperty.ExcludeFromExports,
+        QgsProperty.fromExpression(expression),
     )
 
 
@@ -211,8 +212,8 @@ def add_label(
     size=8.0,
     colour=TEXT,
     weight="normal",
-    align=Qt.AlignLeft,
-    valign=Qt.AlignTop,
+    align=Qt.AlignmentFlag.AlignLeft,
+    valign=Qt.AlignmentFlag.AlignTop,
     exclude=None,
     italic=False,
 ):
@@ -229,7 +230,7 @@ def add_label(
 
 def add_box(layout, item_id, rect, fill, stroke=None, exclude=None, radius=0.0):
     shape = QgsLayoutItemShape(layout)
-    shape.setShapeType(QgsLayoutItemShape.Rectangle)
+    shape.setShapeType(QgsLayoutItemShape.Shape.Rectangle)
     props = {"color": fill, "outline_style": "no" if stroke is None else "solid"}
     if stroke is not None:
         props.update({"outline_color": stroke, "outline_width": "0.2"})
@@ -237,7 +238,9 @@ def add_box(layout, item_id, rect, fill, stroke=None, exclude=None, radius=0.0):
 
     shape.setSymbol(QgsFillSymbol.createSimple(props))
     if radius:
-        shape.setCornerRadius(QgsLayoutMeasurement(radius, QgsUnitTypes.LayoutMillimeters))
+        shape.setCornerRadius(
+            QgsLayoutMeasurement(radius, QgsUnitTypes.LayoutUnit.LayoutMillimeters)
+        )
     return _add(layout, shape, item_id, rect, exclude)
 
 
@@ -245,7 +248,7 @@ def _add_map(layout, item_id, rect, exclude=None, frame=True):
     item = QgsLayoutItemMap(layout)
     item.setFrameEnabled(frame)
     item.setFrameStrokeColor(QColor(RULE))
-    item.setFrameStrokeWidth(QgsLayoutMeasurement(0.25, QgsUnitTypes.LayoutMillimeters))
+    item.setFrameStrokeWidth(QgsLayoutMeasurement(0.25, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     item.setBackgroundColor(QColor("#FFFFFF"))
     item.setCrs(QgsCoordinateReferenceSystem("EPSG:2154"))
     _add(layout, item, item_id, rect, exclude)
@@ -281,22 +284,24 @@ def _add_legend(layout, item_id, corner: tuple[float, float], columns: int = 4, 
     legend.setBackgroundEnabled(False)
     legend.setFrameEnabled(False)
     for style, size, weight in (
-        (QgsLegendStyle.Title, 7.5, "bold"),
-        (QgsLegendStyle.Group, 6.8, "semibold"),
-        (QgsLegendStyle.Subgroup, 6.6, "semibold"),
-        (QgsLegendStyle.SymbolLabel, 6.3, "normal"),
+        (QgsLegendStyle.Style.Title, 7.5, "bold"),
+        (QgsLegendStyle.Style.Group, 6.8, "semibold"),
+        (QgsLegendStyle.Style.Subgroup, 6.6, "semibold"),
+        (QgsLegendStyle.Style.SymbolLabel, 6.3, "normal"),
     ):
         legend.rstyle(style).setFont(font(size, weight))
-    legend.rstyle(QgsLegendStyle.Subgroup).setMargin(QgsLegendStyle.Top, 0.0)
-    legend.rstyle(QgsLegendStyle.Subgroup).setMargin(QgsLegendStyle.Bottom, 0.6)
-    legend.rstyle(QgsLegendStyle.Symbol).setMargin(QgsLegendStyle.Top, 0.6)
-    legend.rstyle(QgsLegendStyle.SymbolLabel).setMargin(QgsLegendStyle.Top, 0.6)
+    legend.rstyle(QgsLegendStyle.Style.Subgroup).setMargin(QgsLegendStyle.Side.Top, 0.0)
+    legend.rstyle(QgsLegendStyle.Style.Subgroup).setMargin(QgsLegendStyle.Side.Bottom, 0.6)
+    legend.rstyle(QgsLegendStyle.Style.Symbol).setMargin(QgsLegendStyle.Side.Top, 0.6)
+    legend.rstyle(QgsLegendStyle.Style.SymbolLabel).setMargin(QgsLegendStyle.Side.Top, 0.6)
     legend.setFontColor(QColor(TEXT))
     legend.setResizeToContents(True)
     layout.addLayoutItem(legend)
     legend.setId(item_id)
-    legend.setReferencePoint(QgsLayoutItem.UpperLeft)
-    legend.attemptMove(QgsLayoutPoint(corner[0], corner[1], QgsUnitTypes.LayoutMillimeters))
+    legend.setReferencePoint(QgsLayoutItem.ReferencePoint.UpperLeft)
+    legend.attemptMove(
+        QgsLayoutPoint(corner[0], corner[1], QgsUnitTypes.LayoutUnit.LayoutMillimeters)
+    )
     if exclude:
         exclude_when(legend, exclude)
     return legend
@@ -305,11 +310,11 @@ def _add_legend(layout, item_id, corner: tuple[float, float], columns: int = 4, 
 def _add_scalebar(layout, item_id, corner: tuple[float, float], exclude=None):
     bar = QgsLayoutItemScaleBar(layout)
     bar.setStyle("Single Box")
-    bar.setUnits(QgsUnitTypes.DistanceKilometers)
+    bar.setUnits(QgsUnitTypes.DistanceUnit.DistanceKilometers)
     bar.setUnitLabel("km")
     bar.setNumberOfSegments(2)
     bar.setNumberOfSegmentsLeft(0)
-    bar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeFitWidth)
+    bar.setSegmentSizeMode(QgsScaleBarSettings.SegmentSizeMode.SegmentSizeFitWidth)
     bar.setMinimumBarWidth(14)
     bar.setMaximumBarWidth(32)
     bar.setHeight(1.4)
@@ -320,9 +325,9 @@ def _add_scalebar(layout, item_id, corner: tuple[float, float], exclude=None):
     bar.setBackgroundColor(QColor(255, 255, 255, 210))
     layout.addLayoutItem(bar)
     bar.setId(item_id)
-    bar.setReferencePoint(QgsLayoutItem.LowerRight)
-    bar.attemptResize(QgsLayoutSize(34, 8, QgsUnitTypes.LayoutMillimeters))
-    bar.attemptMove(QgsLayoutPoint(corner[0], corner[1], QgsUnitTypes.LayoutMillimeters))
+    bar.setReferencePoint(QgsLayoutItem.ReferencePoint.LowerRight)
+    bar.attemptResize(QgsLayoutSize(34, 8, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+    bar.attemptMove(QgsLayoutPoint(corner[0], corner[1], QgsUnitTypes.LayoutUnit.LayoutMillimeters))
     if exclude:
         exclude_when(bar, exclude)
     return bar
@@ -330,10 +335,10 @@ def _add_scalebar(layout, item_id, corner: tuple[float, float], exclude=None):
 
 def _add_north(layout, item_id, rect, exclude=None):
     picture = QgsLayoutItemPicture(layout)
-    picture.setPicturePath(NORTH_ARROW, QgsLayoutItemPicture.FormatSVG)
+    picture.setPicturePath(NORTH_ARROW, QgsLayoutItemPicture.Format.FormatSVG)
     picture.setSvgFillColor(QColor(PRIMARY))
     picture.setSvgStrokeColor(QColor(PRIMARY))
-    picture.setResizeMode(QgsLayoutItemPicture.Zoom)
+    picture.setResizeMode(QgsLayoutItemPicture.ResizeMode.Zoom)
     return _add(layout, picture, item_id, rect, exclude)
 
 
@@ -350,8 +355,8 @@ def _add_kpi(layout, prefix, rect, index, exclude, value_size):
         size=value_size,
         colour=PRIMARY,
         weight="bold",
-        align=Qt.AlignHCenter,
-        valign=Qt.AlignVCenter,
+        align=Qt.AlignmentFlag.AlignHCenter,
+        valign=Qt.AlignmentFlag.AlignVCenter,
         exclude=hide,
     )
     add_label(
@@ -361,8 +366,8 @@ def _add_kpi(layout, prefix, rect, index, exclude, value_size):
         page_attribute(f"k{index}_label"),
         size=6.3,
         colour=MUTED,
-        align=Qt.AlignHCenter,
-        valign=Qt.AlignTop,
+        align=Qt.AlignmentFlag.AlignHCenter,
+        valign=Qt.AlignmentFlag.AlignTop,
         exclude=hide,
     )
 
@@ -375,7 +380,7 @@ def build_template(orientation: str, project) -> QgsPrintLayout:
     layout.setName(f"EIT atlas A4 {orientation}")
     width, height = g["size"]
     layout.pageCollection().page(0).setPageSize(
-        QgsLayoutSize(width, height, QgsUnitTypes.LayoutMillimeters)
+        QgsLayoutSize(width, height, QgsUnitTypes.LayoutUnit.LayoutMillimeters)
     )
     pages = ONLY_ON_PAGES
     cover = ONLY_ON_COVER
@@ -383,23 +388,23 @@ def build_template(orientation: str, project) -> QgsPrintLayout:
     add_box(layout, "eit_band", g["band"], PRIMARY, exclude=pages)
     add_label(
         layout, "eit_title", g["title"], page_attribute("title"), 15.5, PRIMARY, "bold",
-        exclude=pages, valign=Qt.AlignVCenter,
+        exclude=pages, valign=Qt.AlignmentFlag.AlignVCenter,
     )  # fmt: skip
     add_label(layout, "eit_subtitle", g["subtitle"], page_attribute("subtitle"), 9.0, MUTED,
               exclude=pages)  # fmt: skip
     add_label(
         layout, "eit_tag", g["tag"], page_attribute("tag"), 9.0, PRIMARY, "semibold",
-        align=Qt.AlignRight, exclude=pages,
+        align=Qt.AlignmentFlag.AlignRight, exclude=pages,
     )  # fmt: skip
     add_label(
-        layout, "eit_tag2", g["tag2"], page_attribute("tag2"), 8.0, MUTED, align=Qt.AlignRight,
-        exclude=pages,
+        layout, "eit_tag2", g["tag2"], page_attribute("tag2"), 8.0, MUTED,
+        align=Qt.AlignmentFlag.AlignRight, exclude=pages,
     )  # fmt: skip
     add_box(layout, "eit_header_rule", g["header_rule"], RULE, exclude=pages)
     mx, my, mw, mh = g["map"]
     atlas_map = _add_map(layout, "eit_map", g["map"], exclude=pages)
     atlas_map.setAtlasDriven(True)
-    atlas_map.setAtlasScalingMode(QgsLayoutItemMap.Auto)
+    atlas_map.setAtlasScalingMode(QgsLayoutItemMap.AtlasScalingMode.Auto)
     atlas_map.setAtlasMargin(0.22)
     _add_map(layout, "eit_overview", g["overview"], exclude=pages)
     # the north arrow under the map's right end: inside, it could hide what a page is about
@@ -414,7 +419,7 @@ def build_template(orientation: str, project) -> QgsPrintLayout:
     add_box(layout, "eit_cover_band", g["cover_band"], PRIMARY, exclude=cover)
     add_label(
         layout, "eit_cover_title", g["cover_title"], "[% @eit_report_title %]", 19.0,
-        "#FFFFFF", "bold", exclude=cover, valign=Qt.AlignVCenter,
+        "#FFFFFF", "bold", exclude=cover, valign=Qt.AlignmentFlag.AlignVCenter,
     )  # fmt: skip
     add_label(
         layout, "eit_cover_subtitle", g["cover_subtitle"], page_attribute("subtitle"), 11.0,
@@ -443,11 +448,11 @@ def build_template(orientation: str, project) -> QgsPrintLayout:
         layout, "eit_footer", g["footer"],
         "[% @eit_date_text %]   ·   [% @eit_page_word %] [% @atlas_featurenumber %] / "
         "[% @atlas_totalfeatures %]",
-        7.0, TEXT, align=Qt.AlignRight,
+        7.0, TEXT, align=Qt.AlignmentFlag.AlignRight,
     )  # fmt: skip
     add_label(
         layout, "eit_mode", g["mode"], "[% @eit_mode_text %]", 6.2, MUTED, "semibold",
-        align=Qt.AlignRight,
+        align=Qt.AlignmentFlag.AlignRight,
     )  # fmt: skip
     return layout
 
@@ -479,10 +484,10 @@ def plain_layout_glyphs(layout) -> None:
             layout_item.setFont(plain_glyphs(layout_item.font()))
         elif isinstance(layout_item, QgsLayoutItemLegend):
             for style in (
-                QgsLegendStyle.Title,
-                QgsLegendStyle.Group,
-                QgsLegendStyle.Subgroup,
-                QgsLegendStyle.SymbolLabel,
+                QgsLegendStyle.Style.Title,
+                QgsLegendStyle.Style.Group,
+                QgsLegendStyle.Style.Subgroup,
+                QgsLegendStyle.Style.SymbolLabel,
             ):
                 layout_item.rstyle(style).setFont(plain_glyphs(layout_item.rstyle(style).font()))
         elif isinstance(layout_item, QgsLayoutItemScaleBar):
@@ -499,7 +504,7 @@ class Column:
     field: str
     heading: str
     share: float  # of the block's width
-    align: int = Qt.AlignLeft
+    align: int = Qt.AlignmentFlag.AlignLeft
 
 
 @dataclass
@@ -580,7 +585,7 @@ def add_table(layout, rows_layer, block: Block, exclude: str):
     x, y, w, h = block.rect
     add_label(
         layout, f"eit_h_{block.table}", (x, y, w, HEADING_MM - 0.6), block.heading, 8.0,
-        PRIMARY, "bold", exclude=exclude, valign=Qt.AlignVCenter,
+        PRIMARY, "bold", exclude=exclude, valign=Qt.AlignmentFlag.AlignVCenter,
     )  # fmt: skip
     table = QgsLayoutItemAttributeTable.create(layout)
     table.setVectorLayer(rows_layer)
@@ -600,7 +605,7 @@ def add_table(layout, rows_layer, block: Block, exclude: str):
     table.setColumns(columns)
     table.setHeaderTextFormat(text_format(HEADER_FONT, "#FFFFFF", "semibold"))
     table.setContentTextFormat(text_format(TABLE_FONT, TEXT))
-    table.setHeaderHAlignment(QgsLayoutTable.FollowColumn)
+    table.setHeaderHAlignment(QgsLayoutTable.HeaderHAlignment.FollowColumn)
     table.setCellMargin(CELL_MARGIN)
     table.setShowGrid(True)
     table.setVerticalGrid(False)
@@ -608,12 +613,12 @@ def add_table(layout, rows_layer, block: Block, exclude: str):
     table.setGridStrokeWidth(0.12)
     table.setGridColor(QColor(RULE))
     table.setBackgroundColor(QColor("#FFFFFF"))
-    table.setCellStyle(QgsLayoutTable.HeaderRow, _table_style(PRIMARY))
-    table.setCellStyle(QgsLayoutTable.EvenRows, _table_style("#F5F8F9"))
-    table.setWrapBehavior(QgsLayoutTable.WrapText)
-    table.setEmptyTableBehavior(QgsLayoutTable.ShowMessage)
+    table.setCellStyle(QgsLayoutTable.CellStyleGroup.HeaderRow, _table_style(PRIMARY))
+    table.setCellStyle(QgsLayoutTable.CellStyleGroup.EvenRows, _table_style("#F5F8F9"))
+    table.setWrapBehavior(QgsLayoutTable.WrapBehavior.WrapText)
+    table.setEmptyTableBehavior(QgsLayoutTable.EmptyTableMode.ShowMessage)
     table.setEmptyTableMessage("—")
-    table.setResizeMode(QgsLayoutMultiFrame.UseExistingFrames)
+    table.setResizeMode(QgsLayoutMultiFrame.ResizeMode.UseExistingFrames)
     layout.addMultiFrame(table)
     frame = QgsLayoutFrame(layout, table)
     _place(frame, (x, y + HEADING_MM, w, h - HEADING_MM))
@@ -627,14 +632,14 @@ def add_chart(layout, block: Block, exclude: str):
     x, y, w, h = block.rect
     add_label(
         layout, f"eit_h_{block.key}", (x, y, w, HEADING_MM - 0.6), block.heading, 8.0,
-        PRIMARY, "bold", exclude=exclude, valign=Qt.AlignVCenter,
+        PRIMARY, "bold", exclude=exclude, valign=Qt.AlignmentFlag.AlignVCenter,
     )  # fmt: skip
     picture = QgsLayoutItemPicture(layout)
-    picture.setMode(QgsLayoutItemPicture.FormatRaster)
-    picture.setResizeMode(QgsLayoutItemPicture.Zoom)
-    picture.setPictureAnchor(QgsLayoutItem.UpperLeft)
+    picture.setMode(QgsLayoutItemPicture.Format.FormatRaster)
+    picture.setResizeMode(QgsLayoutItemPicture.ResizeMode.Zoom)
+    picture.setPictureAnchor(QgsLayoutItem.ReferencePoint.UpperLeft)
     picture.dataDefinedProperties().setProperty(
-        QgsLayoutObject.PictureSource,
+        QgsLayoutObject.DataDefinedProperty.PictureSource,
         QgsProperty.fromExpression(f"attribute(@atlas_feature, '{block.chart}')"),
     )
     hide = f"({exclude}) OR coalesce(attribute(@atlas_feature, '{block.chart}'), '') = ''"

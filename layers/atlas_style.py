@@ -66,7 +66,11 @@ def font(size: float, weight: str = "normal", italic: bool = False) -> QFont:
     qfont = QFont(register_fonts())
     qfont.setPointSizeF(size)
     qfont.setWeight(
-        {"normal": QFont.Normal, "semibold": QFont.DemiBold, "bold": QFont.Bold}[weight]
+        {
+            "normal": QFont.Weight.Normal,
+            "semibold": QFont.Weight.DemiBold,
+            "bold": QFont.Weight.Bold,
+        }[weight]
     )
     qfont.setItalic(italic)
     return plain_glyphs(qfont)
@@ -74,7 +78,7 @@ def font(size: float, weight: str = "normal", italic: bool = False) -> QFont:
 
 def plain_glyphs(qfont: QFont) -> QFont:
     """No ligatures: the PDF's text then reads, copies and searches as typed ("fi", not "ﬁ")."""
-    qfont.setStyleStrategy(QFont.PreferNoShaping)
+    qfont.setStyleStrategy(QFont.StyleStrategy.PreferNoShaping)
     return qfont
 
 
@@ -82,13 +86,13 @@ def text_format(size: float, colour: str = TEXT, weight="normal", italic=False, 
     fmt = QgsTextFormat()
     fmt.setFont(font(size, weight, italic))
     fmt.setSize(size)
-    fmt.setSizeUnit(QgsUnitTypes.RenderPoints)
+    fmt.setSizeUnit(QgsUnitTypes.RenderUnit.RenderPoints)
     fmt.setColor(QColor(colour))
     if buffer:
         settings = QgsTextBufferSettings()
         settings.setEnabled(True)
         settings.setSize(buffer)
-        settings.setSizeUnit(QgsUnitTypes.RenderMillimeters)
+        settings.setSizeUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
         settings.setColor(QColor(255, 255, 255, 230))
         fmt.setBuffer(settings)
     return fmt
@@ -180,10 +184,10 @@ def style_groups(layer, family_colours: dict[str, str]) -> None:
     )
     fill = symbol.symbolLayer(0)
     fill.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyFillColor, QgsProperty.fromExpression(expression(55, 0))
+        QgsSymbolLayer.Property.PropertyFillColor, QgsProperty.fromExpression(expression(55, 0))
     )
     fill.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyStrokeColor, QgsProperty.fromExpression(expression(230, 35))
+        QgsSymbolLayer.Property.PropertyStrokeColor, QgsProperty.fromExpression(expression(230, 35))
     )
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
 
@@ -207,30 +211,30 @@ def style_links(layer, status_labels: dict[str, str]) -> None:
         arrow.setArrowStartWidth(0.5)
         arrow.setHeadLength(2.2)
         arrow.setHeadThickness(1.3)
-        arrow.setArrowWidthUnit(QgsUnitTypes.RenderMillimeters)
-        arrow.setArrowStartWidthUnit(QgsUnitTypes.RenderMillimeters)
-        arrow.setHeadLengthUnit(QgsUnitTypes.RenderMillimeters)
-        arrow.setHeadThicknessUnit(QgsUnitTypes.RenderMillimeters)
+        arrow.setArrowWidthUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
+        arrow.setArrowStartWidthUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
+        arrow.setHeadLengthUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
+        arrow.setHeadThicknessUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
         body = QgsFillSymbol.createSimple(
             {"color": colour, "outline_color": "#FFFFFF", "outline_width": "0.1"}
         )
         body.symbolLayer(0).setDataDefinedProperty(
-            QgsSymbolLayer.PropertyFillColor,
+            QgsSymbolLayer.Property.PropertyFillColor,
             QgsProperty.fromExpression(
                 f"if({in_focus}, '{rgba(colour, 235)}', '{rgba(colour, 45)}')"
             ),
         )
         body.symbolLayer(0).setDataDefinedProperty(
-            QgsSymbolLayer.PropertyStrokeColor,
+            QgsSymbolLayer.Property.PropertyStrokeColor,
             QgsProperty.fromExpression(f"if({in_focus}, '255,255,255,255', '255,255,255,0')"),
         )
         arrow.setSubSymbol(body)
         width = f"if({in_focus} AND NOT {ALL_IN_FOCUS}, 0.9, 0.45)"
         arrow.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyArrowWidth, QgsProperty.fromExpression(width)
+            QgsSymbolLayer.Property.PropertyArrowWidth, QgsProperty.fromExpression(width)
         )
         arrow.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyArrowStartWidth, QgsProperty.fromExpression(width)
+            QgsSymbolLayer.Property.PropertyArrowStartWidth, QgsProperty.fromExpression(width)
         )
         symbol = QgsLineSymbol()
         symbol.changeSymbolLayer(0, arrow)
@@ -251,29 +255,29 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
     layer = symbol.symbolLayer(0)
     in_focus = focus("hl_flows", "flow_id")
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyName,
+        QgsSymbolLayer.Property.PropertyName,
         QgsProperty.fromExpression("if(\"direction\" = 'need', 'square', 'circle')"),
     )
     sizes = ", ".join(f"{s}" for s in SIZES_MM)
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertySize,
+        QgsSymbolLayer.Property.PropertySize,
         QgsProperty.fromExpression(
             f'coalesce(array_get(array({sizes}), "size_class"), {SIZES_MM[1]})'
         ),
     )
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyFillColor,
+        QgsSymbolLayer.Property.PropertyFillColor,
         QgsProperty.fromExpression(f"if({in_focus}, '{rgba(colour, 255)}', '{rgba(colour, 55)}')"),
     )
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyStrokeColor,
+        QgsSymbolLayer.Property.PropertyStrokeColor,
         QgsProperty.fromExpression(
             f"if({in_focus}, if({NOT_IN_LEGEND} AND \"masked\", '{rgba(TEXT, 255)}', "
             "'255,255,255,255'), '255,255,255,60')"
         ),
     )
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyStrokeStyle,
+        QgsSymbolLayer.Property.PropertyStrokeStyle,
         QgsProperty.fromExpression(f"if({NOT_IN_LEGEND} AND \"masked\", 'dot', 'solid')"),
     )
     return symbol
@@ -292,8 +296,8 @@ def style_flows(layer, family_labels: dict[str, tuple[str, str]]) -> None:
     renderer = QgsPointDisplacementRenderer("")
     renderer.setEmbeddedRenderer(embedded)
     renderer.setTolerance(1.5)
-    renderer.setToleranceUnit(QgsUnitTypes.RenderMillimeters)
-    renderer.setPlacement(QgsPointDisplacementRenderer.ConcentricRings)
+    renderer.setToleranceUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
+    renderer.setPlacement(QgsPointDisplacementRenderer.Placement.ConcentricRings)
     renderer.setCircleRadiusAddition(0.2)
     renderer.setCircleWidth(0.0)
     renderer.setCircleColor(QColor(0, 0, 0, 0))
@@ -319,7 +323,7 @@ def style_actor_labels(layer) -> None:
     settings.setFormat(text_format(7.0, PRIMARY, weight="semibold", buffer=0.8))
     settings.placement = LabelPlacement.AroundPoint
     settings.dist = 2.6
-    settings.distUnits = QgsUnitTypes.RenderMillimeters
+    settings.distUnits = QgsUnitTypes.RenderUnit.RenderMillimeters
     settings.autoWrapLength = 28
     settings.priority = 8
     settings.displayAll = False

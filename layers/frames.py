@@ -41,10 +41,10 @@ def source_to_frame(source, with_geometry=True, target_crs=None, context=None, f
     ``target_crs`` (a ``QgsCoordinateReferenceSystem``) reprojects on the way.
     """
     names = [f.name() for f in source.fields()]
-    has_geometry = with_geometry and source.wkbType() != QgsWkbTypes.NoGeometry
+    has_geometry = with_geometry and source.wkbType() != QgsWkbTypes.Type.NoGeometry
     request = QgsFeatureRequest()
     if not has_geometry:
-        request.setFlags(QgsFeatureRequest.NoGeometry)
+        request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
     crs = source.sourceCrs()
     transform = None
     if has_geometry and target_crs is not None and target_crs.isValid() and target_crs != crs:
@@ -194,7 +194,7 @@ def frame_to_sink(frame, sink, fields: QgsFields, feedback=None, geometry_column
                 geometry.fromWkb(wkbs[i])
                 feature.setGeometry(geometry)
             batch.append(feature)
-        ok = sink.addFeatures(batch, QgsFeatureSink.FastInsert)
+        ok = sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert)
         if not (ok[0] if isinstance(ok, tuple) else ok):  # a provider also gives the features
             raise QgsProcessingException(sink.lastError())
         written += len(batch)
@@ -206,19 +206,19 @@ def frame_to_sink(frame, sink, fields: QgsFields, feedback=None, geometry_column
 def geometry_type(frame, geometry_column="geometry"):
     """The QgsWkbTypes of a frame's geometries (NoGeometry for a plain table)."""
     if geometry_column not in frame.columns:
-        return QgsWkbTypes.NoGeometry
+        return QgsWkbTypes.Type.NoGeometry
     kinds = set(frame.geometry.geom_type.dropna()) if hasattr(frame, "geometry") else set()
     if kinds <= {"Point"}:
-        return QgsWkbTypes.Point
+        return QgsWkbTypes.Type.Point
     if kinds <= {"LineString"}:
-        return QgsWkbTypes.LineString
+        return QgsWkbTypes.Type.LineString
     if kinds <= {"LineString", "MultiLineString"}:
-        return QgsWkbTypes.MultiLineString
+        return QgsWkbTypes.Type.MultiLineString
     if kinds <= {"Polygon"}:
-        return QgsWkbTypes.Polygon
+        return QgsWkbTypes.Type.Polygon
     if kinds <= {"Polygon", "MultiPolygon"}:
-        return QgsWkbTypes.MultiPolygon
-    return QgsWkbTypes.Unknown
+        return QgsWkbTypes.Type.MultiPolygon
+    return QgsWkbTypes.Type.Unknown
 
 
 def table_path(value) -> Path | None:

@@ -91,7 +91,7 @@ def _to_wgs84(geometry: QgsGeometry, crs, transform_context) -> QgsPointXY | Non
     wgs84 = QgsCoordinateReferenceSystem(WGS84)
     if crs is not None and crs.isValid() and crs != wgs84:
         geometry.transform(QgsCoordinateTransform(crs, wgs84, transform_context))
-    if geometry.type() != QgsWkbTypes.PointGeometry or geometry.isMultipart():
+    if geometry.type() != QgsWkbTypes.GeometryType.PointGeometry or geometry.isMultipart():
         geometry = geometry.centroid()
     return geometry.asPoint()
 
@@ -133,7 +133,7 @@ class BanGeocoder(QgsGeocoderInterface):
         return QgsGeocoderInterface.Flag.GeocodesStrings
 
     def wkbType(self):  # noqa: N802 - QGIS API
-        return QgsWkbTypes.Point
+        return QgsWkbTypes.Type.Point
 
     def appendedFields(self):  # noqa: N802 - QGIS API
         fields = QgsFields()
@@ -310,11 +310,11 @@ def _status_symbol(colour: str) -> QgsMarkerSymbol:
     layer = symbol.symbolLayer(0)
     # rows to review (low score, or placed at their commune): thick magenta outline
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyStrokeColor,
+        QgsSymbolLayer.Property.PropertyStrokeColor,
         QgsProperty.fromExpression(f"if(\"geo_review\", '{REVIEW_COLOUR}', '#333333')"),
     )
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyStrokeWidth,
+        QgsSymbolLayer.Property.PropertyStrokeWidth,
         QgsProperty.fromExpression('if("geo_review", 0.9, 0.3)'),
     )
     return symbol

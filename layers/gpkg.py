@@ -29,7 +29,7 @@ def write_layer(frame, path: Path, table: str, feedback=None, wkb_type=None) -> 
     """
     if wkb_type is None:
         wkb_type = geometry_type(frame)
-    has_geometry = wkb_type != QgsWkbTypes.NoGeometry
+    has_geometry = wkb_type != QgsWkbTypes.Type.NoGeometry
     geometry_column = "geometry" if has_geometry else None
     data = frame if has_geometry else frame.drop(columns="geometry", errors="ignore")
     fields = fields_for(data, geometry_column)
@@ -38,15 +38,15 @@ def write_layer(frame, path: Path, table: str, feedback=None, wkb_type=None) -> 
     options.layerName = table
     options.fileEncoding = "UTF-8"
     options.actionOnExistingFile = (
-        QgsVectorFileWriter.CreateOrOverwriteLayer
+        QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer
         if Path(path).exists()
-        else QgsVectorFileWriter.CreateOrOverwriteFile
+        else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile
     )
     crs = crs_of(frame) if has_geometry else QgsCoordinateReferenceSystem()
     writer = QgsVectorFileWriter.create(
         str(path), fields, wkb_type, crs, QgsProject.instance().transformContext(), options
     )
-    if writer.hasError() != QgsVectorFileWriter.NoError:
+    if writer.hasError() != QgsVectorFileWriter.WriterError.NoError:
         raise GpkgWriteError(f"{path}|{table}: {writer.errorMessage()}")
     del writer  # the table exists, empty
     return fill_table(data, path, table, wkb_type, feedback)
@@ -56,7 +56,7 @@ def fill_table(data, path, table: str, wkb_type, feedback=None) -> int:
     """Put the rows of ``data`` in the existing, empty table ``table`` of the GeoPackage
     ``path`` in one transaction (single geometries made multi for a multi table)."""
     if (
-        wkb_type != QgsWkbTypes.NoGeometry
+        wkb_type != QgsWkbTypes.Type.NoGeometry
         and QgsWkbTypes.isMultiType(wkb_type)
         and "geometry" in data.columns
         and len(data)

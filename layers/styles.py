@@ -47,7 +47,7 @@ def _flow_symbol(colour: str, kind: str) -> QgsMarkerSymbol:
     layer = symbol.symbolLayer(0)
     # size by normalised quantity, relative to the largest flow of the same unit
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertySize,
+        QgsSymbolLayer.Property.PropertySize,
         QgsProperty.fromExpression(
             'coalesce(2.5 + 6 * sqrt("quantity_norm" / '
             'maximum("quantity_norm", group_by:="unit_norm")), 2.5)'
@@ -55,11 +55,11 @@ def _flow_symbol(colour: str, kind: str) -> QgsMarkerSymbol:
     )
     # confidential flows: thick red outline
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyStrokeColor,
+        QgsSymbolLayer.Property.PropertyStrokeColor,
         QgsProperty.fromExpression(f"if(\"confidential\", '{CONFIDENTIAL_COLOUR}', '#333333')"),
     )
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.PropertyStrokeWidth,
+        QgsSymbolLayer.Property.PropertyStrokeWidth,
         QgsProperty.fromExpression('if("confidential", 0.9, 0.3)'),
     )
     return symbol
@@ -158,22 +158,23 @@ def candidate_renderer(families_frame) -> QgsCategorizedSymbolRenderer:
         )
         casing = symbol.symbolLayer(0)
         casing.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyLayerEnabled, QgsProperty.fromExpression(DECIDED)
+            QgsSymbolLayer.Property.PropertyLayerEnabled, QgsProperty.fromExpression(DECIDED)
         )
         casing.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression(f"{width} + 0.9")
+            QgsSymbolLayer.Property.PropertyStrokeWidth,
+            QgsProperty.fromExpression(f"{width} + 0.9"),
         )
         line = QgsLineSymbol.createSimple({"color": colour, "width": "0.8", "capstyle": "round"})
         top = line.symbolLayer(0).clone()
         top.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyStrokeWidth, QgsProperty.fromExpression(width)
+            QgsSymbolLayer.Property.PropertyStrokeWidth, QgsProperty.fromExpression(width)
         )
         top.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyStrokeStyle, QgsProperty.fromExpression(style)
+            QgsSymbolLayer.Property.PropertyStrokeStyle, QgsProperty.fromExpression(style)
         )
         symbol.appendSymbolLayer(top)
         symbol.setDataDefinedProperty(
-            QgsSymbol.PropertyOpacity, QgsProperty.fromExpression(opacity)
+            QgsSymbol.Property.PropertyOpacity, QgsProperty.fromExpression(opacity)
         )
         categories.append(QgsRendererCategory(code, symbol, label))
     return QgsCategorizedSymbolRenderer("family", categories)

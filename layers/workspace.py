@@ -192,8 +192,8 @@ def _text_format(size: float, bold=True, colour="#111111", plate=False) -> QgsTe
     if plate:
         background = QgsTextBackgroundSettings()
         background.setEnabled(True)
-        background.setType(QgsTextBackgroundSettings.ShapeRectangle)
-        background.setSizeType(QgsTextBackgroundSettings.SizeBuffer)
+        background.setType(QgsTextBackgroundSettings.ShapeType.ShapeRectangle)
+        background.setSizeType(QgsTextBackgroundSettings.SizeType.SizeBuffer)
         background.setSize(QSizeF(0.9, 0.4))
         background.setRadii(QSizeF(0.8, 0.8))
         background.setFillColor(QColor(255, 255, 255, 220))
@@ -254,16 +254,16 @@ def with_quantity_text(renderer):
             font.setFontStyle("Bold")
             font.setStrokeColor(QColor("#ffffff"))
             font.setStrokeWidth(stroke)  # the white one underneath is the halo
-            font.setDataDefinedProperty(QgsSymbolLayer.PropertyCharacter, text)
+            font.setDataDefinedProperty(QgsSymbolLayer.Property.PropertyCharacter, text)
             if index_layer == 0:
                 marker.changeSymbolLayer(0, font)
             else:
                 marker.appendSymbolLayer(font)
         along = QgsMarkerLineSymbolLayer(False)  # horizontal text
-        along.setPlacement(QgsMarkerLineSymbolLayer.CentralPoint)
+        along.setPlacement(QgsMarkerLineSymbolLayer.Placement.CentralPoint)
         along.setSubSymbol(marker)
         along.setDataDefinedProperty(
-            QgsSymbolLayer.PropertyLayerEnabled,
+            QgsSymbolLayer.Property.PropertyLayerEnabled,
             QgsProperty.fromExpression(DECIDED),
         )
         symbol = category.symbol().clone()
@@ -332,10 +332,10 @@ def public_flow_renderer(families_frame, kind: str):
     for index, category in enumerate(renderer.categories()):
         symbol = category.symbol().clone()  # categories() hands out copies: set it back
         layer = symbol.symbolLayer(0)
-        size = layer.dataDefinedProperties().property(QgsSymbolLayer.PropertySize)
+        size = layer.dataDefinedProperties().property(QgsSymbolLayer.Property.PropertySize)
         expression = size.expressionString() if size else "3"
         layer.setDataDefinedProperty(
-            QgsSymbolLayer.PropertySize,
+            QgsSymbolLayer.Property.PropertySize,
             QgsProperty.fromExpression(f"CASE WHEN {hidden} THEN 3 ELSE {expression} END"),
         )
         renderer.updateCategorySymbol(index, symbol)
@@ -373,10 +373,10 @@ def apply_workshop_style(layer, role: str, families_frame) -> None:
 def layer_frame(layer, with_geometry=True, request=None):
     """All features of ``layer`` as a (Geo)DataFrame, with its ``fid`` column."""
     names = layer.fields().names()
-    has_geometry = with_geometry and layer.wkbType() != QgsWkbTypes.NoGeometry
+    has_geometry = with_geometry and layer.wkbType() != QgsWkbTypes.Type.NoGeometry
     request = request or QgsFeatureRequest()
     if not has_geometry:
-        request.setFlags(QgsFeatureRequest.NoGeometry)
+        request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
     rows, wkbs, fids = [], [], []
     for feature in layer.getFeatures(request):
         fids.append(feature.id())
@@ -403,7 +403,9 @@ def _features(frame, layer, geometry_column="geometry") -> list[QgsFeature]:
 
     fields = layer.fields()
     pk = set(layer.dataProvider().pkAttributeIndexes())
-    has_geometry = geometry_column in frame.columns and layer.wkbType() != QgsWkbTypes.NoGeometry
+    has_geometry = (
+        geometry_column in frame.columns and layer.wkbType() != QgsWkbTypes.Type.NoGeometry
+    )
     if has_geometry and getattr(frame, "crs", None) is not None:
         target = layer.crs().authid()
         if target and frame.crs.to_string() != target:
@@ -441,7 +443,7 @@ def write_table(frame, gpkg, table: str, crs="EPSG:2154", wkb_type=None) -> QgsV
 
     if wkb_type is None:
         wkb_type = geometry_type(frame)
-    geometry_column = "geometry" if wkb_type != QgsWkbTypes.NoGeometry else None
+    geometry_column = "geometry" if wkb_type != QgsWkbTypes.Type.NoGeometry else None
     fields = fields_for(frame, geometry_column)
     if geometry_column and getattr(frame, "crs", None) is not None:
         crs = frame.crs.to_string()
@@ -451,9 +453,9 @@ def write_table(frame, gpkg, table: str, crs="EPSG:2154", wkb_type=None) -> QgsV
     options.fileEncoding = "UTF-8"
     path = normalise_path(gpkg)
     options.actionOnExistingFile = (
-        QgsVectorFileWriter.CreateOrOverwriteLayer
+        QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteLayer
         if Path(path).exists()
-        else QgsVectorFileWriter.CreateOrOverwriteFile
+        else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile
     )
     writer = QgsVectorFileWriter.create(
         path,
@@ -569,7 +571,7 @@ class WorkspaceStore:
         request = QgsFeatureRequest().setFilterExpression(
             f"{QgsExpression.quotedColumnRef(key)} = {QgsExpression.quotedValue(value)}"
         )
-        request.setFlags(QgsFeatureRequest.NoGeometry)
+        request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
         layer.dataProvider().reloadData()
         return [f.id() for f in layer.dataProvider().getFeatures(request)]
 
@@ -582,7 +584,7 @@ class WorkspaceStore:
         for name, kind in DECISION_FIELDS:
             fields.append(QgsField(name, kind))
         _connection(self.path).createVectorTable(
-            "", LAYERS["decisions"], fields, QgsWkbTypes.NoGeometry,
+            "", LAYERS["decisions"], fields, QgsWkbTypes.Type.NoGeometry,
             QgsCoordinateReferenceSystem(), False, {},
         )  # fmt: skip
         return self.layer("decisions")

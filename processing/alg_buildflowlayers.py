@@ -115,12 +115,14 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
         }
         for name, (label, parent) in labels.items():
             parameter = QgsProcessingParameterField(name, label, None, parent, optional=True)
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            parameter.setFlags(
+                parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced
+            )
             self.addParameter(parameter)
         places = [
             QgsProcessingParameterVectorLayer(
                 "TERRITORY", self.tr("Communes of the territory"),
-                [QgsProcessing.TypeVectorPolygon], optional=True,
+                [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             ),
             QgsProcessingParameterFile(
                 "FACILITIES",
@@ -130,26 +132,32 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
             ),
         ]  # fmt: skip
         for parameter in places:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            parameter.setFlags(
+                parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced
+            )
             self.addParameter(parameter)
         crs = QgsProcessingParameterCrs(
             self.OUTPUT_CRS, self.tr("Output CRS"), "EPSG:2154", optional=True
         )
-        crs.setFlags(crs.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        crs.setFlags(crs.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(crs)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT_SUPPLY, self.tr("Supplies (gisements)"), QgsProcessing.TypeVectorPoint
+                self.OUTPUT_SUPPLY,
+                self.tr("Supplies (gisements)"),
+                QgsProcessing.SourceType.TypeVectorPoint,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT_NEED, self.tr("Needs (besoins)"), QgsProcessing.TypeVectorPoint
+                self.OUTPUT_NEED,
+                self.tr("Needs (besoins)"),
+                QgsProcessing.SourceType.TypeVectorPoint,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT_REJECTED, self.tr("Rejected rows"), QgsProcessing.TypeVector
+                self.OUTPUT_REJECTED, self.tr("Rejected rows"), QgsProcessing.SourceType.TypeVector
             )
         )
 
@@ -218,7 +226,7 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
             if target.isValid() and placed.crs is not None:
                 placed = placed.to_crs(target.authid() or target.toWkt())
             outputs[key] = write_frame(
-                self, placed, key, parameters, context, steps, QgsWkbTypes.Point
+                self, placed, key, parameters, context, steps, QgsWkbTypes.Type.Point
             )
             name = (
                 self.tr("Supplies (gisements)") if kind == "supply" else self.tr("Needs (besoins)")
@@ -255,7 +263,7 @@ class BuildFlowLayersAlgorithm(EitAlgorithm):
             parameters,
             context,
             steps,
-            QgsWkbTypes.NoGeometry,
+            QgsWkbTypes.Type.NoGeometry,
         )
         attach_style(
             context, outputs[self.OUTPUT_REJECTED], self.tr("Rejected rows"), lambda layer: None

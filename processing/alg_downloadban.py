@@ -48,7 +48,7 @@ class DownloadBanAlgorithm(EitAlgorithm):
         base = QgsProcessingParameterString(
             self.BASE_URL, self.tr("Download site address"), BAN_DOWNLOAD_URL, optional=True
         )
-        base.setFlags(base.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        base.setFlags(base.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(base)
         self.addParameter(
             QgsProcessingParameterFolderDestination(

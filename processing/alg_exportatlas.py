@@ -84,20 +84,20 @@ class ExportAtlasAlgorithm(EitAlgorithm):
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.SYNERGIES, self.tr("Synergy candidates (lines)"),
-                [QgsProcessing.TypeVectorLine],
+                [QgsProcessing.SourceType.TypeVectorLine],
             )
         )  # fmt: skip
         flow_layer_parameters(self)
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.MUTUALISATION, self.tr("Mutualisation groups (polygons)"),
-                [QgsProcessing.TypeVectorPolygon], optional=True,
+                [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             )
         )  # fmt: skip
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.TERRITORY, self.tr("Communes of the territory (polygons)"),
-                [QgsProcessing.TypeVectorPolygon], optional=True,
+                [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             )
         )  # fmt: skip
         self.addParameter(
@@ -125,7 +125,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
         advanced = [
             QgsProcessingParameterFeatureSource(
                 self.ACTORS, self.tr("Actors table (NAF activity and INSEE code)"),
-                [QgsProcessing.TypeVector], optional=True,
+                [QgsProcessing.SourceType.TypeVector], optional=True,
             ),
             QgsProcessingParameterEnum(
                 self.STATUS, self.tr("Candidates shown (by status)"),
@@ -151,7 +151,9 @@ class ExportAtlasAlgorithm(EitAlgorithm):
             ),
         ]  # fmt: skip
         for parameter in advanced:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            parameter.setFlags(
+                parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced
+            )
             self.addParameter(parameter)
         self.addParameter(
             QgsProcessingParameterFileDestination(

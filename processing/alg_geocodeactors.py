@@ -220,7 +220,7 @@ class GeocodeActorsAlgorithm(EitAlgorithm):
 
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                self.INPUT, self.tr("Actors table"), [QgsProcessing.TypeVector]
+                self.INPUT, self.tr("Actors table"), [QgsProcessing.SourceType.TypeVector]
             )
         )
         self.addParameter(
@@ -278,7 +278,7 @@ class GeocodeActorsAlgorithm(EitAlgorithm):
             QgsProcessingParameterNumber(
                 self.REVIEW_THRESHOLD,
                 self.tr("Review threshold (rows scored below it are flagged)"),
-                QgsProcessingParameterNumber.Double,
+                QgsProcessingParameterNumber.Type.Double,
                 0.6,
                 minValue=0.0,
                 maxValue=1.0,
@@ -304,7 +304,7 @@ class GeocodeActorsAlgorithm(EitAlgorithm):
         )
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT, self.tr("Geocoded actors"), QgsProcessing.TypeVectorPoint
+                self.OUTPUT, self.tr("Geocoded actors"), QgsProcessing.SourceType.TypeVectorPoint
             )
         )
         for name, label in (
@@ -317,7 +317,7 @@ class GeocodeActorsAlgorithm(EitAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def _advanced(self, parameter) -> None:
-        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(parameter)
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 - QGIS API
@@ -360,7 +360,9 @@ class GeocodeActorsAlgorithm(EitAlgorithm):
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
         label = source.sourceName() or self.INPUT
-        has_geometry = source.wkbType() != QgsWkbTypes.NoGeometry and source.sourceCrs().isValid()
+        has_geometry = (
+            source.wkbType() != QgsWkbTypes.Type.NoGeometry and source.sourceCrs().isValid()
+        )
         frame = source_to_frame(
             source,
             with_geometry=has_geometry,
@@ -425,7 +427,7 @@ class GeocodeActorsAlgorithm(EitAlgorithm):
         steps.setCurrentStep(2)
         points = self.to_points(result, input_columns, parameters, context)
         dest_id = write_frame(
-            self, points, self.OUTPUT, parameters, context, steps, QgsWkbTypes.Point
+            self, points, self.OUTPUT, parameters, context, steps, QgsWkbTypes.Type.Point
         )
         check_canceled(progress)
         attach_style(context, dest_id, self.tr("Geocoded actors"), geocoders.style_geocoded_layer)

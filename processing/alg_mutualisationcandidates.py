@@ -49,14 +49,14 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
     def initAlgorithm(self, config=None):
         self.addParameter(
             QgsProcessingParameterFeatureSource(
-                self.NEED, self.tr("Needs (besoins)"), [QgsProcessing.TypeVectorPoint]
+                self.NEED, self.tr("Needs (besoins)"), [QgsProcessing.SourceType.TypeVectorPoint]
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.SUPPLY,
                 self.tr("Supplies (gisements), for providers"),
-                [QgsProcessing.TypeVectorPoint],
+                [QgsProcessing.SourceType.TypeVectorPoint],
                 optional=True,
             )
         )
@@ -64,7 +64,7 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
             QgsProcessingParameterNumber(
                 self.MAX_DISTANCE_KM,
                 self.tr("Maximum distance between members (km, 0 = each resource's default)"),
-                QgsProcessingParameterNumber.Double,
+                QgsProcessingParameterNumber.Type.Double,
                 10.0,
                 minValue=0.0,
             )
@@ -73,7 +73,7 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
             QgsProcessingParameterNumber(
                 self.MIN_ACTORS,
                 self.tr("Minimum number of actors in a group"),
-                QgsProcessingParameterNumber.Integer,
+                QgsProcessingParameterNumber.Type.Integer,
                 2,
                 minValue=2,
             )
@@ -81,7 +81,9 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
         catalogue_parameters(self)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT, self.tr("Mutualisation groups"), QgsProcessing.TypeVectorPolygon
+                self.OUTPUT,
+                self.tr("Mutualisation groups"),
+                QgsProcessing.SourceType.TypeVectorPolygon,
             )
         )
 
@@ -113,7 +115,7 @@ class MutualisationCandidatesAlgorithm(EitAlgorithm):
         for line in groups_summary(groups, min_actors):
             feedback.pushInfo(line)
         dest = write_frame(
-            self, groups, self.OUTPUT, parameters, context, feedback, QgsWkbTypes.MultiPolygon
+            self, groups, self.OUTPUT, parameters, context, feedback, QgsWkbTypes.Type.MultiPolygon
         )
         attach_style(
             context, dest, self.tr("Mutualisation groups"), style_group_layer,

@@ -187,20 +187,20 @@ class RunPipelineAlgorithm(EitAlgorithm):
             QgsProcessingParameterNumber(
                 "MAX_DISTANCE_KM",
                 self.tr("Maximum distance (km, 0 = each resource's default)"),
-                QgsProcessingParameterNumber.Double, 0.0, minValue=0.0,
+                QgsProcessingParameterNumber.Type.Double, 0.0, minValue=0.0,
             ),
             QgsProcessingParameterNumber(
                 "GROUP_DISTANCE_KM",
                 self.tr("Maximum distance between members (km, 0 = each resource's default)"),
-                QgsProcessingParameterNumber.Double, 10.0, minValue=0.0,
+                QgsProcessingParameterNumber.Type.Double, 10.0, minValue=0.0,
             ),
             QgsProcessingParameterNumber(
                 "MIN_ACTORS", self.tr("Minimum number of actors in a group"),
-                QgsProcessingParameterNumber.Integer, 2, minValue=2,
+                QgsProcessingParameterNumber.Type.Integer, 2, minValue=2,
             ),
             QgsProcessingParameterVectorLayer(
                 "TERRITORY", self.tr("Communes of the territory"),
-                [QgsProcessing.TypeVectorPolygon], optional=True,
+                [QgsProcessing.SourceType.TypeVectorPolygon], optional=True,
             ),
             QgsProcessingParameterFile(
                 "FACILITIES",
@@ -217,7 +217,9 @@ class RunPipelineAlgorithm(EitAlgorithm):
             QgsProcessingParameterBoolean("ATLAS", self.tr("Export the atlas (PDF)"), True),
         ]  # fmt: skip
         for parameter in advanced:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            parameter.setFlags(
+                parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced
+            )
             self.addParameter(parameter)
         catalogue_parameters(self)
         self.addParameter(
@@ -325,24 +327,24 @@ class RunPipelineAlgorithm(EitAlgorithm):
             decisions = pd.DataFrame({c: pd.Series(dtype=str) for c in DECISION_COLUMNS})
         tables = [
             ("actors", result.actors, None),
-            ("supply", result.supply, QgsWkbTypes.Point),
-            ("need", result.need, QgsWkbTypes.Point),
-            ("candidates", result.candidates, QgsWkbTypes.LineString),
-            ("groups", result.groups, QgsWkbTypes.MultiPolygon),
+            ("supply", result.supply, QgsWkbTypes.Type.Point),
+            ("need", result.need, QgsWkbTypes.Type.Point),
+            ("candidates", result.candidates, QgsWkbTypes.Type.LineString),
+            ("groups", result.groups, QgsWkbTypes.Type.MultiPolygon),
             ("rejected", rejected if rejected is not None else result.rejected,
-             QgsWkbTypes.NoGeometry),
-            ("unplaced", result.unplaced, QgsWkbTypes.NoGeometry),
+             QgsWkbTypes.Type.NoGeometry),
+            ("unplaced", result.unplaced, QgsWkbTypes.Type.NoGeometry),
             ("territory", territory, None),
-            ("resources", catalogue.resources_frame, QgsWkbTypes.NoGeometry),
-            ("compatibility", catalogue.compatibility_frame, QgsWkbTypes.NoGeometry),
-            ("runs", runs, QgsWkbTypes.NoGeometry),
-            ("decisions", decisions, QgsWkbTypes.NoGeometry),
+            ("resources", catalogue.resources_frame, QgsWkbTypes.Type.NoGeometry),
+            ("compatibility", catalogue.compatibility_frame, QgsWkbTypes.Type.NoGeometry),
+            ("runs", runs, QgsWkbTypes.Type.NoGeometry),
+            ("decisions", decisions, QgsWkbTypes.Type.NoGeometry),
         ]  # fmt: skip
         for i, (role, frame, wkb_type) in enumerate(tables):
             if frame is None:
                 continue
             if role == "actors":
-                wkb_type = QgsWkbTypes.Point
+                wkb_type = QgsWkbTypes.Type.Point
             write_layer(frame, gpkg, LAYERS[role], None, wkb_type)
             steps.setProgressText(LAYERS[role])
             steps.setProgress(100.0 * (i + 1) / len(tables))

@@ -72,7 +72,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             QgsProcessingParameterNumber(
                 self.MAX_DISTANCE_KM,
                 self.tr("Maximum distance (km, 0 = each resource's default)"),
-                QgsProcessingParameterNumber.Double,
+                QgsProcessingParameterNumber.Type.Double,
                 0.0,
                 minValue=0.0,
             )
@@ -81,18 +81,18 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
             QgsProcessingParameterFeatureSource(
                 self.NETWORK,
                 self.tr("Road network (optional, for road distances)"),
-                [QgsProcessing.TypeVectorLine],
+                [QgsProcessing.SourceType.TypeVectorLine],
                 optional=True,
             )
         )
         snap = QgsProcessingParameterNumber(
             self.SNAP_TOLERANCE_M,
             self.tr("Largest snapping distance to the network (m)"),
-            QgsProcessingParameterNumber.Double,
+            QgsProcessingParameterNumber.Type.Double,
             500.0,
             minValue=0.0,
         )
-        snap.setFlags(snap.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        snap.setFlags(snap.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         self.addParameter(snap)
         self.addParameter(
             QgsProcessingParameterBoolean(
@@ -103,13 +103,13 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
         catalogue_parameters(self)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
-                self.OUTPUT, self.tr("Synergy candidates"), QgsProcessing.TypeVectorLine
+                self.OUTPUT, self.tr("Synergy candidates"), QgsProcessing.SourceType.TypeVectorLine
             )
         )
         unplaced = QgsProcessingParameterFeatureSink(
             self.OUTPUT_UNPLACED,
             self.tr("Flows not matched (no position)"),
-            QgsProcessing.TypeVector,
+            QgsProcessing.SourceType.TypeVector,
             optional=True,
             createByDefault=False,
         )
@@ -155,7 +155,13 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
         candidates = result.candidates.sort_values("score", ascending=False, kind="stable")
         outputs = {
             self.OUTPUT: write_frame(
-                self, candidates, self.OUTPUT, parameters, context, steps, QgsWkbTypes.LineString
+                self,
+                candidates,
+                self.OUTPUT,
+                parameters,
+                context,
+                steps,
+                QgsWkbTypes.Type.LineString,
             )
         }
         attach_style(
@@ -169,7 +175,7 @@ class SynergyCandidatesAlgorithm(EitAlgorithm):
         if parameters.get(self.OUTPUT_UNPLACED) and unplaced is not None:
             outputs[self.OUTPUT_UNPLACED] = write_frame(
                 self, unplaced, self.OUTPUT_UNPLACED, parameters, context, steps,
-                QgsWkbTypes.NoGeometry,
+                QgsWkbTypes.Type.NoGeometry,
             )  # fmt: skip
         outputs["CANDIDATES"] = len(candidates)
         return outputs

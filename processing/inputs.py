@@ -29,7 +29,7 @@ def read_table_parameter(alg, parameters, name, context, feedback, keep_geometry
     if source is None:
         raise QgsProcessingException(alg.invalidSourceError(parameters, name))
     label = source.sourceName() or name
-    has_geometry = source.wkbType() != QgsWkbTypes.NoGeometry
+    has_geometry = source.wkbType() != QgsWkbTypes.Type.NoGeometry
     frame = source_to_frame(source, with_geometry=keep_geometry and has_geometry, context=context)
     frame.attrs["source"] = label
     geometry_frame = frame if keep_geometry and has_geometry else None
@@ -67,12 +67,14 @@ def table_parameters(alg) -> None:
 
     alg.addParameter(
         QgsProcessingParameterFeatureSource(
-            "ACTORS", tr("Actors table"), [QgsProcessing.TypeVector]
+            "ACTORS", tr("Actors table"), [QgsProcessing.SourceType.TypeVector]
         )
     )
     alg.addParameter(
         QgsProcessingParameterFeatureSource(
-            "FLOWS", tr("Flows table (input/output balances)"), [QgsProcessing.TypeVector]
+            "FLOWS",
+            tr("Flows table (input/output balances)"),
+            [QgsProcessing.SourceType.TypeVector],
         )
     )
 
@@ -86,7 +88,9 @@ def flow_layer_parameters(alg) -> None:
         ("NEED", tr("Needs (besoins)")),
     ):
         alg.addParameter(
-            QgsProcessingParameterFeatureSource(name, label, [QgsProcessing.TypeVectorPoint])
+            QgsProcessingParameterFeatureSource(
+                name, label, [QgsProcessing.SourceType.TypeVectorPoint]
+            )
         )
 
 
@@ -101,7 +105,7 @@ def catalogue_parameters(alg) -> None:
         parameter = QgsProcessingParameterFile(
             name, label, optional=True, fileFilter="CSV (*.csv);;XLSX (*.xlsx)"
         )
-        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
         alg.addParameter(parameter)
 
 
@@ -112,7 +116,7 @@ def top_k_parameter(name: str = "TOP_K"):
     return QgsProcessingParameterNumber(
         name,
         tr("Best candidates kept per supply and per need (0 = every pair within the distance)"),
-        QgsProcessingParameterNumber.Integer,
+        QgsProcessingParameterNumber.Type.Integer,
         10,
         minValue=0,
     )
@@ -154,7 +158,7 @@ def write_frame(alg, frame, key, parameters, context, feedback, wkb_type=None):
 
     if wkb_type is None:
         wkb_type = geometry_type(frame)
-    geometry_column = "geometry" if wkb_type != QgsWkbTypes.NoGeometry else None
+    geometry_column = "geometry" if wkb_type != QgsWkbTypes.Type.NoGeometry else None
     fields = fields_for(frame, geometry_column)
     crs = crs_of(frame) if geometry_column else QgsCoordinateReferenceSystem()
     sink, dest_id = alg.parameterAsSink(parameters, key, context, fields, wkb_type, crs)

@@ -37,9 +37,7 @@ class UnavailableAlgorithm(QgsProcessingAlgorithm):
 
     def flags(self):
         return (
-            super().flags()
-            | algorithm_flag("HideFromToolbox")
-            | algorithm_flag("HideFromModeler")
+            super().flags() | algorithm_flag("HideFromToolbox") | algorithm_flag("HideFromModeler")
         )
 
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API

@@ -106,7 +106,7 @@ class FamilyCharts(QWidget):
         if self.pg is None:
             self.message = QLabel(missing_message())
             self.message.setWordWrap(True)
-            self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(self.message)
             self.measure = None
             return
@@ -229,7 +229,7 @@ class FamilyCharts(QWidget):
             height=0.36,
             width=balance["need"].tolist(),
             brushes=need_brushes,
-            pen=pg.mkPen("#333333", width=0.5, style=Qt.DashLine),
+            pen=pg.mkPen("#333333", width=0.5, style=Qt.PenStyle.DashLine),
         )
         self._ticks(plot, families)
         plot.setYRange(-0.6, len(families) - 0.4, padding=0)

@@ -232,7 +232,7 @@ class WorkshopDock(QgsDockWidget):
         head = QHBoxLayout()
         self.title = QLabel(tr("No workspace open"))
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
-        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head.addWidget(self.title, 1)
         self.open_button = QPushButton(tr("Open a workspace…"))
         self.open_button.clicked.connect(self.choose_workspace)
@@ -263,7 +263,7 @@ class WorkshopDock(QgsDockWidget):
 
         sliders = QGridLayout()
         self.distance_label = QLabel()
-        self.distance_slider = QSlider(Qt.Horizontal)
+        self.distance_slider = QSlider(Qt.Orientation.Horizontal)
         self.distance_slider.setRange(0, DISTANCE_MAX_KM)
         self.distance_slider.setValue(0)
         self.distance_slider.setPageStep(5)
@@ -272,7 +272,7 @@ class WorkshopDock(QgsDockWidget):
         sliders.addWidget(self.distance_label, 0, 0)
         sliders.addWidget(self.distance_slider, 0, 1)
         self.score_label = QLabel()
-        self.score_slider = QSlider(Qt.Horizontal)
+        self.score_slider = QSlider(Qt.Orientation.Horizontal)
         self.score_slider.setRange(0, 100)
         self.score_slider.setSingleStep(5)
         self.score_slider.setPageStep(10)
@@ -312,21 +312,21 @@ class WorkshopDock(QgsDockWidget):
         self.table.setHorizontalHeaderLabels(
             [tr("Score"), tr("Resource, from → to"), tr("Quantity"), tr("Status")]
         )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(True)
         rows = self.table.verticalHeader()
         rows.setVisible(False)
         # a row holds the resource, then supplier → receiver: room for four lines in a
         # narrow panel (the tooltip has the whole text), at a fixed height instead of
         # measuring each cell again whenever the list changes
-        rows.setSectionResizeMode(QHeaderView.Fixed)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setDefaultSectionSize(self.table.fontMetrics().lineSpacing() * 4 + 8)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)  # fitted once per fill
-        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # fitted once per fill
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._row_selected)
         layout.addWidget(self.table, 3)
 
@@ -358,7 +358,7 @@ class WorkshopDock(QgsDockWidget):
         grid.addWidget(self.parts_box)
         self.detail_flows = QLabel()
         self.detail_flows.setWordWrap(True)
-        self.detail_flows.setTextFormat(Qt.RichText)
+        self.detail_flows.setTextFormat(Qt.TextFormat.RichText)
         grid.addWidget(self.detail_flows)
         buttons = QHBoxLayout()
         self.status_buttons = {}
@@ -427,7 +427,7 @@ class WorkshopDock(QgsDockWidget):
         layout.addWidget(self.flow_button)
         self.actor_info = QLabel(tr("Click an actor to see its neighbours within the distance."))
         self.actor_info.setWordWrap(True)
-        self.actor_info.setTextFormat(Qt.RichText)
+        self.actor_info.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.actor_info)
         legend = QGroupBox(tr("Types of actors"))
         form = QFormLayout(legend)
@@ -461,7 +461,7 @@ class WorkshopDock(QgsDockWidget):
         """Open ``path`` (default: the workspace of the current project) and load its layers."""
         path = path or project_workspace(self.project)
         if not path or not Path(path).exists():
-            self._message(tr("No workspace found: open an eit.gpkg."), Qgis.Warning)
+            self._message(tr("No workspace found: open an eit.gpkg."), Qgis.MessageLevel.Warning)
             return False
         tables = set(gpkg_tables(path))
         missing = [LAYERS[r] for r in ("actors", "supply", "need", "candidates") if
@@ -471,7 +471,7 @@ class WorkshopDock(QgsDockWidget):
                 tr("{path} is not an EIT workspace (missing tables: {tables}).").format(
                     path=path, tables=", ".join(missing)
                 ),
-                Qgis.Warning,
+                Qgis.MessageLevel.Warning,
             )
             return False
         self.close_workspace()
@@ -499,7 +499,7 @@ class WorkshopDock(QgsDockWidget):
             with untouched(self.project):
                 self.project.setTitle(name)
         if in_temporary_folder(path):
-            self._message(temporary_warning(path), Qgis.Warning)
+            self._message(temporary_warning(path), Qgis.MessageLevel.Warning)
         self._set_enabled(True)
         self.apply_filters()
         self.refresh_charts()
@@ -619,9 +619,9 @@ class WorkshopDock(QgsDockWidget):
             if code not in present:
                 continue
             item = QListWidgetItem(label)
-            item.setData(Qt.UserRole, code)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
             pixmap = QPixmap(16, 16)
             pixmap.fill(QColor(colour))
             item.setIcon(QIcon(pixmap))
@@ -640,28 +640,28 @@ class WorkshopDock(QgsDockWidget):
             if value not in categories:
                 continue
             item = QListWidgetItem(category_label(value))
-            item.setData(Qt.UserRole, value)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked)
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
             self.category_list.addItem(item)
         self.category_list.blockSignals(False)
 
     @staticmethod
-    def _checked(widget: QListWidget, state=Qt.Checked) -> list[str]:
+    def _checked(widget: QListWidget, state=Qt.CheckState.Checked) -> list[str]:
         return [
-            widget.item(i).data(Qt.UserRole)
+            widget.item(i).data(Qt.ItemDataRole.UserRole)
             for i in range(widget.count())
             if widget.item(i).checkState() == state
         ]
 
     def selected_families(self):
         """Checked family codes (None when all are)."""
-        if not self._checked(self.family_list, Qt.Unchecked):
+        if not self._checked(self.family_list, Qt.CheckState.Unchecked):
             return None
         return self._checked(self.family_list)
 
     def selected_categories(self):
-        if not self._checked(self.category_list, Qt.Unchecked):
+        if not self._checked(self.category_list, Qt.CheckState.Unchecked):
             return None
         return self._checked(self.category_list)
 
@@ -676,8 +676,8 @@ class WorkshopDock(QgsDockWidget):
         widget.blockSignals(True)
         for i in range(widget.count()):
             item = widget.item(i)
-            on = values is None or item.data(Qt.UserRole) in set(values)
-            item.setCheckState(Qt.Checked if on else Qt.Unchecked)
+            on = values is None or item.data(Qt.ItemDataRole.UserRole) in set(values)
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         widget.blockSignals(False)
         self._filters_changed()
 
@@ -822,7 +822,9 @@ class WorkshopDock(QgsDockWidget):
             from ..processing.messages import error_message
 
             text = error_message(task.error) if task.error is not None else str(task.exception)
-            self._message(tr("Synergy search failed: {error}").format(error=text), Qgis.Critical)
+            self._message(
+                tr("Synergy search failed: {error}").format(error=text), Qgis.MessageLevel.Critical
+            )
             return
         if task.result is None:
             return
@@ -880,7 +882,7 @@ class WorkshopDock(QgsDockWidget):
                 tr("The synergies could not be saved in {path}: {error}").format(
                     path=self.store.path if self.store else "", error=error
                 ),
-                Qgis.Critical,
+                Qgis.MessageLevel.Critical,
             )
             return
         if self.store is None or table != LAYERS["candidates"]:
@@ -1006,7 +1008,7 @@ class WorkshopDock(QgsDockWidget):
             ]
             for index, text in enumerate(values):
                 item = QTableWidgetItem(text)
-                item.setData(Qt.UserRole, cid)
+                item.setData(Qt.ItemDataRole.UserRole, cid)
                 item.setToolTip(text)
                 if index == 3:
                     item.setForeground(QBrush(QColor(STATUS_COLOURS[status])))
@@ -1038,7 +1040,7 @@ class WorkshopDock(QgsDockWidget):
 
     def select_candidate(self, candidate_id: str) -> bool:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(Qt.UserRole) == candidate_id:
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == candidate_id:
                 self.table.selectRow(row)
                 return True
         return False
@@ -1047,7 +1049,7 @@ class WorkshopDock(QgsDockWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
-        candidate_id = self.table.item(rows[0].row(), 0).data(Qt.UserRole)
+        candidate_id = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
         self.notes_keeper.flush()  # the notes of the candidate left
         self._current_id = candidate_id
         cand = self._candidate(candidate_id)
@@ -1192,14 +1194,16 @@ class WorkshopDock(QgsDockWidget):
     def event(self, event) -> bool:
         # Ctrl+Z in the dock undoes the last decision (not QGIS's edit undo), except in the
         # notes field, where it undoes typing
-        if event.type() == QEvent.ShortcutOverride and event.matches(QKeySequence.Undo):
+        if event.type() == QEvent.Type.ShortcutOverride and event.matches(
+            QKeySequence.StandardKey.Undo
+        ):
             if not self.notes.hasFocus():
                 event.accept()
                 return True
         return super().event(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if event.matches(QKeySequence.Undo) and not self.notes.hasFocus():
+        if event.matches(QKeySequence.StandardKey.Undo) and not self.notes.hasFocus():
             self.undo()
             event.accept()
             return
@@ -1338,7 +1342,7 @@ class WorkshopDock(QgsDockWidget):
     def open_flow_form(self, actor_id=None, new_actor_point=None) -> None:
         if self.store is None:
             return
-        self.flow_form(actor_id, new_actor_point).exec_()
+        self.flow_form(actor_id, new_actor_point).exec()
 
     def save_flow(self, dialog, new_actor_point=None) -> str | None:
         """Normalise the form's flow with the core and write it; the error text or None."""
@@ -1437,8 +1441,8 @@ class WorkshopDock(QgsDockWidget):
         return {**values, "actor_id": actor_id, "geometry": shapely.Point(x, y)}
 
     def _fill_filter_lists_keeping(self) -> None:
-        families_off = self._checked(self.family_list, Qt.Unchecked)
-        categories_off = self._checked(self.category_list, Qt.Unchecked)
+        families_off = self._checked(self.family_list, Qt.CheckState.Unchecked)
+        categories_off = self._checked(self.category_list, Qt.CheckState.Unchecked)
         self._fill_filter_lists()
         self._uncheck(self.family_list, families_off)
         self._uncheck(self.category_list, categories_off)
@@ -1446,8 +1450,8 @@ class WorkshopDock(QgsDockWidget):
     def _uncheck(self, widget, values) -> None:
         widget.blockSignals(True)
         for i in range(widget.count()):
-            if widget.item(i).data(Qt.UserRole) in set(values):
-                widget.item(i).setCheckState(Qt.Unchecked)
+            if widget.item(i).data(Qt.ItemDataRole.UserRole) in set(values):
+                widget.item(i).setCheckState(Qt.CheckState.Unchecked)
         widget.blockSignals(False)
 
     # ------------------------------------------------------------------ modes
@@ -1553,8 +1557,12 @@ class WorkshopDock(QgsDockWidget):
         p.writeEntry(SCOPE, "min_score", int(self.score_slider.value()))
         p.writeEntry(SCOPE, "map_limit", int(self.map_limit.value()))
         p.writeEntry(SCOPE, "top_k", int(self.top_k.value()))
-        p.writeEntry(SCOPE, "families_off", self._checked(self.family_list, Qt.Unchecked))
-        p.writeEntry(SCOPE, "categories_off", self._checked(self.category_list, Qt.Unchecked))
+        p.writeEntry(
+            SCOPE, "families_off", self._checked(self.family_list, Qt.CheckState.Unchecked)
+        )
+        p.writeEntry(
+            SCOPE, "categories_off", self._checked(self.category_list, Qt.CheckState.Unchecked)
+        )
         p.writeEntry(SCOPE, "public", bool(self.public))
         p.writeEntry(SCOPE, "presentation", bool(self.presentation.active))
 
@@ -1566,7 +1574,9 @@ class WorkshopDock(QgsDockWidget):
             return False
         path = p.pathResolver().readPath(path)
         if not Path(path).exists():
-            self._message(tr("The workspace {path} is missing.").format(path=path), Qgis.Warning)
+            self._message(
+                tr("The workspace {path} is missing.").format(path=path), Qgis.MessageLevel.Warning
+            )
             return False
         public = p.readBoolEntry(SCOPE, "public", True)[0]
         self.public = public
@@ -1593,7 +1603,7 @@ class WorkshopDock(QgsDockWidget):
         return True
 
     # ------------------------------------------------------------------ messages
-    def _message(self, text: str, level=Qgis.Info) -> None:
+    def _message(self, text: str, level=Qgis.MessageLevel.Info) -> None:
         self.status_line.setText(text)
         self.iface.messageBar().pushMessage(tr("EIT workshop"), text, level, 6)
 

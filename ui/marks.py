@@ -62,14 +62,14 @@ class MapMarks:
         self.clear_bands()
         point = QgsGeometry.fromPointXY(QgsPointXY(x, y))
         for fraction, alpha in RINGS:
-            band = QgsRubberBand(self.canvas, QgsWkbTypes.PolygonGeometry)
+            band = QgsRubberBand(self.canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
             band.setToGeometry(point.buffer(radius_m * fraction, 48), layer)
             band.setStrokeColor(QColor(20, 60, 120, 220))
             band.setFillColor(QColor(70, 130, 200, alpha))
             band.setWidth(2)
             band.setLineStyle(Qt.PenStyle.DashLine)
             self.bands.append(band)
-        band = QgsRubberBand(self.canvas, QgsWkbTypes.LineGeometry)
+        band = QgsRubberBand(self.canvas, QgsWkbTypes.GeometryType.LineGeometry)
         band.setStrokeColor(QColor(230, 100, 0, 220))
         band.setWidth(4)
         for geometry in lines:

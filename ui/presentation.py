@@ -188,8 +188,8 @@ class Presentation:
         self.overlay.set_sections(sections)
         self.overlay.show()
         self.overlay.raise_()
-        self.shortcut = QShortcut(QKeySequence(Qt.Key_Escape), window)
-        self.shortcut.setContext(Qt.ApplicationShortcut)
+        self.shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
+        self.shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.shortcut.activated.connect(self.leave)
         self.active = True
 

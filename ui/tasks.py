@@ -61,7 +61,7 @@ class CandidateSearchTask(QgsTask):
 
     def __init__(self, supply, need, catalogue, max_distance_km, previous, on_done, generation,
                  top_k=10):  # fmt: skip
-        super().__init__(tr("EIT: searching synergies"), QgsTask.CanCancel)
+        super().__init__(tr("EIT: searching synergies"), QgsTask.Flag.CanCancel)
         self.top_k = int(top_k)
         self.supply = supply
         self.need = need

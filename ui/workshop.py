@@ -48,7 +48,7 @@ class WorkshopController:
                     tr("The workshop needs {modules}: {command}").format(
                         modules=", ".join(absent), command=pip_command(absent)
                     ),
-                    Qgis.Warning,
+                    Qgis.MessageLevel.Warning,
                     0,
                 )
                 return None
@@ -56,7 +56,7 @@ class WorkshopController:
 
             self.dock = WorkshopDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self._visibility)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         return self.dock
 
     def toggle(self, checked=True) -> None:

@@ -41,7 +41,7 @@ def run():
         QgsApplication.processEvents()
         iface.mainWindow().grab().save(SCREENSHOT)
         report["unloaded"] = unloadPlugin("eit_synergies")
-        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)  # deleteLater() done
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # deleteLater() done
         report["after_unload"] = eit_state()
         report["reloaded"] = loadPlugin("eit_synergies") and startPlugin("eit_synergies")
         report["after_reload"] = eit_state()

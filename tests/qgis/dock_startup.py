@@ -115,7 +115,7 @@ def run():
         plugin = plugins["eit_synergies"]
         step(report, "show")
         dock = plugin.workshop.show()
-        window.resizeDocks([dock], [560], Qt.Horizontal)
+        window.resizeDocks([dock], [560], Qt.Orientation.Horizontal)
         step(report, "open")
         report["opened"] = dock.open_workspace(str(gpkg))
         report["layers"] = sorted(dock.layers)
@@ -164,7 +164,7 @@ def run():
         }  # fmt: skip
         window.grab().save(PRESENTATION_SHOT)
         step(report, "esc")
-        QTest.keyClick(window, Qt.Key_Escape)
+        QTest.keyClick(window, Qt.Key.Key_Escape)
         wait_until(lambda: not dock.presentation.active, 5)
         report["after_esc"] = {
             "active": dock.presentation.active,
@@ -178,7 +178,7 @@ def run():
         report["first"] = workshop_state()
         step(report, "unload")
         report["unloaded"] = unloadPlugin("eit_synergies")
-        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         report["after_unload"] = workshop_state()
         report["reloaded"] = loadPlugin("eit_synergies") and startPlugin("eit_synergies")
         report["after_reload"] = workshop_state()

@@ -149,10 +149,10 @@ def demo(tmp_path_factory):
     groups = find_mutualisation_groups(need_frame, supply_frame, 10, 2)
     return {
         "layers": {
-            "SYNERGIES": _layer_from_frame(candidates, "candidates", QgsWkbTypes.LineString),
-            "SUPPLY": _layer_from_frame(supply_frame, "supply", QgsWkbTypes.Point),
-            "NEED": _layer_from_frame(need_frame, "need", QgsWkbTypes.Point),
-            "MUTUALISATION": _layer_from_frame(groups, "groups", QgsWkbTypes.Polygon),
+            "SYNERGIES": _layer_from_frame(candidates, "candidates", QgsWkbTypes.Type.LineString),
+            "SUPPLY": _layer_from_frame(supply_frame, "supply", QgsWkbTypes.Type.Point),
+            "NEED": _layer_from_frame(need_frame, "need", QgsWkbTypes.Type.Point),
+            "MUTUALISATION": _layer_from_frame(groups, "groups", QgsWkbTypes.Type.Polygon),
             "TERRITORY": QgsVectorLayer(str(DEMO / "communes.geojson"), "communes", "ogr"),
             "ACTORS": str(actors),
         },
@@ -233,7 +233,7 @@ def test_templates_load_with_every_item(qgis_app):
 def test_algorithm_shape(plugin):
     alg = QgsApplication.processingRegistry().algorithmById("eit:exportatlas")
     assert alg is not None and alg.groupId() == "reports"
-    assert alg.flags() & QgsProcessingAlgorithm.FlagNoThreading
+    assert alg.flags() & QgsProcessingAlgorithm.Flag.FlagNoThreading
     names = {p.name() for p in alg.parameterDefinitions()}
     assert {"SYNERGIES", "SUPPLY", "NEED", "MUTUALISATION", "TERRITORY", "COVERAGE", "PUBLIC",
             "TITLE", "OUTPUT", "OUTPUT_CSV", "OUTPUT_XLSX", "OUTPUT_PNG"} <= names  # fmt: skip
@@ -403,9 +403,9 @@ def test_hostile_texts_stay_inert_in_the_tables(plugin, demo, tmp_path):
     candidates["status"] = "proposed"
     layers = dict(demo["layers"])
     layers.update(
-        SYNERGIES=_layer_from_frame(candidates, "candidates", QgsWkbTypes.LineString),
-        SUPPLY=_layer_from_frame(supply, "supply", QgsWkbTypes.Point),
-        NEED=_layer_from_frame(need, "need", QgsWkbTypes.Point),
+        SYNERGIES=_layer_from_frame(candidates, "candidates", QgsWkbTypes.Type.LineString),
+        SUPPLY=_layer_from_frame(supply, "supply", QgsWkbTypes.Type.Point),
+        NEED=_layer_from_frame(need, "need", QgsWkbTypes.Type.Point),
     )
     result = run_atlas(
         {**demo, "layers": layers},

@@ -143,13 +143,13 @@ def test_the_title_is_the_territory_s_name_never_a_commune_s(dock, workspace):
     dock.close_workspace()
     # a territory of communes (the pipeline's) and the run's record of the EPCI's name
     communes = pd.DataFrame({"nom": ["La Chapelle-Montlinard", "La Charité-sur-Loire"]})
-    write_table(communes, workspace, LAYERS["territory"], wkb_type=QgsWkbTypes.NoGeometry)
+    write_table(communes, workspace, LAYERS["territory"], wkb_type=QgsWkbTypes.Type.NoGeometry)
     assert dock.open_workspace(str(workspace))
     assert dock.title.text() == workspace.parent.name  # no commune's name: the folder's
     runs = pd.DataFrame({"run_at": ["2026-03-01T10:00:00", "2026-03-02T10:00:00"],
                          "territory_name": ["CC Ancienne", "CC Les Bertranges"]})  # fmt: skip
     dock.close_workspace()
-    write_table(runs, workspace, LAYERS["runs"], wkb_type=QgsWkbTypes.NoGeometry)
+    write_table(runs, workspace, LAYERS["runs"], wkb_type=QgsWkbTypes.Type.NoGeometry)
     assert dock.open_workspace(str(workspace))
     assert dock.title.text() == "CC Les Bertranges"
 
@@ -184,10 +184,10 @@ def test_a_fresh_workspace_opens_without_a_gdal_error(qgis_iface, tmp_path, capf
                           Catalogue.builtin())  # fmt: skip
     gpkg = tmp_path / "eit.gpkg"
     for role, wkb_type in (
-        ("actors", QgsWkbTypes.Point),
-        ("supply", QgsWkbTypes.Point),
-        ("need", QgsWkbTypes.Point),
-        ("candidates", QgsWkbTypes.LineString),
+        ("actors", QgsWkbTypes.Type.Point),
+        ("supply", QgsWkbTypes.Type.Point),
+        ("need", QgsWkbTypes.Type.Point),
+        ("candidates", QgsWkbTypes.Type.LineString),
     ):
         write_layer(getattr(result, role), gpkg, LAYERS[role], None, wkb_type)  # fmt: skip
     QgsProject.instance().clear()
@@ -527,8 +527,9 @@ def test_widths_and_sizes_tell_quantities_except_confidential_ones_in_public_mod
     )
     for role, index, field, constant in checks:
         layer = dock.layers[role]
-        text = data_defined(layer, QgsSymbolLayer.PropertyStrokeWidth if role == "candidates"
-                            else QgsSymbolLayer.PropertySize, index)  # fmt: skip
+        prop = QgsSymbolLayer.Property
+        size = prop.PropertyStrokeWidth if role == "candidates" else prop.PropertySize
+        text = data_defined(layer, size, index)
         for public in (True, False):
             dock.set_public(public)  # the project variable the expressions read
             rows = [
@@ -551,7 +552,7 @@ def test_widths_and_sizes_tell_quantities_except_confidential_ones_in_public_mod
 
 
 def first_candidate(dock):
-    return dock.table.item(0, 0).data(Qt.UserRole)
+    return dock.table.item(0, 0).data(Qt.ItemDataRole.UserRole)
 
 
 def test_status_and_notes_are_written_at_once_and_logged(dock, workspace):
@@ -669,7 +670,7 @@ def test_ctrl_z_in_the_dock_undoes(dock, workspace):
     dock.table.selectRow(0)
     dock.status_buttons["retained"].click()
     dock.table.setFocus()
-    QTest.keyClick(dock.table, Qt.Key_Z, Qt.ControlModifier)
+    QTest.keyClick(dock.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}
     assert rows[candidate]["status"] == "proposed"
 
@@ -748,7 +749,7 @@ def label_texts(layer):
         marker = along.subSymbol()
         texts = {
             marker.symbolLayer(i)
-            .dataDefinedProperties().property(QgsSymbolLayer.PropertyCharacter)
+            .dataDefinedProperties().property(QgsSymbolLayer.Property.PropertyCharacter)
             .expressionString()
             for i in range(marker.symbolLayerCount())
         }  # fmt: skip
@@ -776,7 +777,7 @@ def test_public_mode_hides_confidential_names_and_quantities_on_the_map(dock):
     seen_confidential = 0
     open_row = next(
         r for r in range(dock.table.rowCount())
-        if not confidential(dock._candidate(dock.table.item(r, 0).data(Qt.UserRole)),
+        if not confidential(dock._candidate(dock.table.item(r, 0).data(Qt.ItemDataRole.UserRole)),
                             "candidates")
     )  # fmt: skip
     dock.table.selectRow(open_row)
@@ -813,15 +814,16 @@ def test_public_mode_hides_confidential_names_and_quantities_on_the_map(dock):
     categories = renderer.categories()
     symbol = categories[0].symbol()
     line = symbol.symbolLayer(1)
-    width = line.dataDefinedProperties().property(QgsSymbolLayer.PropertyStrokeWidth)
+    width = line.dataDefinedProperties().property(QgsSymbolLayer.Property.PropertyStrokeWidth)
     assert "confidential" in width.expressionString()
 
 
 def test_public_mode_hides_confidential_names_and_quantities_in_the_list(dock):
+    role = Qt.ItemDataRole.UserRole
     secret_rows = [
         r for r in range(dock.table.rowCount())
-        if dock._candidate(dock.table.item(r, 0).data(Qt.UserRole))["supplier_name"] == SECRET
-        or dock._candidate(dock.table.item(r, 0).data(Qt.UserRole))["receiver_name"] == SECRET
+        if dock._candidate(dock.table.item(r, 0).data(role))["supplier_name"] == SECRET
+        or dock._candidate(dock.table.item(r, 0).data(role))["receiver_name"] == SECRET
     ]  # fmt: skip
     assert secret_rows
     dock.table.selectRow(secret_rows[0])
@@ -882,7 +884,9 @@ def test_a_workspace_in_the_temporary_folder_is_pointed_out(dock, workspace, tmp
     bar = dock.iface.messageBar()
     bar.clear_messages()
     assert dock.open_workspace(str(workspace))
-    assert any(str(workspace.parent) in text for text in bar.get_messages(Qgis.Warning))
+    assert any(
+        str(workspace.parent) in text for text in bar.get_messages(Qgis.MessageLevel.Warning)
+    )
 
 
 def test_selecting_a_candidate_zooms_and_highlights(dock):

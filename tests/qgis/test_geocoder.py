@@ -80,7 +80,7 @@ def geocoder_context():
 def test_ban_geocoder_answers_a_string_from_the_local_server(qgis_app, server, tmp_path):
     geocoder = geocoder_for(server, tmp_path)
     assert geocoder.flags() & QgsGeocoderInterface.Flag.GeocodesStrings
-    assert geocoder.wkbType() == QgsWkbTypes.Point
+    assert geocoder.wkbType() == QgsWkbTypes.Type.Point
     assert "ban_score" in geocoder.appendedFields().names()
     results = geocoder.geocodeString("12 place allegre 19240 allassac", geocoder_context())
     assert len(results) == 1

@@ -144,9 +144,9 @@ def test_atlas_cover_shows_the_metabolism(run, plugin, french_qm_dir, tmp_path):
         out = processing.run(
             "eit:exportatlas",
             {
-                "SYNERGIES": _layer(result.candidates, "c", QgsWkbTypes.LineString),
-                "SUPPLY": _layer(result.supply, "s", QgsWkbTypes.Point),
-                "NEED": _layer(result.need, "n", QgsWkbTypes.Point),
+                "SYNERGIES": _layer(result.candidates, "c", QgsWkbTypes.Type.LineString),
+                "SUPPLY": _layer(result.supply, "s", QgsWkbTypes.Type.Point),
+                "NEED": _layer(result.need, "n", QgsWkbTypes.Type.Point),
                 "TERRITORY": QgsVectorLayer(str(DEMO / "communes.geojson"), "communes", "ogr"),
                 "PUBLIC": True,
                 "OUTPUT": str(tmp_path / "atlas.pdf"),

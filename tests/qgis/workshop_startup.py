@@ -76,8 +76,10 @@ def type_words(dock, words):
         if ord(char) < 128:
             QTest.keyClicks(dock.notes, char)
             continue
-        for kind in (QEvent.KeyPress, QEvent.KeyRelease):
-            QApplication.sendEvent(dock.notes, QKeyEvent(kind, 0, Qt.NoModifier, char))
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                dock.notes, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+            )
     report["typed"][dock._current_id] = dock.notes.toPlainText()
 
 
@@ -154,7 +156,10 @@ def run():
         categories = dock._checked(dock.category_list)
         dock.set_checked(dock.category_list, categories[:-1])  # one type of actor set aside
         pump(0.5)
-        ids = [dock.table.item(r, 0).data(Qt.UserRole) for r in range(dock.table.rowCount())]
+        ids = [
+            dock.table.item(r, 0).data(Qt.ItemDataRole.UserRole)
+            for r in range(dock.table.rowCount())
+        ]
         report["rows"] = len(ids)
         step("decide")
         decide(dock, ids[0], "retained")
