@@ -29,7 +29,6 @@ from qgis.core import (
     QgsLayoutExporter,
     QgsProject,
     QgsRectangle,
-    QgsRenderContext,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import Qt
@@ -1227,7 +1226,7 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         settings.forceVectorOutput = False
         settings.simplifyGeometries = True
         settings.exportMetadata = True
-        settings.textRenderFormat = QgsRenderContext.TextRenderFormat.TextFormatAlwaysText
+        settings.textRenderFormat = Qgis.TextRenderFormat.AlwaysText
         pdf = Path(options.pdf)
         pdf.parent.mkdir(parents=True, exist_ok=True)
         export_feedback = _sub_feedback(feedback, 20, 92)

@@ -526,6 +526,15 @@ def _wal_keeper(path):
     if mode != "wal":
         connection.close()
         return None
+    try:
+        # an empty write transaction makes SQLite create the WAL and its index now: without
+        # it, with SQLite 3.53 / GDAL 3.13 (Debian unstable), the map's read-only connections
+        # still failed to open the file
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("COMMIT")
+    except sqlite3.Error:
+        connection.close()
+        return None
     return connection
 
 

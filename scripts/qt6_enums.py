@@ -137,6 +137,26 @@ def findings(path: Path, classes: dict[str, type]):
             yield node.lineno, node.col_offset, None, "def exec_ is exec in Qt6", None
 
 
+def unresolved(path: Path, classes: dict[str, type]) -> list[tuple[int, str]]:
+    """``Class.Enum.Value`` chains that the running QGIS does not know (a scoped name that
+    exists on one version only)."""
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id in classes
+        ):
+            cls = classes[node.value.value.id]
+            try:
+                getattr(getattr(cls, node.value.attr), node.attr)
+            except AttributeError:
+                found.append((node.lineno, f"{node.value.value.id}.{node.value.attr}.{node.attr}"))
+    return found
+
+
 def fix(path: Path, classes: dict[str, type]) -> int:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     edits = [f for f in findings(path, classes) if f[4]]
@@ -164,6 +184,11 @@ def main(argv: list[str]) -> int:
         f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{line}: {message}"
         for path in files
         for line, _col, _end, message, _scoped in findings(path, classes)
+    ] + [
+        f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{line}: "
+        f"{name} is unknown to this QGIS"
+        for path in files
+        for line, name in unresolved(path, classes)
     ]
     print("\n".join(problems) or "ready for Qt6")
     return 1 if problems else 0

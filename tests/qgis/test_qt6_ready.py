@@ -54,6 +54,19 @@ def test_source_tree_is_ready_for_qt6(qgis_app):
     assert problems == []
 
 
+def test_every_scoped_enum_value_exists_in_this_qgis(qgis_app):
+    """The scoped names must work on every supported QGIS (this suite runs on 3.22, 3.40 and
+    3.44): ``QgsRenderContext.TextRenderFormat.TextFormatAlwaysText`` exists on one only."""
+    module = checker()
+    classes = module._classes()
+    unknown = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in module.python_files([ROOT])
+        for line, name in module.unresolved(path, classes)
+    ]
+    assert unknown == []
+
+
 def test_metadata_declares_qt6_support():
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(ROOT / "metadata.txt", encoding="utf-8")
