@@ -2885,6 +2885,11 @@
     </message>
     <message>
       <location filename="../ui/flow_form.py" />
+      <source>Check the resource read from your words, then save.</source>
+      <translation>Vérifiez la ressource lue dans vos mots, puis enregistrez.</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
       <source>Supply or need of an actor</source>
       <translation>Gisement ou besoin d'un acteur</translation>
     </message>
@@ -2960,6 +2965,11 @@
     </message>
     <message>
       <location filename="../ui/flow_form.py" />
+      <source>Choose a resource of the catalogue.</source>
+      <translation>Choisissez une ressource du catalogue.</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
       <source>workshop</source>
       <translation>atelier</translation>
     </message>
@@ -2980,11 +2990,6 @@
     </message>
     <message>
       <location filename="../ui/flow_form.py" />
-      <source>Choose a resource of the catalogue.</source>
-      <translation>Choisissez une ressource du catalogue.</translation>
-    </message>
-    <message>
-      <location filename="../ui/flow_form.py" />
       <source>supply</source>
       <translation>gisement</translation>
     </message>
@@ -2992,6 +2997,26 @@
       <location filename="../ui/flow_form.py" />
       <source>need</source>
       <translation>besoin</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>resource read from words, to review</source>
+      <translation>ressource lue dans le texte, à vérifier</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>Resource read from the words “{text}” (confidence {percent} %): check it, then save to confirm.</source>
+      <translation>Ressource lue dans les mots « {text} » (confiance {percent} %) : vérifiez-la, puis enregistrez pour la confirmer.</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>No resource of the catalogue is sure for “{text}”. Did you mean: {names}?</source>
+      <translation>Aucune ressource du catalogue n’est sûre pour « {text} ». Vouliez-vous dire : {names} ?</translation>
+    </message>
+    <message>
+      <location filename="../ui/flow_form.py" />
+      <source>“{text}” read as {label} (confidence {percent} %): check it, then save.</source>
+      <translation>« {text} » lu comme {label} (confiance {percent} %) : vérifiez, puis enregistrez.</translation>
     </message>
     <message>
       <location filename="../ui/installer.py" />

@@ -3,6 +3,12 @@
 Resources come from the catalogue (French labels, searchable), units from those allowed for
 the resource's dimension; :func:`normalise_flow` hands the row to the core (``build_flows``),
 which checks and normalises it exactly as it does for the imported tables.
+
+A flow whose resource was read from the participant's words (``resource_from_text``) is marked
+"to review" in the list of flows to correct, and the form says which words were read as which
+resource with what confidence; saving it with a resource chosen in the catalogue confirms it.
+Words typed in the resource field are read the same way: a confident reading is proposed
+(never saved unseen), an unsure one lists the three best suggestions.
 """
 
 from __future__ import annotations
@@ -77,6 +83,28 @@ def normalise_flow(values: dict, actor: dict, catalogue):
     return row.reset_index(drop=True), None
 
 
+def read_from_words(row) -> bool:
+    """The flow's resource was read from words (``resource_from_text``), not given as a code."""
+    value = row.get("resource_from_text")
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "oui", "yes"}
+    return bool(value)
+
+
+def text_or_empty(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def confidence_percent(value) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "?"
+    return "?" if number != number else f"{100 * number:.0f}"
+
+
 class FlowFormDialog(QDialog):
     """Add or correct a supply or need of an actor (or of a new actor placed on the map)."""
 
@@ -139,6 +167,11 @@ class FlowFormDialog(QDialog):
         self.resource.setCompleter(completer)
         self.resource.lineEdit().setPlaceholderText(tr("Type to search the catalogue"))
         form.addRow(tr("Resource"), self.resource)
+        self.review = QLabel()
+        self.review.setWordWrap(True)
+        self.review.setStyleSheet("color: #a6611a;")
+        self.review.setVisible(False)
+        form.addRow("", self.review)
         self.label = QLineEdit()
         self.label.setPlaceholderText(tr("The participant's words (optional)"))
         form.addRow(tr("Label"), self.label)
@@ -211,16 +244,28 @@ class FlowFormDialog(QDialog):
             mine = self.flows[self.flows["actor_id"].astype(str) == actor]
             for _, row in mine.iterrows():
                 side = tr("supply") if row["direction"] == "supply" else tr("need")
-                self.existing.addItem(f"{side}: {row['resource_label']}", str(row["flow_id"]))
+                text = f"{side}: {row['resource_label']}"
+                if read_from_words(row):
+                    text += " — " + tr("resource read from words, to review")
+                self.existing.addItem(text, str(row["flow_id"]))
         self.existing.blockSignals(False)
 
     def fill_from_existing(self) -> None:
         flow_id = self.existing.currentData()
+        self.show_review(None)
         if flow_id is None or not len(self.flows):
             return
         row = self.flows[self.flows["flow_id"].astype(str) == flow_id].iloc[0]
         self.direction.setCurrentIndex(0 if row["direction"] == "supply" else 1)
         self.set_resource(row["resource"])
+        if read_from_words(row):
+            self.show_review(
+                tr("Resource read from the words “{text}” (confidence {percent} %): check it, "
+                   "then save to confirm.").format(
+                    text=text_or_empty(row.get("resource_text")),
+                    percent=confidence_percent(row.get("resource_confidence")),
+                )
+            )  # fmt: skip
         self.label.setText("" if pd.isna(row.get("label")) else str(row.get("label")))
         quantity = row.get("quantity")
         self.quantity.setText("" if pd.isna(quantity) else f"{float(quantity):g}".replace(".", ","))
@@ -233,6 +278,40 @@ class FlowFormDialog(QDialog):
         self.months.setText("" if pd.isna(row.get("months")) else str(row.get("months")))
         self.confidential.setChecked(bool(row.get("confidential")))
         self.comment.setText("" if pd.isna(row.get("comment")) else str(row.get("comment")))
+
+    def show_review(self, text: str | None) -> None:
+        self.review.setText(text or "")
+        self.review.setVisible(bool(text))
+
+    def read_typed_words(self) -> str:
+        """The resource field holds words, not a catalogue entry: read them with the
+        catalogue. A confident reading selects its resource (to be checked, then saved); the
+        text returned says what was read, or the three best suggestions."""
+        from ..core.errors import EitError
+
+        typed = self.resource.currentText().strip()
+        if not typed:
+            return tr("Choose a resource of the catalogue.")
+        try:
+            found = self.catalogue.resolve(typed)
+        except EitError as error:
+            names = [
+                self.catalogue.get(code).label_fr
+                for code in error.data.get("suggestions") or ()
+                if code in self.catalogue
+            ]
+            if not names:
+                return tr("Choose a resource of the catalogue.")
+            return tr("No resource of the catalogue is sure for “{text}”. Did you mean: "
+                      "{names}?").format(text=typed, names=", ".join(names))  # fmt: skip
+        self.set_resource(found.resource.code)
+        if found.from_text:
+            self.show_review(
+                tr("“{text}” read as {label} (confidence {percent} %): check it, then save.")
+                .format(text=typed, label=found.resource.label_fr,
+                        percent=confidence_percent(found.confidence))
+            )  # fmt: skip
+        return tr("Check the resource read from your words, then save.")
 
     def values(self) -> dict:
         """What was entered, in the words of the flows table."""
@@ -260,7 +339,7 @@ class FlowFormDialog(QDialog):
             self.message.setText(tr("Give the new actor a name."))
             return
         if self.resource_code() is None:
-            self.message.setText(tr("Choose a resource of the catalogue."))
+            self.message.setText(self.read_typed_words())
             return
         error = self.validator(self) if self.validator is not None else None
         if error:
