@@ -12,7 +12,8 @@ import pyproj
 import shapely
 
 from ..errors import EitError
-from ..flows import OUTPUT_FIELDS, parse_months
+from ..flows import OUTPUT_FIELDS
+from ..months import parse_months
 
 #: Fields of the supply and need layers (CONTRACT.md, "Output fields").
 FLOW_FIELDS = OUTPUT_FIELDS
@@ -90,7 +91,7 @@ def months_mask(text) -> int | None:
     """12-bit mask of the months in ``text`` (``3-10``, ``11-2``, ``1,2,6``, month names...).
 
     Empty means all year. Returns None when the text cannot be read. The flow model's reader
-    (:func:`core.flows.parse_months`) does the parsing, so both read months alike.
+    (:func:`core.months.parse_months`) does the parsing, so both read months alike.
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ALL_YEAR

@@ -10,18 +10,15 @@ import pytest
 from eit_synergies.core.catalogue import Catalogue
 from eit_synergies.core.errors import Canceled, EitError
 from eit_synergies.core.flows import (
-    ALL_MONTHS,
     EXTRA_FIELDS,
     OUTPUT_FIELDS,
     REJECTED_FIELDS,
     attach_geometry,
     build_flows,
-    months_mask,
-    months_text,
-    parse_months,
     read_actors,
     read_flows,
 )
+from eit_synergies.core.months import ALL_MONTHS, months_mask, months_text, parse_months
 from eit_synergies.core.progress import RecordingProgress
 
 ACTORS = """Identifiant;Nom;Catégorie;Longitude;Latitude;Confidentiel
