@@ -1,15 +1,24 @@
 """The workshop dock: the facilitator's panel during a resource-sharing workshop.
 
-It opens a workspace (``eit.gpkg``), filters the map live (subset strings), re-runs the
-candidate search when the distance slider moves (a debounced ``QgsTask``), lists the
-candidates by score, records the room's decisions at once in the GeoPackage (with undo),
-takes new supplies and needs through a form, draws charts, and keeps confidential flows out
-of sight in public mode. Its state is saved in the QGIS project.
+It opens a workspace (``eit.gpkg`` or a territory's PostgreSQL schema, through one store
+interface: :mod:`layers.workspace_store`), filters the map live (subset strings), re-runs
+the candidate search when the distance slider moves (a debounced ``QgsTask``), lists the
+candidates by score, records the room's decisions at once (with undo), shows within seconds
+the decisions other people write on the same workspace, takes new supplies and needs through
+a form, draws charts, and keeps confidential flows out of sight in public mode. Its state is
+saved in the QGIS project.
+
+This class is the view: it holds the state and composes the parts, one job each —
+``dock_layout`` (widgets), ``dock_workspace`` (open/close, layers, zoom), ``dock_filters``,
+``dock_search`` (the search task, candidates written back), ``candidate_list`` (list and
+detail), ``decisions`` (status, notes, undo, other people's decisions; ``live_decisions``
+polls the log), ``dock_map`` (marks, map tools), ``dock_flows`` (the flow form), ``dock_modes``
+(public mode, presentation, charts, project state), ``dock_text`` (shared words).
 """
 
 from __future__ import annotations
 
-from qgis.core import Qgis, QgsProject
+from qgis.core import Qgis, QgsApplication, QgsProject
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import pyqtSignal
 
@@ -26,6 +35,7 @@ from .dock_modes import Modes
 from .dock_search import Search
 from .dock_text import LIST_LIMIT, quantity_text, sql_in, truthy
 from .dock_workspace import WorkspaceParts, find_workspace_layers
+from .live_decisions import DecisionPoller
 from .marks import MapMarks
 from .presentation import Presentation
 from .tasks import SearchRunner, TableWriter
@@ -43,6 +53,7 @@ class WorkshopDock(
     candidatesSaved = pyqtSignal()  # noqa: N815 - the whole table is in the GeoPackage
     decisionWritten = pyqtSignal(str)  # noqa: N815
     flowWritten = pyqtSignal(str)  # noqa: N815
+    decisionsReceived = pyqtSignal(list)  # noqa: N815 - other people's, read from the log
 
     def __init__(self, iface, parent=None):
         super().__init__(tr("EIT workshop"), parent)
@@ -50,7 +61,9 @@ class WorkshopDock(
         self.iface = iface
         self.project = QgsProject.instance()
         self._catalogue = None
-        self.store: WorkspaceStore | None = None
+        self.store: WorkspaceStore | None = (
+            None  # layers.workspace_store: GpkgWorkspace, PgWorkspace
+        )
         self.layers: dict = {}
         self.actors = None
         self.supply = None
@@ -76,6 +89,9 @@ class WorkshopDock(
         self._pending_save = None  # the whole candidates table, to write in the background
         self._decision_serial = 0  # decisions written so far (a search started before one
         self._search_serial = 0  # of them carries it again when it ends)
+        #: who decides, written in the log (the note-taker's dock shows it to the facilitator)
+        self.author = QgsApplication.userFullName() or QgsApplication.userLoginName()
+        self.live = DecisionPoller(self.decisions_received, parent=self)
         self._build()
         self._connect(self.project.writeProject, self.write_state)
         self._connect(self.project.readProject, self.read_state)
@@ -98,6 +114,7 @@ class WorkshopDock(
     def cleanup(self) -> None:
         """Undo everything the dock did outside itself (called by the plugin's unload)."""
         self.runner.stop()
+        self.live.stop()
         self.notes_keeper.detach()
         self.settle_writes()
         self.presentation.leave()
@@ -129,7 +146,9 @@ class WorkshopDock(
 
     def _update_status_line(self) -> None:
         if self.store is None:
-            self.status_line.setText(tr("Open a workspace (eit.gpkg) to start."))
+            self.status_line.setText(
+                tr("Open a workspace (eit.gpkg, or a PostgreSQL schema) to start.")
+            )
             return
         total = 0 if self.candidates is None else len(self.candidates)
         shown = int(self.visible_mask().sum()) if total else 0

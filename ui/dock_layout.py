@@ -56,6 +56,12 @@ class DockLayout:
         self.open_button = QPushButton(tr("Open a workspace…"))
         self.open_button.clicked.connect(self.choose_workspace)
         head.addWidget(self.open_button)
+        self.open_pg_button = QPushButton(tr("PostgreSQL…"))
+        self.open_pg_button.setToolTip(
+            tr("Open a territory's workspace in PostgreSQL (a QGIS connection and a schema)")
+        )
+        self.open_pg_button.clicked.connect(self.choose_pg_workspace)
+        head.addWidget(self.open_pg_button)
         layout.addLayout(head)
 
         modes = QHBoxLayout()

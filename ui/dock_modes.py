@@ -8,6 +8,7 @@ from pathlib import Path
 from qgis.core import Qgis, QgsExpressionContextUtils
 from qgis.PyQt.QtCore import Qt, QTimer
 
+from ..layers.workspace_store import PG_PREFIX
 from ..translation import tr
 from .dock_text import MAP_LIMIT, SCOPE
 from .filter_controls import DEFAULT_TOP_K
@@ -113,7 +114,11 @@ class Modes:
     def write_state(self, *_args) -> None:
         """Save the dock's state in the project (called on ``writeProject``)."""
         p = self.project
-        path = p.pathResolver().writePath(self.store.path) if self.store else ""
+        path = ""
+        if self.store is not None:  # a schema by its key (postgres:<schema>): no credentials,
+            # the project's layers know the database
+            gpkg = self.store.kind == "gpkg"
+            path = p.pathResolver().writePath(self.store.path) if gpkg else self.store.key
         p.writeEntry(SCOPE, "workspace", path)
         p.writeEntry(SCOPE, "distance_km", int(self.distance_slider.value()))
         p.writeEntry(SCOPE, "min_score", int(self.score_slider.value()))
@@ -134,8 +139,22 @@ class Modes:
         path, found = p.readEntry(SCOPE, "workspace", "")
         if not found or not path:
             return False
-        path = p.pathResolver().readPath(path)
-        if not Path(path).exists():
+        schema = None
+        if path.startswith(PG_PREFIX):
+            from ..layers.workspace_store import pg_layers_of
+
+            schema = path[len(PG_PREFIX) :]
+            layers = pg_layers_of(p, schema)
+            if not layers:
+                self._message(
+                    tr("The project has no layer of the schema {schema}.").format(schema=schema),
+                    Qgis.MessageLevel.Warning,
+                )
+                return False
+            path = next(iter(layers.values())).source()
+        else:
+            path = p.pathResolver().readPath(path)
+        if schema is None and not Path(path).exists():
             self._message(
                 tr("The workspace {path} is missing.").format(path=path), Qgis.MessageLevel.Warning
             )
@@ -145,7 +164,7 @@ class Modes:
         self.public_check.blockSignals(True)
         self.public_check.setChecked(public)
         self.public_check.blockSignals(False)
-        if not self.open_workspace(path):
+        if not self.open_workspace(path, schema=schema):
             return False
         self._restoring = True
         try:

@@ -96,7 +96,7 @@ class Search:
         self._pending_save = None
         shown = self.map_rows(frame)
         plain = pd.DataFrame(frame)  # no CRS object crosses to the writer's thread
-        if bool(shown.all()):
+        if bool(shown.all()) or not self.store.background_writes:  # PostgreSQL: one call
             self.store.replace_rows("candidates", plain)
             self._table_reloaded()
             return

@@ -1,0 +1,265 @@
+"""The workshop dock on either store, with the same tests: a GeoPackage and a schema of a real
+throw-away PostgreSQL (``pg_server``). The dock opens the workspace, writes decisions and
+notes through the store (undo included), a search rewrites the candidates keeping them; two
+docks and a note-taker deciding at once lose nothing, and each dock sees the others'
+decisions within seconds (the decision log polled)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsExpression,
+    QgsFeatureRequest,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProject,
+)
+from qgis.PyQt.QtCore import Qt
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "demo"
+
+
+def wait_for(condition, timeout=20.0):
+    """Run the Qt event loop (timers included) until ``condition()`` is true (bounded)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QgsApplication.processEvents()
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def alg(alg_id, parameters):
+    from qgis import processing
+
+    return processing.run(
+        f"eit:{alg_id}", parameters, context=QgsProcessingContext(),
+        feedback=QgsProcessingFeedback(),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_gpkg(qgis_processing, tmp_path_factory):
+    """The demo workspace written by eit:runpipeline (provider registered only meanwhile)."""
+    from eit_synergies.processing.provider import EitProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = None
+    if registry.providerById("eit") is None:
+        provider = EitProvider()
+        registry.addProvider(provider)
+    base = tmp_path_factory.mktemp("dock_stores")
+    try:
+        alg("runpipeline", {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv"),
+                            "OUTPUT_FOLDER": str(base / "run"), "ATLAS": False})  # fmt: skip
+    finally:
+        if provider is not None:
+            registry.removeProvider(provider)
+    return base / "run" / "eit.gpkg"
+
+
+@pytest.fixture(params=["gpkg", "postgres"])
+def workspace(request, demo_gpkg, pg_server, tmp_path, qgis_processing):
+    """``(kind, open arguments of the dock, a function opening a second writer's store)``
+    on a fresh copy of the demo workspace."""
+    from eit_synergies.layers.decision_store import open_store
+
+    if request.param == "gpkg":
+        path = tmp_path / "eit.gpkg"
+        shutil.copy(demo_gpkg, path)
+        return "gpkg", (str(path),), lambda: open_store(str(path))
+    from eit_synergies.processing.provider import EitProvider
+
+    schema = f"dock_{abs(hash(request.node.name)) % 10**8}"
+    pg_server.psql(f"drop schema if exists {schema} cascade")
+    registry = QgsApplication.processingRegistry()
+    provider = None
+    if registry.providerById("eit") is None:
+        provider = EitProvider()
+        registry.addProvider(provider)
+    try:
+        alg("copyworkspace", {"DIRECTION": 0, "GEOPACKAGE": str(demo_gpkg),
+                              "DATABASE": pg_server.uri(), "SCHEMA": schema})  # fmt: skip
+    finally:
+        if provider is not None:
+            registry.removeProvider(provider)
+    return "postgres", (pg_server.uri(), schema), lambda: open_store(pg_server.uri(), schema)
+
+
+@pytest.fixture
+def docks(qgis_iface):
+    """Opens workshop docks on demand; all closed at the end."""
+    from eit_synergies.ui.dock import WorkshopDock
+
+    QgsProject.instance().clear()
+    made = []
+
+    def make(arguments, author):
+        dock = WorkshopDock(qgis_iface)
+        dock.author = author
+        dock.resize(480, 900)
+        dock.show()
+        path, *schema = arguments
+        assert dock.open_workspace(path, schema=schema[0] if schema else None)
+        made.append(dock)
+        return dock
+
+    yield make
+    for dock in made:
+        dock.cleanup()
+        dock.close()
+        dock.deleteLater()
+    QgsApplication.processEvents()
+    canvas = qgis_iface.mapCanvas()
+    canvas.stopRendering()
+    canvas.waitWhileRendering()
+    canvas.setLayers([])
+    QgsApplication.taskManager().cancelAll()
+    QgsProject.instance().clear()
+    QgsApplication.processEvents()
+
+
+def listed_ids(dock, n):
+    role = Qt.ItemDataRole.UserRole
+    return [dock.table.item(r, 0).data(role) for r in range(min(n, dock.table.rowCount()))]
+
+
+def row_of(dock, candidate_id):
+    for row in range(dock.table.rowCount()):
+        if dock.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == candidate_id:
+            return row
+    return None
+
+
+def map_status(dock, candidate_id):
+    """The status the map's candidates layer reads for a candidate (its provider, unfiltered)."""
+    layer = dock.layers["candidates"]
+    request = QgsFeatureRequest().setFilterExpression(
+        f'"candidate_id" = {QgsExpression.quotedValue(candidate_id)}'
+    )
+    return [f["status"] for f in layer.dataProvider().getFeatures(request)]
+
+
+def type_notes(dock, text):
+    from qgis.PyQt.QtTest import QTest
+
+    dock.notes.setFocus()
+    dock.notes.moveCursor(dock.notes.textCursor().End)
+    QTest.keyClicks(dock.notes, text)
+
+
+def test_the_dock_decides_writes_notes_undoes_and_searches_on_either_store(workspace, docks):
+    kind, arguments, second_store = workspace
+    dock = docks(arguments, "animatrice")
+    assert dock.store.kind == kind
+    layer = dock.layers["candidates"]
+    assert layer.providerType() == ("ogr" if kind == "gpkg" else "postgres")
+    assert layer.dataProvider().featureCount() == len(dock.candidates) > 0
+    assert dock.table.rowCount() == min(len(dock.candidates), 200)
+    candidate = listed_ids(dock, 1)[0]
+    dock.table.selectRow(0)
+    dock.status_buttons["retained"].click()
+    type_notes(dock, "Qui transporte ?")
+    dock.notes_keeper.flush()
+    other = second_store()  # another connection reads what the dock wrote
+    assert other.state(candidate) == ("retained", "Qui transporte ?")
+    assert map_status(dock, candidate) == ["retained"]
+    log = other.since(0)
+    assert log["candidate_id"].tolist() == [candidate, candidate]
+    assert log["status"].tolist() == ["retained", "retained"]
+    assert log["previous_status"].tolist() == ["proposed", "retained"]
+    assert log["notes"].tolist() == [None, "Qui transporte ?"]
+    assert set(log["author"]) == {"animatrice"}
+    # undo: the notes typed, then the status (each logged as an undo)
+    assert dock.undo()
+    assert other.state(candidate) == ("retained", None)
+    assert dock.undo()
+    assert other.state(candidate) == ("proposed", None)
+    assert map_status(dock, candidate) == ["proposed"]
+    assert other.since(0)["action"].tolist() == ["set", "set", "undo", "undo"]
+    # a search rewrites the candidates table in the store; a decision taken is kept
+    dock.set_status("to_explore")
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(1))
+    dock.distance_slider.setValue(12)
+    assert wait_for(lambda: done and not dock.runner.busy() and not dock.saving(), 60)
+    assert other.state(candidate)[0] == "to_explore"
+    assert layer.dataProvider().featureCount() == len(dock.candidates) > 0
+    limits = {float(f["max_distance_km"]) for f in layer.dataProvider().getFeatures()}
+    assert limits == {12.0}  # the store holds the new search's rows, not the old ones
+
+
+def test_two_docks_and_a_note_taker_at_once_lose_nothing_and_see_each_other(workspace, docks):
+    from eit_synergies.layers.project import status_labels
+
+    kind, arguments, second_store = workspace
+    first = docks(arguments, "animatrice")
+    second = docks(arguments, "secretaire")
+    ids = listed_ids(first, 24)
+    assert len(ids) == 24 and listed_ids(second, 24) == ids
+    mine, theirs, noted = ids[:8], ids[8:16], ids[16:]
+    errors = []
+    started = threading.Event()
+
+    def note_taker():  # a third writer on its own connection, in its own thread
+        store = second_store()
+        started.set()
+        try:
+            for i, cid in enumerate(noted):
+                store.decide(cid, "to_explore", f"note {i}", author="preneuse")
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    thread = threading.Thread(target=note_taker)
+    thread.start()
+    assert started.wait(30)
+    for i in range(8):  # the two docks, one decision each in turn, while the thread writes
+        first.write_decision(mine[i], "retained", f"A {i}")
+        second.write_decision(theirs[i], "rejected", f"B {i}")
+    thread.join(timeout=120)
+    assert not errors, errors
+    reader = second_store()
+    log = reader.since(0)
+    assert len(log) == 24
+    assert log["author"].value_counts().to_dict() == {
+        "animatrice": 8, "secretaire": 8, "preneuse": 8,
+    }  # fmt: skip
+    assert set(log["previous_status"]) == {"proposed"}  # each saw the table as it was
+    expected = {**{c: ("retained", f"A {i}") for i, c in enumerate(mine)},
+                **{c: ("rejected", f"B {i}") for i, c in enumerate(theirs)},
+                **{c: ("to_explore", f"note {i}") for i, c in enumerate(noted)}}  # fmt: skip
+    for cid, state in expected.items():
+        assert reader.state(cid) == state, cid
+    # each dock sees the others' decisions within seconds: its list, its frame and its map
+    t0 = time.monotonic()
+
+    def seen_by(dock, ids_, status):
+        return all(dock._candidate(c)["status"] == status for c in ids_)
+
+    assert wait_for(lambda: seen_by(first, theirs, "rejected") and
+                    seen_by(first, noted, "to_explore"), 10)  # fmt: skip
+    assert time.monotonic() - t0 < 6
+    assert wait_for(lambda: seen_by(second, mine, "retained") and
+                    seen_by(second, noted, "to_explore"), 10)  # fmt: skip
+    labels = status_labels()
+    for cid in theirs:
+        assert first.table.item(row_of(first, cid), 3).text() == labels["rejected"]
+        assert map_status(first, cid) == ["rejected"]
+    first.table.selectRow(row_of(first, noted[3]))
+    assert first.notes.toPlainText() == "note 3"
+    assert first._candidate(mine[0])["status"] == "retained"  # its own stay
+    # the polled rows are what a new search carries: nothing is lost by searching again
+    done = []
+    first.candidatesUpdated.connect(lambda: done.append(1))
+    first.search_now()
+    assert wait_for(lambda: done and not first.runner.busy() and not first.saving(), 60)
+    for cid, (status, notes) in expected.items():
+        assert reader.state(cid) == (status, notes), cid
