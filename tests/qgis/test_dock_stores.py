@@ -263,3 +263,74 @@ def test_two_docks_and_a_note_taker_at_once_lose_nothing_and_see_each_other(work
     assert wait_for(lambda: done and not first.runner.busy() and not first.saving(), 60)
     for cid, (status, notes) in expected.items():
         assert reader.state(cid) == (status, notes), cid
+
+
+def test_a_rewrite_that_missed_a_decision_gets_it_back_from_the_log(workspace, docks):
+    """A search of this dock rewrote the candidates while someone else decided: the log is the
+    reference, the candidate's row gets the decision back when the dock reads the log."""
+    kind, arguments, second_store = workspace
+    dock = docks(arguments, "animatrice")
+    candidate = listed_ids(dock, 1)[0]
+    other = second_store()
+    other.decide(candidate, "rejected", "Trop loin", author="secretaire")
+    stale = dock.candidates.copy()  # the frame of a search that did not know it yet
+    dock.write_candidates(stale)
+    dock.settle_writes()
+    assert other.state(candidate)[0] == "proposed"  # overwritten in the table...
+    assert dock.live.poll() is not None  # ...until the dock reads the log
+    assert other.state(candidate) == ("rejected", "Trop loin")
+    assert dock._candidate(candidate)["status"] == "rejected"
+    assert map_status(dock, candidate) == ["rejected"]
+    assert len(other.since(0)) == 1  # put back, not decided again
+
+
+def test_the_dock_opens_the_schema_of_the_project_the_pipeline_wrote(
+    pg_server, qgis_processing, qgis_iface, docks, tmp_path
+):
+    """``eit:runpipeline`` with ``DATABASE``/``SCHEMA`` writes a .qgz whose layers read the
+    schema: the dock opened on that project works on the schema, and a project saved with
+    the dock brings it back on the schema (its state names no credentials)."""
+    from eit_synergies.processing.provider import EitProvider
+    from eit_synergies.ui.dock import WorkshopDock
+
+    pg_server.psql("drop schema if exists atelier_qgz cascade")
+    registry = QgsApplication.processingRegistry()
+    provider = None
+    if registry.providerById("eit") is None:
+        provider = EitProvider()
+        registry.addProvider(provider)
+    try:
+        alg("runpipeline", {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv"),
+                            "OUTPUT_FOLDER": str(tmp_path / "run"), "DATABASE": pg_server.uri(),
+                            "SCHEMA": "atelier_qgz", "ATLAS": False})  # fmt: skip
+    finally:
+        if provider is not None:
+            registry.removeProvider(provider)
+    project = QgsProject.instance()
+    project.clear()
+    assert project.read(str(tmp_path / "run" / "eit.qgz"))
+    count = len(project.mapLayers())
+    dock = WorkshopDock(qgis_iface)
+    try:
+        assert dock.open_workspace()  # nothing given: the project's workspace
+        assert dock.store.kind == "postgres" and dock.store.schema == "atelier_qgz"
+        assert len(project.mapLayers()) == count  # the project's own layers, none added
+        assert {r: lyr.providerType() for r, lyr in dock.layers.items()}["candidates"] == "postgres"
+        assert dock.table.rowCount() > 0
+        candidate = listed_ids(dock, 1)[0]
+        dock.write_decision(candidate, "retained", "Visite en mars")
+        dock.distance_slider.blockSignals(True)
+        dock.distance_slider.setValue(17)
+        dock.distance_slider.blockSignals(False)
+        saved = tmp_path / "atelier.qgz"
+        assert project.write(str(saved))
+        assert project.readEntry("eit_synergies", "workspace", "")[0] == "postgres:atelier_qgz"
+        dock.close_workspace()
+        assert project.read(str(saved))  # the dock follows the project (readProject)
+        assert dock.store is not None and dock.store.kind == "postgres"
+        assert dock.store.schema == "atelier_qgz" and dock.distance_slider.value() == 17
+        assert dock._candidate(candidate)["status"] == "retained"
+        assert dock._candidate(candidate)["notes"] == "Visite en mars"
+    finally:
+        dock.cleanup()
+        dock.deleteLater()
