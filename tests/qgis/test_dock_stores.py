@@ -334,3 +334,88 @@ def test_the_dock_opens_the_schema_of_the_project_the_pipeline_wrote(
     finally:
         dock.cleanup()
         dock.deleteLater()
+
+
+def test_a_supply_entered_in_the_form_is_written_and_searched_on_either_store(workspace, docks):
+    from eit_synergies.layers.workspace_store import open_store
+
+    kind, arguments, _ = workspace
+    dock = docks(arguments, "animatrice")
+    need = dock.need[dock.need["synergy_type"] == "substitution"].iloc[0]
+    actors = dock.actors[dock.actors["actor_id"] != need["actor_id"]]
+    actor = actors.iloc[int(actors.geometry.distance(need.geometry).to_numpy().argmin())]
+    dialog = dock.flow_form(actor["actor_id"])
+    dialog.direction.setCurrentIndex(0)
+    dialog.set_resource(need["resource"])
+    dialog.quantity.setText("12,5")
+    dialog.unit.setCurrentIndex(0)
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(1))
+    dialog.try_accept()
+    assert dialog.result() == dialog.Accepted, dialog.message.text()
+    assert wait_for(lambda: done and not dock.runner.busy() and not dock.saving(), 60)
+    new_id = f"{actor['actor_id']}-atelier-1"
+    other = open_store(*arguments)  # another reader of the same workspace
+    try:
+        supply = other.frame("supply").set_index("flow_id")
+        assert supply.loc[new_id, "resource"] == need["resource"]
+        assert float(supply.loc[new_id, "quantity"]) == 12.5
+        assert supply.loc[new_id].geometry.distance(actor.geometry) < 1e-6
+        ids = set(other.frame("candidates", with_geometry=False)["candidate_id"])
+        assert any(cid.startswith(f"{new_id}>") for cid in ids)
+    finally:
+        other.close()
+
+
+def test_the_postgresql_button_offers_the_connections_and_the_territories(
+    demo_gpkg, pg_server, qgis_iface, docks, monkeypatch
+):
+    """*PostgreSQL…*: a saved QGIS connection, then the schemas holding a workspace (not a
+    schema of other tables), and the dock opens the one chosen."""
+    from eit_synergies.layers.postgres import Database
+    from eit_synergies.processing.provider import EitProvider
+    from eit_synergies.ui.dock import WorkshopDock
+    from qgis.core import QgsProviderRegistry
+
+    registry = QgsApplication.processingRegistry()
+    provider = None
+    if registry.providerById("eit") is None:
+        provider = EitProvider()
+        registry.addProvider(provider)
+    try:
+        pg_server.psql("drop schema if exists choix cascade")
+        alg("copyworkspace", {"DIRECTION": 0, "GEOPACKAGE": str(demo_gpkg),
+                              "DATABASE": pg_server.uri(), "SCHEMA": "choix"})  # fmt: skip
+    finally:
+        if provider is not None:
+            registry.removeProvider(provider)
+    pg_server.psql("create schema if not exists compta; "
+                   "create table if not exists compta.commandes (id int)")  # fmt: skip
+    metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
+    connection = metadata.createConnection(
+        Database(pg_server.uri()).uri.uri(False), {"saveUsername": True, "savePassword": True}
+    )
+    metadata.saveConnection(connection, "eit-essai")
+    offered = []
+
+    class Choose:  # the user picks the connection, then the territory
+        @staticmethod
+        def getItem(_parent, _title, label, items, *_args):
+            offered.append(list(items))
+            wanted = "eit-essai" if len(offered) == 1 else "choix"
+            return wanted, wanted in items
+
+    monkeypatch.setattr("eit_synergies.ui.dock_workspace.QInputDialog", Choose)
+    QgsProject.instance().clear()
+    dock = WorkshopDock(qgis_iface)
+    try:
+        dock.choose_pg_workspace()
+        assert "eit-essai" in offered[0]
+        assert len(offered) == 2, dock.status_line.text()
+        assert "choix" in offered[1] and "compta" not in offered[1]
+        assert dock.store is not None and dock.store.kind == "postgres"
+        assert dock.store.schema == "choix" and dock.table.rowCount() > 0
+    finally:
+        dock.cleanup()
+        dock.deleteLater()
+        metadata.deleteConnection("eit-essai")
