@@ -61,9 +61,7 @@ class WorkshopDock(
         self.iface = iface
         self.project = QgsProject.instance()
         self._catalogue = None
-        self.store: WorkspaceStore | None = (
-            None  # layers.workspace_store: GpkgWorkspace, PgWorkspace
-        )
+        self.store: WorkspaceStore | None = None  # a GpkgWorkspace or a PgWorkspace
         self.layers: dict = {}
         self.actors = None
         self.supply = None
@@ -89,7 +87,7 @@ class WorkshopDock(
         self._pending_save = None  # the whole candidates table, to write in the background
         self._decision_serial = 0  # decisions written so far (a search started before one
         self._search_serial = 0  # of them carries it again when it ends)
-        #: who decides, written in the log (the note-taker's dock shows it to the facilitator)
+        #: who decides, written with each row of the decision log
         self.author = QgsApplication.userFullName() or QgsApplication.userLoginName()
         self.live = DecisionPoller(self.decisions_received, parent=self)
         self._build()
