@@ -74,7 +74,8 @@
       <location filename="../layers/project.py" />
       <location filename="../layers/regional.py" />
       <location filename="../layers/summary.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
+      <location filename="../ui/dock_modes.py" />
       <source>Actors</source>
       <translation>Acteurs</translation>
     </message>
@@ -96,7 +97,7 @@
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>Status</source>
       <translation>Statut</translation>
     </message>
@@ -184,7 +185,7 @@
       <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>Score</source>
       <translation>Score</translation>
     </message>
@@ -398,7 +399,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <location filename="../ui/flow_form.py" />
       <source>Quantity</source>
       <translation>Quantité</translation>
@@ -485,7 +486,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>Distance</source>
       <translation>Distance</translation>
     </message>
@@ -572,7 +573,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>Compatibility</source>
       <translation>Compatibilité</translation>
     </message>
@@ -588,7 +589,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>Season</source>
       <translation>Saison</translation>
     </message>
@@ -1023,7 +1024,7 @@
     <message>
       <location filename="../layers/project.py" />
       <location filename="../layers/regional.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>To pursue</source>
       <translation>À poursuivre</translation>
     </message>
@@ -1036,7 +1037,7 @@
     <message>
       <location filename="../layers/project.py" />
       <location filename="../layers/regional.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>Set aside</source>
       <translation>Écartée</translation>
     </message>
@@ -1252,7 +1253,7 @@
     <message>
       <location filename="../layers/summary.py" />
       <location filename="../processing/base.py" />
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_layout.py" />
       <source>Synergies</source>
       <translation>Synergies</translation>
     </message>
@@ -1283,6 +1284,7 @@
     </message>
     <message>
       <location filename="../layers/workspace.py" />
+      <location filename="../layers/workspace_store.py" />
       <location filename="../ui/dock.py" />
       <location filename="../ui/workshop.py" />
       <source>EIT workshop</source>
@@ -2548,6 +2550,33 @@
       <translation>{alg} (bibliothèques manquantes)</translation>
     </message>
     <message>
+      <location filename="../ui/candidate_list.py" />
+      <location filename="../ui/flow_form.py" />
+      <source>Confidential actor</source>
+      <translation>Acteur confidentiel</translation>
+    </message>
+    <message>
+      <location filename="../ui/candidate_list.py" />
+      <location filename="../ui/dock_layout.py" />
+      <source>Select a synergy in the list</source>
+      <translation>Choisissez une synergie dans la liste</translation>
+    </message>
+    <message>
+      <location filename="../ui/candidate_list.py" />
+      <source>{resource} — score {score} — {km} km — {status}</source>
+      <translation>{resource} — score {score} — {km} km — {status}</translation>
+    </message>
+    <message>
+      <location filename="../ui/candidate_list.py" />
+      <source>unknown</source>
+      <translation>inconnu</translation>
+    </message>
+    <message>
+      <location filename="../ui/candidate_list.py" />
+      <source>&lt;b&gt;Supply&lt;/b&gt;: {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Need&lt;/b&gt;: {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Exchanged&lt;/b&gt;: {m_qty} · {why}</source>
+      <translation>&lt;b&gt;Gisement&lt;/b&gt; : {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Besoin&lt;/b&gt; : {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Échangé&lt;/b&gt; : {m_qty} · {why}</translation>
+    </message>
+    <message>
       <location filename="../ui/charts.py" />
       <source>Local loop rate: no supply with a known quantity.</source>
       <translation>Taux de bouclage local : aucun gisement de quantité connue.</translation>
@@ -2594,169 +2623,8 @@
     </message>
     <message>
       <location filename="../ui/dock.py" />
-      <source>No workspace open</source>
-      <translation>Aucun espace de travail ouvert</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Open a workspace…</source>
-      <translation>Ouvrir un espace de travail…</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Public mode</source>
-      <translation>Mode public</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Confidential flows show neither a name nor a quantity, on the map and in the list</source>
-      <translation>Les flux confidentiels ne montrent ni nom ni quantité, sur la carte comme dans la liste</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Presentation</source>
-      <translation>Présentation</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Map full screen with its legend, QGIS toolbars hidden (Esc to leave)</source>
-      <translation>Carte en plein écran avec sa légende, barres d'outils de QGIS masquées (Échap pour sortir)</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Undo</source>
-      <translation>Annuler</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Undo the last decision (Ctrl+Z)</source>
-      <translation>Annuler la dernière décision (Ctrl+Z)</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Filters</source>
-      <translation>Filtres</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Charts</source>
-      <translation>Graphiques</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Selected synergy</source>
-      <translation>Synergie sélectionnée</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Select a synergy in the list</source>
-      <translation>Choisissez une synergie dans la liste</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Quantities</source>
-      <translation>Quantités</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Open questions raised in the room…</source>
-      <translation>Questions ouvertes soulevées dans la salle…</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Saved in the workspace as you type</source>
-      <translation>Enregistré dans l'espace de travail au fil de la frappe</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Show everything</source>
-      <translation>Tout afficher</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Pick an actor on the map</source>
-      <translation>Choisir un acteur sur la carte</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Place a new actor on the map</source>
-      <translation>Placer un nouvel acteur sur la carte</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Add or correct a supply or need…</source>
-      <translation>Ajouter ou corriger un gisement ou un besoin…</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Click an actor to see its neighbours within the distance.</source>
-      <translation>Cliquez sur un acteur pour voir ses voisins dans le rayon choisi.</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Types of actors</source>
-      <translation>Types d'acteurs</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Open a workspace</source>
-      <translation>Ouvrir un espace de travail</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>EIT workspace (*.gpkg)</source>
-      <translation>Espace de travail EIT (*.gpkg)</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Searching synergies…</source>
-      <translation>Recherche des synergies…</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <location filename="../ui/flow_form.py" />
-      <source>Confidential actor</source>
-      <translation>Acteur confidentiel</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Resource, from → to</source>
-      <translation>Ressource, de → vers</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>To look into</source>
-      <translation>À approfondir</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Resource families</source>
-      <translation>Familles de ressources</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>No workspace found: open an eit.gpkg.</source>
-      <translation>Aucun espace de travail trouvé : ouvrez un fichier eit.gpkg.</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Distance: per resource</source>
-      <translation>Distance : selon la ressource</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Choose an actor.</source>
-      <translation>Choisissez un acteur.</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Presentation mode: press Esc to leave.</source>
-      <translation>Mode présentation : appuyez sur Échap pour en sortir.</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Open a workspace (eit.gpkg) to start.</source>
-      <translation>Ouvrez un espace de travail (eit.gpkg) pour commencer.</translation>
+      <source>Open a workspace (eit.gpkg, or a PostgreSQL schema) to start.</source>
+      <translation>Ouvrez un espace de travail (eit.gpkg, ou un schéma PostgreSQL) pour commencer.</translation>
     </message>
     <message>
       <location filename="../ui/dock.py" />
@@ -2767,66 +2635,6 @@
       <location filename="../ui/dock.py" />
       <source>saving…</source>
       <translation>enregistrement…</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Minimum score: {score}</source>
-      <translation>Score minimal : {score}</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>{resource} — score {score} — {km} km — {status}</source>
-      <translation>{resource} — score {score} — {km} km — {status}</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>unknown</source>
-      <translation>inconnu</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>&lt;b&gt;{name}&lt;/b&gt; ({category}): {n} possible synergies within {km} km</source>
-      <translation>&lt;b&gt;{name}&lt;/b&gt; ({category}) : {n} synergies possibles dans un rayon de {km} km</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>placed in the workshop</source>
-      <translation>placé pendant l'atelier</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Possible synergies</source>
-      <translation>Synergies possibles</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Reading the lines</source>
-      <translation>Lecture des liens</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>{path} is not an EIT workspace (missing tables: {tables}).</source>
-      <translation>{path} n'est pas un espace de travail EIT (tables manquantes : {tables}).</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Distance: {km} km</source>
-      <translation>Distance : {km} km</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>Synergy search failed: {error}</source>
-      <translation>La recherche de synergies a échoué : {error}</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>The synergies could not be saved in {path}: {error}</source>
-      <translation>Les synergies n’ont pas pu être enregistrées dans {path} : {error}</translation>
-    </message>
-    <message>
-      <location filename="../ui/dock.py" />
-      <source>The workspace {path} is missing.</source>
-      <translation>L'espace de travail {path} est introuvable.</translation>
     </message>
     <message>
       <location filename="../ui/dock.py" />
@@ -2844,24 +2652,255 @@
       <translation>mis à jour en {s} s</translation>
     </message>
     <message>
-      <location filename="../ui/dock.py" />
-      <source>&lt;b&gt;Supply&lt;/b&gt;: {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Need&lt;/b&gt;: {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Exchanged&lt;/b&gt;: {m_qty} · {why}</source>
-      <translation>&lt;b&gt;Gisement&lt;/b&gt; : {supplier} — {s_res} ({s_qty})&lt;br&gt;&lt;b&gt;Besoin&lt;/b&gt; : {receiver} — {n_res} ({n_qty})&lt;br&gt;&lt;b&gt;Échangé&lt;/b&gt; : {m_qty} · {why}</translation>
+      <location filename="../ui/dock_filters.py" />
+      <source>Distance: per resource</source>
+      <translation>Distance : selon la ressource</translation>
     </message>
     <message>
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_filters.py" />
+      <source>Minimum score: {score}</source>
+      <translation>Score minimal : {score}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_filters.py" />
+      <source>Distance: {km} km</source>
+      <translation>Distance : {km} km</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_flows.py" />
+      <source>Choose an actor.</source>
+      <translation>Choisissez un acteur.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_flows.py" />
+      <source>placed in the workshop</source>
+      <translation>placé pendant l'atelier</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <location filename="../ui/dock_workspace.py" />
+      <source>No workspace open</source>
+      <translation>Aucun espace de travail ouvert</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Open a workspace…</source>
+      <translation>Ouvrir un espace de travail…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>PostgreSQL…</source>
+      <translation>PostgreSQL…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Open a territory's workspace in PostgreSQL (a QGIS connection and a schema)</source>
+      <translation>Ouvrir l'espace de travail d'un territoire dans PostgreSQL (une connexion QGIS et un schéma)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Public mode</source>
+      <translation>Mode public</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Confidential flows show neither a name nor a quantity, on the map and in the list</source>
+      <translation>Les flux confidentiels ne montrent ni nom ni quantité, sur la carte comme dans la liste</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Presentation</source>
+      <translation>Présentation</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Map full screen with its legend, QGIS toolbars hidden (Esc to leave)</source>
+      <translation>Carte en plein écran avec sa légende, barres d'outils de QGIS masquées (Échap pour sortir)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Undo</source>
+      <translation>Annuler</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Undo the last decision (Ctrl+Z)</source>
+      <translation>Annuler la dernière décision (Ctrl+Z)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Filters</source>
+      <translation>Filtres</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Charts</source>
+      <translation>Graphiques</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Selected synergy</source>
+      <translation>Synergie sélectionnée</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Quantities</source>
+      <translation>Quantités</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Open questions raised in the room…</source>
+      <translation>Questions ouvertes soulevées dans la salle…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Saved in the workspace as you type</source>
+      <translation>Enregistré dans l'espace de travail au fil de la frappe</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Show everything</source>
+      <translation>Tout afficher</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Pick an actor on the map</source>
+      <translation>Choisir un acteur sur la carte</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Place a new actor on the map</source>
+      <translation>Placer un nouvel acteur sur la carte</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Add or correct a supply or need…</source>
+      <translation>Ajouter ou corriger un gisement ou un besoin…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Click an actor to see its neighbours within the distance.</source>
+      <translation>Cliquez sur un acteur pour voir ses voisins dans le rayon choisi.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Types of actors</source>
+      <translation>Types d'acteurs</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Resource, from → to</source>
+      <translation>Ressource, de → vers</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>To look into</source>
+      <translation>À approfondir</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_layout.py" />
+      <source>Resource families</source>
+      <translation>Familles de ressources</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_map.py" />
+      <source>&lt;b&gt;{name}&lt;/b&gt; ({category}): {n} possible synergies within {km} km</source>
+      <translation>&lt;b&gt;{name}&lt;/b&gt; ({category}) : {n} synergies possibles dans un rayon de {km} km</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_modes.py" />
+      <source>Presentation mode: press Esc to leave.</source>
+      <translation>Mode présentation : appuyez sur Échap pour en sortir.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_modes.py" />
+      <source>Possible synergies</source>
+      <translation>Synergies possibles</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_modes.py" />
+      <source>Reading the lines</source>
+      <translation>Lecture des liens</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_modes.py" />
+      <source>The workspace {path} is missing.</source>
+      <translation>L'espace de travail {path} est introuvable.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_modes.py" />
       <source>width: quantity exchanged</source>
       <translation>épaisseur : quantité échangée</translation>
     </message>
     <message>
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_modes.py" />
       <source>solid: to pursue · dashed: to explore further</source>
       <translation>plein : à poursuivre · tirets : à approfondir</translation>
     </message>
     <message>
-      <location filename="../ui/dock.py" />
+      <location filename="../ui/dock_modes.py" />
       <source>faded dots: set aside</source>
       <translation>pointillés pâles : écartée</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_modes.py" />
+      <source>The project has no layer of the schema {schema}.</source>
+      <translation>Le projet n'a aucune couche du schéma {schema}.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_search.py" />
+      <source>Searching synergies…</source>
+      <translation>Recherche des synergies…</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_search.py" />
+      <source>Synergy search failed: {error}</source>
+      <translation>La recherche de synergies a échoué : {error}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_search.py" />
+      <source>The synergies could not be saved in {path}: {error}</source>
+      <translation>Les synergies n’ont pas pu être enregistrées dans {path} : {error}</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>Open a workspace</source>
+      <translation>Ouvrir un espace de travail</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>EIT workspace (*.gpkg)</source>
+      <translation>Espace de travail EIT (*.gpkg)</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>PostgreSQL connection:</source>
+      <translation>Connexion PostgreSQL :</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>Territory (schema):</source>
+      <translation>Territoire (schéma) :</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>No PostgreSQL connection in QGIS: add one in the Browser panel first.</source>
+      <translation>Aucune connexion PostgreSQL dans QGIS : ajoutez-en une d'abord dans le panneau Explorateur.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>No workspace found: open an eit.gpkg.</source>
+      <translation>Aucun espace de travail trouvé : ouvrez un fichier eit.gpkg.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>{name} holds no EIT workspace you may open.</source>
+      <translation>{name} ne contient aucun espace de travail EIT que vous pouvez ouvrir.</translation>
+    </message>
+    <message>
+      <location filename="../ui/dock_workspace.py" />
+      <source>{path} is not an EIT workspace (missing tables: {tables}).</source>
+      <translation>{path} n'est pas un espace de travail EIT (tables manquantes : {tables}).</translation>
     </message>
     <message>
       <location filename="../ui/filter_controls.py" />

@@ -53,6 +53,24 @@ class DecisionStore(ABC):
     def state(self, candidate_id: str) -> tuple:
         """``(status, notes)`` of a candidate now."""
 
+    @abstractmethod
+    def log(self, candidate_id: str, status: str, notes: str = "", author: str = "",
+            action: str = "set") -> int:  # fmt: skip
+        """Append a decision on a candidate the table does not hold (the next search
+        carries it); the log id."""
+
+    @abstractmethod
+    def restate(self, candidate_id: str, status: str, notes) -> bool:
+        """Set the candidate's status and notes to what the log says (no log row: the row
+        was rewritten by a search that did not know the decision yet); False when the
+        candidate does not exist."""
+
+    def entry(self, log_id: int) -> dict:
+        """The log row ``log_id`` (column -> value), empty when there is none."""
+        rows = self.since(int(log_id) - 1)
+        rows = rows[rows["log_id"].astype(int) == int(log_id)]
+        return {} if not len(rows) else rows.iloc[0].to_dict()
+
     def close(self) -> None:  # noqa: B027 - optional
         pass
 
@@ -68,17 +86,17 @@ class GpkgDecisionStore(DecisionStore):
 
         _register_functions(self.db)  # the R-tree triggers call ST_IsEmpty, ST_MinX...
         self.candidates = pg_sql.ident(LAYERS["candidates"])
-        self.log = pg_sql.ident(LAYERS["decisions"])
+        self.log_table = pg_sql.ident(LAYERS["decisions"])
         self._ensure_log()
 
     def _ensure_log(self) -> None:
-        columns = [r[1] for r in self.db.execute(f"PRAGMA table_info({self.log})")]
+        columns = [r[1] for r in self.db.execute(f"PRAGMA table_info({self.log_table})")]
         self.db.execute("BEGIN IMMEDIATE")
         try:
             if not columns:
                 definitions = ", ".join(f'"{c}" TEXT' for c in pg_sql.DECISION_COLUMNS)
                 self.db.execute(
-                    f"CREATE TABLE {self.log} (fid INTEGER PRIMARY KEY AUTOINCREMENT, "
+                    f"CREATE TABLE {self.log_table} (fid INTEGER PRIMARY KEY AUTOINCREMENT, "
                     f"{definitions})"
                 )
                 self.db.execute(
@@ -89,7 +107,7 @@ class GpkgDecisionStore(DecisionStore):
             else:  # a log written by an earlier version: add the columns it lacks
                 for column in _NEW_COLUMNS:
                     if column not in columns:
-                        self.db.execute(f'ALTER TABLE {self.log} ADD COLUMN "{column}" TEXT')
+                        self.db.execute(f'ALTER TABLE {self.log_table} ADD COLUMN "{column}" TEXT')
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -111,7 +129,7 @@ class GpkgDecisionStore(DecisionStore):
                 (status, notes or None, candidate_id),
             )
             cursor = db.execute(
-                f"INSERT INTO {self.log} (candidate_id, status, notes, timestamp, action, "  # nosec B608
+                f"INSERT INTO {self.log_table} (candidate_id, status, notes, timestamp, action, "  # nosec B608
                 "previous_status, previous_notes, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (candidate_id, status, notes or None, _now(), action, row[0], row[1],
                  author or None),
@@ -124,7 +142,7 @@ class GpkgDecisionStore(DecisionStore):
 
     def since(self, log_id=0) -> pd.DataFrame:
         names = ", ".join(f'"{c}"' for c in LOG_COLUMNS[1:])
-        query = f"SELECT fid, {names} FROM {self.log} WHERE fid > ? ORDER BY fid"  # nosec B608
+        query = f"SELECT fid, {names} FROM {self.log_table} WHERE fid > ? ORDER BY fid"  # nosec B608
         rows = self.db.execute(query, (int(log_id),)).fetchall()
         return pd.DataFrame(rows, columns=list(LOG_COLUMNS))
 
@@ -136,6 +154,23 @@ class GpkgDecisionStore(DecisionStore):
         if row is None:
             raise KeyError(candidate_id)
         return row[0], row[1]
+
+    def log(self, candidate_id, status, notes="", author="", action="set") -> int:
+        _check_status(status)
+        cursor = self.db.execute(
+            f"INSERT INTO {self.log_table} (candidate_id, status, notes, timestamp, action, "  # nosec B608
+            "author) VALUES (?, ?, ?, ?, ?, ?)",
+            (candidate_id, status, notes or None, _now(), action, author or None),
+        )
+        return int(cursor.lastrowid)
+
+    def restate(self, candidate_id, status, notes) -> bool:
+        _check_status(status)
+        cursor = self.db.execute(
+            f"UPDATE {self.candidates} SET status = ?, notes = ? WHERE candidate_id = ?",  # nosec B608
+            (status, notes or None, candidate_id),
+        )
+        return cursor.rowcount > 0
 
     def close(self) -> None:
         self.db.close()
@@ -149,7 +184,7 @@ class PgDecisionStore(DecisionStore):
         self.db, self.schema = db, schema
         s = pg_sql.ident(schema)
         self.candidates = f"{s}.{pg_sql.ident(LAYERS['candidates'])}"
-        self.log = f"{s}.{pg_sql.ident(LAYERS['decisions'])}"
+        self.log_table = f"{s}.{pg_sql.ident(LAYERS['decisions'])}"
 
     def decide(self, candidate_id, status, notes="", author="", action="set") -> int:
         _check_status(status)
@@ -160,7 +195,7 @@ class PgDecisionStore(DecisionStore):
             f"{cid} LIMIT 1 FOR UPDATE), "
             f"upd AS (UPDATE {self.candidates} SET status = {lit(status)}, notes = {note} "
             f"WHERE candidate_id = {cid} AND EXISTS (SELECT 1 FROM old) RETURNING 1) "
-            f"INSERT INTO {self.log} (candidate_id, status, notes, timestamp, action, "
+            f"INSERT INTO {self.log_table} (candidate_id, status, notes, timestamp, action, "
             "previous_status, previous_notes, author) "
             f"SELECT {cid}, {lit(status)}, {note}, {lit(_now())}, {lit(action)}, old.status, "
             f"old.notes, {lit(author or None)} FROM old RETURNING fid"
@@ -174,7 +209,7 @@ class PgDecisionStore(DecisionStore):
 
         names = ", ".join(pg_sql.ident(c) for c in LOG_COLUMNS[1:])
         rows = self.db.sql(
-            f"SELECT fid, {names} FROM {self.log} WHERE fid > {int(log_id)} ORDER BY fid"  # nosec B608
+            f"SELECT fid, {names} FROM {self.log_table} WHERE fid > {int(log_id)} ORDER BY fid"  # nosec B608
         )
         values = [[_python_value(v) for v in row] for row in rows]
         return pd.DataFrame(values, columns=list(LOG_COLUMNS))
@@ -189,6 +224,25 @@ class PgDecisionStore(DecisionStore):
         if not rows:
             raise KeyError(candidate_id)
         return _python_value(rows[0][0]), _python_value(rows[0][1])
+
+    def log(self, candidate_id, status, notes="", author="", action="set") -> int:
+        _check_status(status)
+        lit = pg_sql.literal
+        rows = self.db.sql(
+            f"INSERT INTO {self.log_table} (candidate_id, status, notes, timestamp, action, "  # nosec B608
+            f"author) VALUES ({lit(candidate_id)}, {lit(status)}, {lit(notes or None)}, "
+            f"{lit(_now())}, {lit(action)}, {lit(author or None)}) RETURNING fid"
+        )
+        return int(rows[0][0])
+
+    def restate(self, candidate_id, status, notes) -> bool:
+        _check_status(status)
+        lit = pg_sql.literal
+        rows = self.db.sql(
+            f"UPDATE {self.candidates} SET status = {lit(status)}, notes = {lit(notes or None)} "  # nosec B608
+            f"WHERE candidate_id = {lit(candidate_id)} RETURNING 1"
+        )
+        return bool(rows)
 
 
 def open_store(workspace: str, schema: str | None = None) -> DecisionStore:

@@ -153,6 +153,30 @@ def create_table(schema: str, table: str, frame, batch: int = 500, kind=None) ->
     return statements
 
 
+def replace_rows(schema: str, table: str, frame, columns, srid=None, batch: int = 500) -> list[str]:
+    """``DELETE`` and ``INSERT`` statements replacing the rows of ``schema.table`` by those of
+    ``frame`` (its ``columns`` only, the table's; ``geometry`` as EWKB of ``srid``), to run as
+    one script (one transaction)."""
+    import shapely
+
+    target = f"{ident(schema)}.{ident(table)}"
+    statements = [f"DELETE FROM {target}"]  # nosec B608
+    names = [c for c in frame.columns if c in set(columns) and c not in ("fid", "geometry")]
+    values = [[literal(v) for v in frame[c].to_numpy(dtype=object)] for c in names]
+    if srid is not None and "geometry" in frame.columns:
+        geoms = shapely.set_srid(frame["geometry"].to_numpy(), int(srid))
+        hexes = shapely.to_wkb(geoms, hex=True, output_dimension=2, include_srid=True)
+        values.append([literal(h) + "::geometry" if h is not None else "NULL" for h in hexes])
+        names.append("geometry")
+    rows = list(zip(*values, strict=True))
+    head = f"INSERT INTO {target} ({', '.join(ident(c) for c in names)}) VALUES "  # nosec B608
+    for start in range(0, len(rows), batch):
+        statements.append(
+            head + ", ".join("(" + ", ".join(row) + ")" for row in rows[start : start + batch])
+        )
+    return statements
+
+
 def decisions_table(schema: str, frame=None, keep: bool = True) -> list[str]:
     """The decisions log: kept as it is when ``keep`` and it exists (its ``fid`` is the log
     id other writers poll from), else created (with the rows of ``frame``)."""

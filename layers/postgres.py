@@ -33,7 +33,8 @@ def is_uri(text: str) -> bool:
 
 
 def data_source(database: str) -> QgsDataSourceUri:
-    """The QGIS data source of a libpq URI or of a saved QGIS PostgreSQL connection."""
+    """The QGIS data source of a libpq URI, of a saved QGIS PostgreSQL connection, or of a
+    QGIS data source text (a project layer's source)."""
     text = str(database or "").strip()
     if not text:
         raise EitError("pg_no_database", "No database given")
@@ -54,6 +55,9 @@ def data_source(database: str) -> QgsDataSourceUri:
             else:
                 uri.setParam(key, value)
         return uri
+    if "dbname=" in text or "service=" in text:  # a QGIS data source (a project layer's)
+        source = QgsDataSourceUri(text)
+        return QgsDataSourceUri(source.connectionInfo(True))
     metadata = _metadata()
     connections = metadata.connections() if metadata else {}
     if text not in connections:

@@ -5,14 +5,14 @@ The workshop dock (``ui/dock.py``) works on one ``eit.gpkg`` (table names in
 in one group); :class:`WorkspaceStore` reads the tables unfiltered (the project's layers carry
 the dock's filters as subset strings) and writes every change at once through the OGR
 provider: each call is its own committed transaction, so a crash loses nothing already
-entered. :func:`apply_workshop_style` styles the layers for a projector, with a public mode in
-which confidential flows show neither a name nor a quantity.
+entered (decisions go through :mod:`layers.decision_store`, the dock's whole store interface
+is :mod:`layers.workspace_store`). :func:`apply_workshop_style` styles the layers for a
+projector, with a public mode in which confidential flows show neither a name nor a quantity.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +23,6 @@ from qgis.core import (
     QgsExpression,
     QgsFeature,
     QgsFeatureRequest,
-    QgsField,
     QgsFields,
     QgsGeometry,
     QgsMarkerSymbol,
@@ -40,7 +39,7 @@ from qgis.core import (
     QgsVectorLayerSimpleLabeling,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QSizeF, QVariant
+from qgis.PyQt.QtCore import QSizeF
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.workspace import GPKG_NAME, LAYERS
@@ -495,17 +494,6 @@ def _features_for_fields(frame, fields: QgsFields, geometry_column) -> list[QgsF
     return features
 
 
-DECISION_FIELDS = (
-    ("candidate_id", QVariant.String),
-    ("status", QVariant.String),
-    ("notes", QVariant.String),
-    ("timestamp", QVariant.String),
-    ("action", QVariant.String),
-    ("previous_status", QVariant.String),
-    ("previous_notes", QVariant.String),
-)
-
-
 def _wal_keeper(path):
     """A connection held open while the dock works on ``path``, the file in WAL mode.
 
@@ -583,63 +571,6 @@ class WorkspaceStore:
         request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
         layer.dataProvider().reloadData()
         return [f.id() for f in layer.dataProvider().getFeatures(request)]
-
-    def ensure_decisions(self) -> QgsVectorLayer:
-        """The ``decisions`` log table (created empty when missing)."""
-        layer = self.layer("decisions")
-        if layer is not None:
-            return layer
-        fields = QgsFields()
-        for name, kind in DECISION_FIELDS:
-            fields.append(QgsField(name, kind))
-        _connection(self.path).createVectorTable(
-            "", LAYERS["decisions"], fields, QgsWkbTypes.Type.NoGeometry,
-            QgsCoordinateReferenceSystem(), False, {},
-        )  # fmt: skip
-        return self.layer("decisions")
-
-    def set_decision(self, candidate_id: str, status: str, notes: str, action="set") -> dict:
-        """Write the status and notes of a candidate and log the decision; returns the
-        previous values (``status``, ``notes``)."""
-        layer = self.layer("candidates")
-        fids = self._fids("candidates", "candidate_id", candidate_id)
-        if not fids:
-            raise KeyError(candidate_id)
-        provider = layer.dataProvider()
-        feature = next(provider.getFeatures(QgsFeatureRequest(fids[0])))
-        previous = {
-            "status": _python_value(feature["status"]),
-            "notes": _python_value(feature["notes"]),
-        }
-        changes = {
-            provider.fieldNameIndex("status"): status,
-            provider.fieldNameIndex("notes"): notes or None,
-        }
-        if not provider.changeAttributeValues({fid: changes for fid in fids}):
-            raise OSError(f"cannot write the status of {candidate_id} in {self.path}")
-        self.log_decision(candidate_id, status, notes, action, previous)
-        return previous
-
-    def log_decision(self, candidate_id, status, notes, action="set", previous=None) -> None:
-        layer = self.ensure_decisions()
-        fields = layer.fields()
-        feature = QgsFeature(fields)
-        values = {
-            "candidate_id": candidate_id,
-            "status": status,
-            "notes": notes or None,
-            "timestamp": datetime.now(UTC).isoformat(timespec="microseconds"),
-            "action": action,
-            "previous_status": (previous or {}).get("status"),
-            "previous_notes": (previous or {}).get("notes"),
-        }
-        for name, value in values.items():
-            index = fields.indexFromName(name)
-            if index >= 0:
-                feature.setAttribute(index, value)
-        ok, _ = layer.dataProvider().addFeatures([feature])
-        if not ok:
-            raise OSError(f"cannot log the decision on {candidate_id} in {self.path}")
 
     def replace_rows(self, role: str, frame, is_canceled=None) -> int:
         """Replace every row of a table by the rows of ``frame`` in one transaction (columns

@@ -1,0 +1,145 @@
+"""The workshop dock's candidate search: the distance slider starts a debounced ``QgsTask``;
+its result is written to the workspace (the map's share first, the whole table in the
+background)."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+from qgis.core import Qgis
+
+from ..core.workspace import LAYERS, decisions_to_carry
+from ..translation import tr
+from .tasks import attach, detach
+
+
+class Search:
+    """The candidate search of :class:`ui.dock.WorkshopDock`."""
+
+    def _distance_moved(self, _value) -> None:
+        """While the handle is dragged, wait for the hand to stop (debounced search); keyboard
+        or wheel steps wait a shorter pause, so that a burst of them gives one search."""
+        self._update_slider_labels()
+        if self._restoring or self.store is None:
+            return
+        self._search_started = time.perf_counter()
+        self.status_line.setText(tr("Searching synergies…"))
+        self.runner.request(dragging=self.distance_slider.isSliderDown())
+
+    def _distance_released(self) -> None:
+        """The handle is let go: the search waiting for the debounce starts at once."""
+        if self._restoring or self.store is None or not self.runner.timer.isActive():
+            return
+        self._search_started = time.perf_counter()
+        self.runner.start_now()
+
+    def search_now(self):
+        """Start the candidate search at once (no debounce); returns the task."""
+        self._search_started = time.perf_counter()
+        return self.runner.start_now()
+
+    def _task_args(self):
+        if self.store is None or self.supply is None:
+            return None
+        self._search_serial = self._decision_serial
+        return {
+            "supply": detach(self.supply),
+            "need": detach(self.need),
+            "catalogue": self.catalogue,
+            "max_distance_km": self.distance_km(),
+            "top_k": self.top_k.value(),
+            "previous": decisions_to_carry(self.candidates, self.decisions),
+        }
+
+    def _search_done(self, task) -> None:
+        if self.store is None:
+            return
+        if task.error is not None or task.exception is not None:
+            from ..processing.messages import error_message
+
+            text = error_message(task.error) if task.error is not None else str(task.exception)
+            self._message(
+                tr("Synergy search failed: {error}").format(error=text), Qgis.MessageLevel.Critical
+            )
+            return
+        if task.result is None:
+            return
+        self.last_search_seconds = task.seconds
+        frame = attach(task.result)
+        if self._decision_serial != self._search_serial:
+            # decisions were taken while the search ran: carry them too
+            from ..core.workspace import carry_over_decisions
+
+            frame, _ = carry_over_decisions(
+                decisions_to_carry(self.candidates, self.decisions), frame
+            )
+        self.candidates = frame  # what is written: no need to read it back
+        self.write_candidates(frame)
+        self.apply_filters()  # the map's share of the new candidates, the list, the legend
+        self.refresh_charts()
+        if self._search_started is not None:
+            self.last_round_trip = time.perf_counter() - self._search_started
+        self.start_pending_save()  # once the panel is up to date: it competes for Python
+        self._update_status_line()
+        self.candidatesUpdated.emit()
+
+    def write_candidates(self, frame) -> None:
+        """Write the candidates to the GeoPackage. When the map draws only some of them
+        (``map_limit``), those rows are written first, at once, and the whole table follows
+        in the background (:class:`TableWriter`): the map is redrawn without waiting for
+        tens of thousands of rows. Any other write waits for the whole table first."""
+        canvas = self.iface.mapCanvas()
+        if canvas is not None:
+            canvas.stopRendering()  # redrawn below; no render keeps reading the old rows
+        self.writer.cancel()  # an older whole table is outdated: rolled back
+        self._pending_save = None
+        shown = self.map_rows(frame)
+        plain = pd.DataFrame(frame)  # no CRS object crosses to the writer's thread
+        if bool(shown.all()) or not self.store.background_writes:  # PostgreSQL: one call
+            self.store.replace_rows("candidates", plain)
+            self._table_reloaded()
+            return
+        self.store.replace_rows("candidates", plain[shown.to_numpy()])
+        self._table_reloaded()
+        # no copy: nothing changes the candidates in place while the writer runs (a decision
+        # waits for it first)
+        self._pending_save = plain
+
+    def _table_reloaded(self) -> None:
+        layer = self.layers.get("candidates")
+        if layer is not None:
+            layer.dataProvider().reloadData()
+            layer.triggerRepaint()
+
+    def _table_saved(self, table, _rows, error) -> None:
+        """The background write of the whole candidates table has ended."""
+        if error is not None:
+            self._message(
+                tr("The synergies could not be saved in {path}: {error}").format(
+                    path=self.store.path if self.store else "", error=error
+                ),
+                Qgis.MessageLevel.Critical,
+            )
+            return
+        if self.store is None or table != LAYERS["candidates"]:
+            return
+        self._table_reloaded()
+        self._update_status_line()
+        self.candidatesSaved.emit()
+
+    def start_pending_save(self) -> None:
+        """Start the background write of the whole candidates table, if one is due."""
+        plain, self._pending_save = self._pending_save, None
+        if plain is not None and self.store is not None:
+            self.writer.start(self.store.path, LAYERS["candidates"], plain)
+
+    def saving(self) -> bool:
+        """Is the whole candidates table still on its way to the GeoPackage?"""
+        return self._pending_save is not None or self.writer.busy()
+
+    def settle_writes(self) -> None:
+        """Let the background write of the candidates end before writing anything else."""
+        self.start_pending_save()
+        if self.writer.busy():
+            self.writer.wait()
