@@ -50,9 +50,77 @@ _WEAK = set(
     chute site usine production process procede fabrication industriel industrielle
     industrial mixed non trie sorted unsorted dechet benne bennes
     cherchon cherche recherche recherchon souhaite souhaitons voudrion looking seeking
-    premiere premier approvisionnement supply
+    premiere premier approvisionnement supply recuperable reforme declasse declassee
+    offcut offcuts vide vides empty retour ecart rebut reliquat consommation demande manque
+    commun commune communs communes mutualise mutualisee mutualises mutualisees mutualisation
+    partage partagee partages partagees partager collectif collective collectifs shared joint
+    pooled pooling interentreprise
     """.split()
 )
+#: qualifiers of state, folded to one word each so that "soudes usagées" meets "soudes
+#: usées" and "spent caustic": worn or spent, soiled or contaminated, past its date
+_CANON = {
+    **dict.fromkeys(("usage", "usagee", "usee", "use", "used", "spent", "worn"), "use"),
+    **dict.fromkeys(
+        (
+            "souille",
+            "souillee",
+            "sale",
+            "pollue",
+            "polluee",
+            "contamine",
+            "contaminee",
+            "dirty",
+            "contaminated",
+            "polluted",
+            "soiled",
+        ),
+        "souille",
+    ),
+    **dict.fromkeys(("perime", "perimee", "expired", "outdated"), "perime"),
+}
+_QUALIFIERS = {"use", "souille", "perime"}
+#: words that say a resource is shared or bought together
+_POOLED_CUES = {
+    "commun",
+    "commune",
+    "mutualise",
+    "mutualisee",
+    "mutualisation",
+    "partage",
+    "partagee",
+    "partager",
+    "collectif",
+    "collective",
+    "shared",
+    "joint",
+    "pooled",
+    "pooling",
+    "interentreprise",
+}
+_PURCHASE_CUES = {"achat", "acheter", "commande", "purchase", "purchasing", "procurement"}
+#: where waste heat comes from, and the band it usually has when no figure is given
+#: (ADEME (2017) La chaleur fatale: compressors 50-90 °C, refrigeration condensers and
+#: data centres 25-50 °C, furnaces and flue gases above 120 °C)
+_HEAT_SOURCES = {
+    **dict.fromkeys(("compresseur", "compressor"), "EN_HEAT_MT"),
+    **dict.fromkeys(
+        (
+            "condenseur",
+            "condensation",
+            "condenser",
+            "frigorifique",
+            "refrigeration",
+            "datacenter",
+            "datacentre",
+            "serveur",
+            "server",
+        ),
+        "EN_HEAT_LT",
+    ),
+    **dict.fromkeys(("tiede", "tepid", "lukewarm"), "EN_HEAT_VLT"),
+    **dict.fromkeys(("four", "furnace", "oven", "kiln", "incinerateur"), "EN_HEAT_HT"),
+}
 _TEMPERATURE = re.compile(r"(\d{1,4})(?:[.,]\d+)?\s*(?:°|º|deg|degres|degrees)\s*c?\b", re.I)
 _TEMPERATURE_C = re.compile(r"(\d{1,4})(?:[.,]\d+)?\s*°?\s*c\b", re.I)
 _PRESSURE = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:bars?|b)\b", re.I)
@@ -123,6 +191,13 @@ _WASTE_WORDS = {
 _POOLED_PREFIXES = {"SRV", "EQ", "PUR", "SKL", "SPC"}
 
 
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
 def _direction_cue(tokens: list[str]) -> str | None:
     supply = any(t in _SUPPLY_CUES for t in tokens)
     need = any(t in _NEED_CUES for t in tokens)
@@ -177,6 +252,15 @@ _BOUNDARY = {
     "in",
     "by",
 }
+#: "X de Y", "X à Y": Y qualifies the head X ("zinc | de toiture", "compacteur | à cartons")
+_SOFT_BOUNDARY = {"de", "d", "a", "of"}
+_AND = {"et", "ou", "and", "or"}
+#: a letter or a figure that names a class ("bois classe B", "catégorie 3")
+_CLASS_WORDS = {"classe", "class", "categorie", "category", "cat"}
+#: level of a word in its phrase -> weight: head, qualifier after "de", complement
+LEVEL_WEIGHT = (1.0, 0.7, 0.35)
+
+_WEAK = {stem(w) for w in _WEAK} | _WEAK | _QUALIFIERS
 
 
 def words(text: str) -> list[str]:
@@ -188,19 +272,43 @@ def analyse(text: str) -> tuple[list[str], list[bool]]:
     """The stemmed words of ``text`` and, for each, whether it belongs to the head of the
     phrase: what comes before the first "pour", "du", "de la", "from"... that follows a
     meaningful word ("restes de repas | du self", "sciure | pour litière")."""
-    out, head, in_head, seen_content = [], [], True, False
+    tokens, levels = analyse_levels(text)
+    return tokens, [level == 0 for level in levels]
+
+
+def analyse_levels(text: str) -> tuple[list[str], list[int]]:
+    """The stemmed words of ``text`` and their level in the phrase: 0 for the head, 1 for a
+    qualifier after "de" or "à" ("zinc | de toiture"), 2 for the complement after "pour",
+    "du", "de la", "from"... or a second "de" ("mâchefers d'incinération | d'ordures").
+
+    "non" joins the word it negates ("non dangereux", "non ferreux"); a letter or figure
+    after "classe" or "catégorie" joins it ("classe B", "catégorie 3"); qualifiers of
+    state are folded to one word ("usagé", "usé", "spent" -> "use")."""
+    out, levels, level, seen_content = [], [], 0, False
     text = re.sub(r"\(", " pour ", str(text))  # a parenthesis qualifies what precedes it
     raw = fold(text).split()
-    for k, token in enumerate(raw):
+    k, previous = 0, ""
+    while k < len(raw):
+        token = raw[k]
+        previous = raw[k - 1] if k else ""
         nxt = raw[k + 1] if k + 1 < len(raw) else ""
         if seen_content and (token in _BOUNDARY or (token == "de" and nxt in ("la", "l"))):
-            in_head = False
+            level = 2
+        elif seen_content and token in _SOFT_BOUNDARY and previous not in _AND:
+            level = min(2, level + 1)  # "taille et d'élagage": "d'" coordinates
+        if token == "non" and nxt and nxt not in _STOP and not nxt.isdigit():
+            token, k = "non" + stem(nxt), k + 1
+        elif token in _CLASS_WORDS and len(nxt) <= 2 and nxt.isalnum():
+            token, k = "classe" + nxt, k + 1
+        k += 1
         if token in _STOP or token.isdigit():
             continue
-        out.append(stem(token))
-        head.append(in_head)
-        seen_content = seen_content or stem(token) not in _WEAK
-    return out, head
+        word = stem(token)
+        word = _CANON.get(word, _CANON.get(token, word))
+        out.append(word)
+        levels.append(level)
+        seen_content = seen_content or word not in _WEAK
+    return out, levels
 
 
 @dataclass(frozen=True)
@@ -226,7 +334,12 @@ class TextMatch:
 class Lexicon:
     """Terms -> resources, built once per catalogue."""
 
-    def __init__(self, terms: list[Term], lineage: dict[str, tuple[str, ...]]):
+    def __init__(
+        self,
+        terms: list[Term],
+        lineage: dict[str, tuple[str, ...]],
+        labels: dict[str, set[str]] | None = None,
+    ):
         self.terms = terms
         self.lineage = lineage
         self._by_token: dict[str, list[int]] = {}
@@ -235,6 +348,16 @@ class Lexicon:
                 self._by_token.setdefault(token, []).append(index)
         self._vocabulary = sorted(self._by_token)
         self._strings = [fold(t.text) for t in terms]
+        # the words of each resource's own labels: which resources are spent or used
+        # ("solvants usagés"), which are needs ("(besoin)"), and what tells a kind from
+        # its parent ("gaz de raffinerie" under "gaz de procédé")
+        self.labels = labels or {}
+        self.spent = {c for c, w in self.labels.items() if w & (_QUALIFIERS | {"effluent"})}
+        self.needs = {c for c, w in self.labels.items() if w & {"besoin", "need"}}
+        self.children: dict[str, list[str]] = {}
+        for code, chain in lineage.items():
+            if len(chain) > 1:
+                self.children.setdefault(chain[1], []).append(code)
 
     @classmethod
     def build(cls, resources: dict, path: Path = DATA) -> Lexicon:
@@ -252,10 +375,13 @@ class Lexicon:
         with open(path, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 add(row["term"], row["resource"], float(row["weight"] or 1))
+        labels: dict[str, set[str]] = {}
         for code, res in resources.items():
+            labels[code] = set()
             for label in (res.label_fr, res.label_en):
                 add(re.sub(r"\(.*?\)", " ", label), code, 1.0)
                 add(label, code, 1.0)
+                labels[code] |= set(words(label))
             add(code.replace("_", " "), code, 1.0)
         lineage = {}
         for code in resources:
@@ -264,7 +390,7 @@ class Lexicon:
                 chain.append(parent)
                 parent = resources[parent].parent
             lineage[code] = tuple(chain)
-        return cls(terms, lineage)
+        return cls(terms, lineage, labels)
 
     # ------------------------------------------------------------------ matching
 
@@ -275,9 +401,9 @@ class Lexicon:
         exist in both (cold available / cold needed, surplus / needed electricity, waste heat /
         heat need); otherwise words such as "disponible", "besoin" decide.
         """
-        tokens, head = analyse(text)
-        ranked = self._rank(tokens, head)
-        suggestions = [code for code, _, _ in ranked[:3]]
+        tokens, levels = analyse_levels(text)
+        ranked = self._rank(tokens, levels)
+        suggestions = [code for code, _, _, _ in ranked[:3]]
         if len(suggestions) < 3:
             for code in self._spelling(text):
                 if code not in suggestions:
@@ -286,13 +412,15 @@ class Lexicon:
                     break
         if not ranked:
             return TextMatch(str(text), None, 0.0, "", suggestions)
-        best, score, term = ranked[0]
-        for other, other_score, _ in ranked[1:]:
+        best, score, term, _ = ranked[0]
+        for other, other_score, _, _ in ranked[1:]:
             if not self._related(best, other) and other_score >= score - 0.05:
                 score *= 0.8  # another resource explains the text as well
                 break
+        cue = direction or _direction_cue(tokens)
+        best = self._heat_source(best, tokens, cue)
         best = self._refine(best, text)
-        best = _side(best, direction or _direction_cue(tokens))
+        best = _side(best, cue)
         if best not in suggestions:
             suggestions = [best, *suggestions][:3]
         confidence = round(max(0.0, min(1.0, score)), 2)
@@ -309,43 +437,65 @@ class Lexicon:
                 return True
         return False
 
+    def _heat_source(self, code: str, tokens: list[str], cue: str | None) -> str:
+        """Heat named by its source ("chaleur des compresseurs") is waste heat of the band
+        that source usually gives, unless the text asks for heat."""
+        if code not in _HEAT_SUPPLY and code != "EN_HEAT_NEED" or cue == "need":
+            return code
+        if code == "EN_HEAT_NEED" and any(t in _NEED_CUES for t in tokens):
+            return code
+        for token in tokens:
+            if token in _HEAT_SOURCES:
+                return _HEAT_SOURCES[token]
+        return code
+
     def _present(self, tokens: list[str]) -> dict[str, tuple[int, bool]]:
-        """Vocabulary word -> (position in the text, found through a typo)."""
+        """Vocabulary word -> (position in the text, found through a typo, a shortening
+        such as "labo", "polypro", "cogé", or a word of the same family such as
+        "blanchissage" for "blanchisserie")."""
+        from bisect import bisect_left
+
         from rapidfuzz import fuzz, process
 
+        vocabulary = self._vocabulary
         present: dict[str, tuple[int, bool]] = {}
         for pos, token in enumerate(tokens):
             if token in self._by_token:
                 present.setdefault(token, (pos, False))
-            elif len(token) >= 4:
-                for hit, ratio, _ in process.extract(
-                    token, self._vocabulary, scorer=fuzz.ratio, limit=3
-                ):
-                    if ratio >= 85 and abs(len(hit) - len(token)) <= 2:
-                        present.setdefault(hit, (pos, True))
+                continue
+            if len(token) < 4:
+                continue
+            found = False
+            for hit, ratio, _ in process.extract(token, vocabulary, scorer=fuzz.ratio, limit=3):
+                if ratio >= 85 and abs(len(hit) - len(token)) <= 2:
+                    present.setdefault(hit, (pos, True))
+                    found = True
+            if found:
+                continue
+            stem_len = min(len(token), 6)
+            start = bisect_left(vocabulary, token[:stem_len])
+            family = []
+            for word in vocabulary[start : start + 200]:
+                if not word.startswith(token[:stem_len]):
+                    break
+                common = len(_common_prefix(word, token))
+                shortening = common == len(token) and len(word) >= len(token) + 2
+                kin = common >= 6 and common >= 0.6 * max(len(word), len(token))
+                if shortening or kin:
+                    family.append(word)
+            if 0 < len(family) <= 3:
+                for word in family:
+                    present.setdefault(word, (pos, True))
         return present
 
-    def _rank(self, tokens: list[str], head: list[bool]) -> list[tuple[str, float, str]]:
-        """(resource, score, deciding term) for every resource whose terms are found in the
-        text, best first. A resource explains the words its terms cover together."""
+    def _rank(self, tokens: list[str], levels: list[int]) -> list[tuple[str, float, str, set[int]]]:
+        """(resource, score, deciding term, positions explained) for every resource whose
+        terms are found in the text, best first. A resource explains the words its terms
+        cover together, and those its parent's terms cover (a kind is also its parent)."""
         if not tokens:
             return []
         present = self._present(tokens)
         content = [t for t in tokens if t not in _WEAK] or tokens
-        # words the vocabulary knows weigh fully: left unexplained, they may name another
-        # resource; unknown words (places, actors, purposes) weigh a quarter; words after
-        # "pour", "du", "de la"... (the phrase's complement) weigh about a third
-        known = {pos: typo for pos, typo in present.values()}
-        weight = []
-        for pos, token in enumerate(tokens):
-            if token not in content:
-                weight.append(0.0)
-                continue
-            meaning = 0.25 if pos not in known else (0.5 if known[pos] else 1.0)
-            weight.append(meaning * (1.0 if head[pos] else 0.35))
-        total = sum(weight)
-        first_content = next((p for p, t in enumerate(tokens) if t in content), 0)
-        waste_cue = any(t in _WASTE_WORDS for t in tokens)
         found: dict[str, dict] = {}
         for index in {i for token in present for i in self._by_token[token]}:
             term = self.terms[index]
@@ -362,6 +512,41 @@ class Lexicon:
             rank = (len(term.tokens), -min(covered))
             if rank > entry["term"][:2]:
                 entry["term"] = (*rank, term.text)
+        # a state qualifier ("usagé", "souillé", "périmé") counts when a spent or used
+        # resource is among the candidates: it tells the spent kind from the fresh one
+        qualified = [p for p, t in enumerate(tokens) if t in _QUALIFIERS]
+        spent_here = bool(qualified) and any(code in self.spent for code in found)
+        named = {p for e in found.values() for p in e["covered"] if p in qualified}
+        for entry in found.values():
+            entry["own"] = set(entry["covered"])
+        for code, entry in found.items():
+            for ancestor in self.lineage.get(code, (code,))[1:]:
+                if ancestor in found:
+                    entry["covered"] |= found[ancestor]["own"]
+            if spent_here and code in self.spent:
+                entry["covered"] |= set(qualified)
+                parent = self.lineage.get(code, (code,))[1:2]
+                for other, other_entry in found.items():  # the spent form of a sibling
+                    if parent and other != code and self.lineage.get(other, ())[1:2] == parent:
+                        entry["covered"] |= other_entry["own"]
+        # words the vocabulary knows weigh fully: left unexplained, they may name another
+        # resource; unknown words (places, actors, purposes) weigh a quarter; words after
+        # "de" weigh 0.7, after "pour", "du", "de la"... (the phrase's complement) 0.35
+        known = {pos: typo for pos, typo in present.values()}
+        weight = []
+        for pos, token in enumerate(tokens):
+            if token not in content and not (pos in qualified and (spent_here or pos in named)):
+                weight.append(0.0)
+                continue
+            meaning = 0.25 if pos not in known else (0.5 if known[pos] else 1.0)
+            weight.append(meaning * LEVEL_WEIGHT[levels[pos]])
+        total = sum(weight)
+        first_content = next((p for p, t in enumerate(tokens) if t in content), 0)
+        waste_cue = any(t in _WASTE_WORDS for t in tokens)
+        pooled_cue = any(t in _POOLED_CUES for t in tokens)
+        purchase_cue = any(t in _PURCHASE_CUES for t in tokens) and any(
+            t in _POOLED_CUES or t in ("groupe", "groupement", "group") for t in tokens
+        )
         out = []
         for code, entry in found.items():
             covered = entry["covered"]
@@ -370,15 +555,25 @@ class Lexicon:
             if not explained:  # a term of weak words only explains a text of weak words
                 share = len(covered) / len(tokens) if content is tokens else 0.0
             score = entry["weight"] * (0.5 + 0.5 * share) - 0.05 * entry["typos"]
-            if not any(head[pos] for pos in covered):
+            if not any(levels[pos] < 2 for pos in covered):
                 score -= 0.1  # explains only the complement ("pour litière")
             if first_content in covered:
                 score += 0.03  # the head noun comes first in French phrases
-            if waste_cue and code.split("_")[0] in _POOLED_PREFIXES:
+            prefix = code.split("_")[0]
+            if waste_cue and prefix in _POOLED_PREFIXES:
                 score -= 0.1  # "déchets de restauration" is waste, not a catering service
-            out.append((code, score, entry["term"][2], len(covered)))
-        out.sort(key=lambda item: (-item[1], -item[3]))
-        return [(code, score, term) for code, score, term, _ in out]
+            elif pooled_cue and not waste_cue and prefix in _POOLED_PREFIXES:
+                score += 0.05  # "transport mutualisé", "broyeur partagé"
+            if purchase_cue and prefix not in _POOLED_PREFIXES:
+                score -= 0.1  # "achat groupé de chlorure ferrique" is a group purchase
+            if qualified and code in self.needs:
+                score -= 0.1  # "eaux de lavage souillées" are not a need for water
+            depth = len(self.lineage.get(code, ()))
+            own = len(entry["own"])
+            out.append((code, score, entry["term"][2], covered, own, len(covered), depth))
+        # ties: the resource whose own terms explain most, then the most specific
+        out.sort(key=lambda item: (-round(item[1], 6), -item[4], -item[5], -item[6]))
+        return [(code, score, term, covered) for code, score, term, covered, *_ in out]
 
     def _spelling(self, text: str) -> list[str]:
         """Resources whose terms are spelt closest to ``text`` (fallback suggestions)."""
