@@ -260,7 +260,18 @@ _CLASS_WORDS = {"classe", "class", "categorie", "category", "cat"}
 #: level of a word in its phrase -> weight: head, qualifier after "de", complement
 LEVEL_WEIGHT = (1.0, 0.7, 0.35)
 
-_WEAK = {stem(w) for w in _WEAK} | _WEAK | _QUALIFIERS
+_WEAK = {stem(w) for w in _WEAK} | _WEAK
+#: generic words a term may lack in the text ("semences [déclassées]", "[déchets de] cuivre"):
+#: never a state ("usagé", "neuf"), a side ("besoin", "disponible") nor "partagé"
+_PLAIN_WEAK = {
+    stem(w)
+    for w in """
+    dechet waste residu residue sous produit coproduit byproduct by matiere material brut
+    brute raw broye broyee crushed vrac bulk divers diverse various autre other chute
+    declasse declassee reforme
+    """.split()
+}
+_WEAK |= _QUALIFIERS
 
 
 def words(text: str) -> list[str]:
@@ -278,8 +289,8 @@ def analyse(text: str) -> tuple[list[str], list[bool]]:
 
 def analyse_levels(text: str) -> tuple[list[str], list[int]]:
     """The stemmed words of ``text`` and their level in the phrase: 0 for the head, 1 for a
-    qualifier after "de" or "à" ("zinc | de toiture"), 2 for the complement after "pour",
-    "du", "de la", "from"... or a second "de" ("mâchefers d'incinération | d'ordures").
+    qualifier after "de" or "à" ("zinc | de toiture", "compacteur | à cartons"), 2 for the
+    complement after "pour", "du", "de la", "from"... ("sciure | pour litière").
 
     "non" joins the word it negates ("non dangereux", "non ferreux"); a letter or figure
     after "classe" or "catégorie" joins it ("classe B", "catégorie 3"); qualifiers of
@@ -295,7 +306,7 @@ def analyse_levels(text: str) -> tuple[list[str], list[int]]:
         if seen_content and (token in _BOUNDARY or (token == "de" and nxt in ("la", "l"))):
             level = 2
         elif seen_content and token in _SOFT_BOUNDARY and previous not in _AND:
-            level = min(2, level + 1)  # "taille et d'élagage": "d'" coordinates
+            level = max(level, 1)  # "taille et d'élagage": "d'" coordinates
         if token == "non" and nxt and nxt not in _STOP and not nxt.isdigit():
             token, k = "non" + stem(nxt), k + 1
         elif token in _CLASS_WORDS and len(nxt) <= 2 and nxt.isalnum():
@@ -465,25 +476,27 @@ class Lexicon:
                 continue
             if len(token) < 4:
                 continue
+            stem_len = min(len(token), 6)
+            start = bisect_left(vocabulary, token[:stem_len])
+            shortened, family = [], []
+            for word in vocabulary[start : start + 200]:
+                if not word.startswith(token[:stem_len]):
+                    break
+                common = len(_common_prefix(word, token))
+                if common == len(token) and len(word) >= len(token) + 2:
+                    shortened.append(word)
+                elif common >= 6 and common >= 0.6 * max(len(word), len(token)):
+                    family.append(word)
+            if 0 < len(shortened) <= 4:  # "labo", "polypro", "cogé", "demin"
+                for word in shortened:
+                    present.setdefault(word, (pos, True))
+                continue
             found = False
             for hit, ratio, _ in process.extract(token, vocabulary, scorer=fuzz.ratio, limit=3):
                 if ratio >= 85 and abs(len(hit) - len(token)) <= 2:
                     present.setdefault(hit, (pos, True))
                     found = True
-            if found:
-                continue
-            stem_len = min(len(token), 6)
-            start = bisect_left(vocabulary, token[:stem_len])
-            family = []
-            for word in vocabulary[start : start + 200]:
-                if not word.startswith(token[:stem_len]):
-                    break
-                common = len(_common_prefix(word, token))
-                shortening = common == len(token) and len(word) >= len(token) + 2
-                kin = common >= 6 and common >= 0.6 * max(len(word), len(token))
-                if shortening or kin:
-                    family.append(word)
-            if 0 < len(family) <= 3:
+            if not found and 0 < len(family) <= 3:  # "blanchissage", "blanchisserie"
                 for word in family:
                     present.setdefault(word, (pos, True))
         return present
@@ -499,15 +512,21 @@ class Lexicon:
         found: dict[str, dict] = {}
         for index in {i for token in present for i in self._by_token[token]}:
             term = self.terms[index]
-            if not all(token in present for token in term.tokens):
+            # a plain weak word of a term may be missing ("semences [déclassées]"), not a
+            # qualifier of state nor a word saying the resource is shared
+            needed = [t for t in term.tokens if t not in _PLAIN_WEAK] or term.tokens
+            if not all(token in present for token in needed):
                 continue
-            covered = {present[token][0] for token in term.tokens}
+            relaxed = len(needed) < len(term.tokens) and not all(
+                token in present for token in term.tokens
+            )
+            covered = {present[token][0] for token in term.tokens if token in present}
             entry = found.setdefault(
                 term.resource, {"covered": set(), "weight": 0.0, "typos": 9, "term": (0, 0, "")}
             )
             entry["covered"] |= covered
-            entry["weight"] = max(entry["weight"], term.weight)
-            typos = sum(present[token][1] for token in term.tokens)
+            entry["weight"] = max(entry["weight"], term.weight - 0.03 * relaxed)
+            typos = sum(present[token][1] for token in term.tokens if token in present)
             entry["typos"] = min(entry["typos"], typos)
             rank = (len(term.tokens), -min(covered))
             if rank > entry["term"][:2]:
