@@ -487,11 +487,11 @@ class Lexicon:
                     shortened.append(word)
                 elif common >= 6 and common >= 0.6 * max(len(word), len(token)):
                     family.append(word)
+            found = False
             if 0 < len(shortened) <= 4:  # "labo", "polypro", "cogé", "demin"
                 for word in shortened:
                     present.setdefault(word, (pos, True))
-                continue
-            found = False
+                found = True
             for hit, ratio, _ in process.extract(token, vocabulary, scorer=fuzz.ratio, limit=3):
                 if ratio >= 85 and abs(len(hit) - len(token)) <= 2:
                     present.setdefault(hit, (pos, True))
