@@ -54,7 +54,8 @@ _WEAK = set(
     offcut offcuts vide vides empty retour ecart rebut reliquat consommation demande manque
     commun commune communs communes mutualise mutualisee mutualises mutualisees mutualisation
     partage partagee partages partagees partager collectif collective collectifs shared joint
-    pooled pooling interentreprise
+    pooled pooling interentreprise groupe groupee groupement entreprise societe company
+    prestataire materiel equipement equipment
     """.split()
 )
 #: qualifiers of state, folded to one word each so that "soudes usagées" meets "soudes
@@ -99,6 +100,8 @@ _POOLED_CUES = {
     "interentreprise",
 }
 _PURCHASE_CUES = {"achat", "acheter", "commande", "purchase", "purchasing", "procurement"}
+#: with a purchase word, these make it a group purchase ("achat groupé", "commande commune")
+_GROUP_WORDS = {"groupe", "groupee", "groupement", "group", "bulk"}
 #: where waste heat comes from, and the band it usually has when no figure is given
 #: (ADEME (2017) La chaleur fatale: compressors 50-90 °C, refrigeration condensers and
 #: data centres 25-50 °C, furnaces and flue gases above 120 °C)
@@ -111,6 +114,7 @@ _HEAT_SOURCES = {
             "condenser",
             "frigorifique",
             "refrigeration",
+            "data",
             "datacenter",
             "datacentre",
             "serveur",
@@ -520,6 +524,10 @@ class Lexicon:
             relaxed = len(needed) < len(term.tokens) and not all(
                 token in present for token in term.tokens
             )
+            if relaxed and not any(
+                t not in _WEAK and t not in _PURCHASE_CUES and t not in _GROUP_WORDS for t in needed
+            ):
+                continue  # "achat groupé [de matières premières]" names no goods
             covered = {present[token][0] for token in term.tokens if token in present}
             entry = found.setdefault(
                 term.resource, {"covered": set(), "weight": 0.0, "typos": 9, "term": (0, 0, "")}
@@ -548,6 +556,11 @@ class Lexicon:
                 for other, other_entry in found.items():  # the spent form of a sibling
                     if parent and other != code and self.lineage.get(other, ())[1:2] == parent:
                         entry["covered"] |= other_entry["own"]
+        purchase_cue = any(t in _PURCHASE_CUES for t in tokens) and any(
+            t in _POOLED_CUES or t in _GROUP_WORDS for t in tokens
+        )
+        if purchase_cue:
+            self._group_purchase(tokens, found)
         # words the vocabulary knows weigh fully: left unexplained, they may name another
         # resource; unknown words (places, actors, purposes) weigh a quarter; words after
         # "de" weigh 0.7, after "pour", "du", "de la"... (the phrase's complement) 0.35
@@ -563,9 +576,6 @@ class Lexicon:
         first_content = next((p for p, t in enumerate(tokens) if t in content), 0)
         waste_cue = any(t in _WASTE_WORDS for t in tokens)
         pooled_cue = any(t in _POOLED_CUES for t in tokens)
-        purchase_cue = any(t in _PURCHASE_CUES for t in tokens) and any(
-            t in _POOLED_CUES or t in ("groupe", "groupement", "group") for t in tokens
-        )
         out = []
         for code, entry in found.items():
             covered = entry["covered"]
@@ -593,6 +603,37 @@ class Lexicon:
         # ties: the resource whose own terms explain most, then the most specific
         out.sort(key=lambda item: (-round(item[1], 6), -item[4], -item[5], -item[6]))
         return [(code, score, term, covered) for code, score, term, covered, *_ in out]
+
+    def _group_purchase(self, tokens: list[str], found: dict[str, dict]) -> None:
+        """A group purchase of goods ("achat groupé d'ordinateurs") is the purchase whose
+        label names the same goods as what the text names (the IT equipment's label shares
+        "informatique" with the IT purchase's): that purchase explains the goods' words."""
+        cues = {
+            p
+            for p, t in enumerate(tokens)
+            if t in _PURCHASE_CUES or t in _GROUP_WORDS or t in _POOLED_CUES
+        }
+        goods_found = {
+            code: entry["own"]
+            for code, entry in found.items()
+            if code.split("_")[0] not in _POOLED_PREFIXES
+        }
+        for code, label in self.labels.items():
+            if not code.startswith("PUR_"):
+                continue
+            goods = label - _PURCHASE_CUES - _GROUP_WORDS - _POOLED_CUES - _WEAK
+            covered = {p for p, t in enumerate(tokens) if t in goods}
+            for other, own in goods_found.items():
+                if self.labels.get(other, set()) & goods:
+                    covered |= own
+            if not covered - cues:
+                continue
+            entry = found.setdefault(
+                code, {"covered": set(), "weight": 1.0, "typos": 0, "term": (0, 0, code)}
+            )
+            entry.setdefault("own", set())
+            entry["covered"] |= covered | cues
+            entry["own"] |= covered | cues
 
     def _spelling(self, text: str) -> list[str]:
         """Resources whose terms are spelt closest to ``text`` (fallback suggestions)."""
