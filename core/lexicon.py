@@ -34,7 +34,7 @@ _STOP = set(
     de du des d la le les l un une en et ou a au aux pour par sur avec sans dans chez
     of the and or for from with in on an to at by as
     issu issue issus issues provenant provenance type nos notre nous vos votre leur leurs
-    ce ces cette cet son sa ses mon ma mes tres plus env environ approx etc
+    ce ces cette cet son sa ses mon ma mes plus env environ approx etc
     y compris inclus notamment dont qui que quoi est sont
     c bar bars kw mw kwh mwh gwh h m m2 m3 nm3 t kg l hl pct degre degres deg env ca
     """.split()
@@ -52,6 +52,7 @@ _WEAK = set(
     cherchon cherche recherche recherchon souhaite souhaitons voudrion looking seeking
     premiere premier approvisionnement supply recuperable reforme declasse declassee
     offcut offcuts vide vides empty retour ecart rebut reliquat consommation demande manque
+    tres very
     commun commune communs communes mutualise mutualisee mutualises mutualisees mutualisation
     partage partagee partages partagees partager collectif collective collectifs shared joint
     pooled pooling interentreprise groupe groupee groupement entreprise societe company
