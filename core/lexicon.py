@@ -28,6 +28,8 @@ DATA = Path(__file__).resolve().parent / "data" / "synonyms.csv"
 
 #: a text matched with at least this confidence is used (and flagged for review)
 CONFIDENT = 0.7
+#: weight of a resource known only by one of its distinctive words, not a whole term
+DISTINCTIVE = 0.85
 
 _STOP = set(
     """
@@ -114,7 +116,9 @@ _HEAT_SOURCES = {
             "condensation",
             "condenser",
             "frigorifique",
+            "froid",
             "refrigeration",
+            "climatisation",
             "data",
             "datacenter",
             "datacentre",
@@ -363,6 +367,13 @@ class Lexicon:
             for token in set(term.tokens):
                 self._by_token.setdefault(token, []).append(index)
         self._vocabulary = sorted(self._by_token)
+        # a word that only one resource's terms use points to it even outside those terms
+        # ("yaourts" from "yaourts périmés": dairy); a weaker sign than a whole term
+        self._distinctive: dict[str, str] = {}
+        for token, indexes in self._by_token.items():
+            owners = {terms[i].resource for i in indexes}
+            if len(owners) == 1 and len(token) >= 4 and token not in _WEAK:
+                self._distinctive[token] = owners.pop()
         self._strings = [fold(t.text) for t in terms]
         # the words of each resource's own labels: which resources are spent or used
         # ("solvants usagés"), which are needs ("(besoin)"), and what tells a kind from
@@ -370,6 +381,7 @@ class Lexicon:
         self.labels = labels or {}
         self.spent = {c for c, w in self.labels.items() if w & (_QUALIFIERS | {"effluent"})}
         self.needs = {c for c, w in self.labels.items() if w & {"besoin", "need"}}
+        self.about_waste = {c for c, w in self.labels.items() if w & _WASTE_WORDS}
         self.children: dict[str, list[str]] = {}
         for code, chain in lineage.items():
             if len(chain) > 1:
@@ -540,6 +552,14 @@ class Lexicon:
             rank = (len(term.tokens), -min(covered))
             if rank > entry["term"][:2]:
                 entry["term"] = (*rank, term.text)
+        for token, (pos, typo) in present.items():
+            code = self._distinctive.get(token)
+            if code is None or typo:
+                continue
+            entry = found.setdefault(
+                code, {"covered": set(), "weight": DISTINCTIVE, "typos": 0, "term": (0, 0, token)}
+            )
+            entry["covered"].add(pos)
         # a state qualifier ("usagé", "souillé", "périmé") counts when a spent or used
         # resource is among the candidates: it tells the spent kind from the fresh one
         qualified = [p for p, t in enumerate(tokens) if t in _QUALIFIERS]
@@ -590,8 +610,8 @@ class Lexicon:
             if first_content in covered:
                 score += 0.03  # the head noun comes first in French phrases
             prefix = code.split("_")[0]
-            if waste_cue and prefix in _POOLED_PREFIXES:
-                score -= 0.1  # "déchets de restauration" is waste, not a catering service
+            if waste_cue and prefix in _POOLED_PREFIXES and code not in self.about_waste:
+                score -= 0.2  # "restes de plateaux repas" are waste, not a catering service
             elif pooled_cue and not waste_cue and prefix in _POOLED_PREFIXES:
                 score += 0.05  # "transport mutualisé", "broyeur partagé"
             if purchase_cue and prefix not in _POOLED_PREFIXES:
