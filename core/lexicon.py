@@ -611,7 +611,7 @@ class Lexicon:
                 score += 0.03  # the head noun comes first in French phrases
             prefix = code.split("_")[0]
             if waste_cue and prefix in _POOLED_PREFIXES and code not in self.about_waste:
-                score -= 0.2  # "restes de plateaux repas" are waste, not a catering service
+                score -= 0.3  # "restes de plateaux repas" are waste, not a catering service
             elif pooled_cue and not waste_cue and prefix in _POOLED_PREFIXES:
                 score += 0.05  # "transport mutualisé", "broyeur partagé"
             if purchase_cue and prefix not in _POOLED_PREFIXES:
