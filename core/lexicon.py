@@ -54,7 +54,7 @@ _WEAK = set(
     cherchon cherche recherche recherchon souhaite souhaitons voudrion looking seeking
     premiere premier approvisionnement supply recuperable reforme declasse declassee
     offcut offcuts vide vides empty retour ecart rebut reliquat consommation demande manque
-    tres very
+    tres very invendu invendue
     commun commune communs communes mutualise mutualisee mutualises mutualisees mutualisation
     partage partagee partages partagees partager collectif collective collectifs shared joint
     pooled pooling interentreprise groupe groupee groupement entreprise societe company
@@ -546,7 +546,7 @@ class Lexicon:
                 term.resource, {"covered": set(), "weight": 0.0, "typos": 9, "term": (0, 0, "")}
             )
             entry["covered"] |= covered
-            entry["weight"] = max(entry["weight"], term.weight - 0.03 * relaxed)
+            entry["weight"] = max(entry["weight"], term.weight - 0.08 * relaxed)
             typos = sum(present[token][1] for token in term.tokens if token in present)
             entry["typos"] = min(entry["typos"], typos)
             rank = (len(term.tokens), -min(covered))
@@ -594,6 +594,7 @@ class Lexicon:
             meaning = 0.25 if pos not in known else (0.5 if known[pos] else 1.0)
             weight.append(meaning * LEVEL_WEIGHT[levels[pos]])
         total = sum(weight)
+        known_content = any(p in known for p, t in enumerate(tokens) if t in content)
         first_content = next((p for p, t in enumerate(tokens) if t in content), 0)
         waste_cue = any(t in _WASTE_WORDS for t in tokens)
         pooled_cue = any(t in _POOLED_CUES for t in tokens)
@@ -602,8 +603,10 @@ class Lexicon:
             covered = entry["covered"]
             explained = sum(weight[pos] for pos in covered)
             share = explained / total if total else 0.0
-            if not explained:  # a term of weak words only explains a text of weak words
-                share = len(covered) / len(tokens) if content is tokens else 0.0
+            if not explained and (content is tokens or not known_content):
+                # a term of weak words explains a text of weak words, and of words the
+                # vocabulary does not know ("invendus | du supermarché")
+                share = len(covered) / len(tokens)
             score = entry["weight"] * (0.5 + 0.5 * share) - 0.05 * entry["typos"]
             if not any(levels[pos] < 2 for pos in covered):
                 score -= 0.1  # explains only the complement ("pour litière")

@@ -175,3 +175,12 @@ def test_waste_words_keep_services_away(lex):
     assert lex.match("restes de plateaux repas").resource != "SRV_CATERING"
     # unless the service is about waste
     assert lex.match("collecte des déchets").resource == "SRV_WASTE_COLLECTION"
+
+
+def test_state_words_give_way_to_the_material(lex):
+    # "invendus" is a state: the product named with it decides
+    assert lex.match("yaourts invendus").resource == "ORG_DAIRY"
+    assert lex.match("pain invendu").resource == "ORG_BAKERY"
+    # alone, or with words the vocabulary does not know (a place), it is unsold food
+    assert lex.match("invendus").resource == "ORG_FOOD_WASTE"
+    assert lex.match("invendus de l'hypermarché").resource == "ORG_FOOD_WASTE"
