@@ -132,6 +132,7 @@ _HEAT_SOURCES = {
 }
 _TEMPERATURE = re.compile(r"(\d{1,4})(?:[.,]\d+)?\s*(?:°|º|deg|degres|degrees)\s*c?\b", re.I)
 _TEMPERATURE_C = re.compile(r"(\d{1,4})(?:[.,]\d+)?\s*°?\s*c\b", re.I)
+_CODE_LIKE = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+")
 _PRESSURE = re.compile(r"(\d{1,3})(?:[.,]\d+)?\s*(?:bars?|b)\b", re.I)
 
 HEAT_BANDS = (  # (upper bound °C, resource)
@@ -430,7 +431,8 @@ class Lexicon:
         heat need); otherwise words such as "disponible", "besoin" decide.
         """
         tokens, levels = analyse_levels(text)
-        ranked = self._rank(tokens, levels)
+        code_like = bool(_CODE_LIKE.fullmatch(str(text).strip()))
+        ranked = self._rank(tokens, levels, code_like)
         suggestions = [code for code, _, _, _ in ranked[:3]]
         if len(suggestions) < 3:
             for code in self._spelling(text):
@@ -477,10 +479,11 @@ class Lexicon:
                 return _HEAT_SOURCES[token]
         return code
 
-    def _present(self, tokens: list[str]) -> dict[str, tuple[int, bool]]:
+    def _present(self, tokens: list[str], lenient: bool = False) -> dict[str, tuple[int, bool]]:
         """Vocabulary word -> (position in the text, found through a typo, a shortening
         such as "labo", "polypro", "cogé", or a word of the same family such as
-        "blanchissage" for "blanchisserie")."""
+        "blanchissage" for "blanchisserie"). ``lenient`` for a mistyped code ("ORG_GREN_WAST"):
+        its four-letter words are typos, not other words."""
         from bisect import bisect_left
 
         from rapidfuzz import fuzz, process
@@ -510,7 +513,10 @@ class Lexicon:
                     present.setdefault(word, (pos, True))
                 found = True
             for hit, ratio, _ in process.extract(token, vocabulary, scorer=fuzz.ratio, limit=3):
-                if ratio >= 85 and abs(len(hit) - len(token)) <= 2:
+                # a four-letter word is too short to tell a typo from another word
+                # ("trucs" is not "truck"): one letter more, or exactly as close
+                close = ratio >= 85 if len(token) > 4 or lenient else ratio >= 90
+                if close and abs(len(hit) - len(token)) <= 2:
                     present.setdefault(hit, (pos, True))
                     found = True
             if not found and 0 < len(family) <= 3:  # "blanchissage", "blanchisserie"
@@ -518,13 +524,15 @@ class Lexicon:
                     present.setdefault(word, (pos, True))
         return present
 
-    def _rank(self, tokens: list[str], levels: list[int]) -> list[tuple[str, float, str, set[int]]]:
+    def _rank(
+        self, tokens: list[str], levels: list[int], lenient: bool = False
+    ) -> list[tuple[str, float, str, set[int]]]:
         """(resource, score, deciding term, positions explained) for every resource whose
         terms are found in the text, best first. A resource explains the words its terms
         cover together, and those its parent's terms cover (a kind is also its parent)."""
         if not tokens:
             return []
-        present = self._present(tokens)
+        present = self._present(tokens, lenient)
         content = [t for t in tokens if t not in _WEAK] or tokens
         found: dict[str, dict] = {}
         for index in {i for token in present for i in self._by_token[token]}:

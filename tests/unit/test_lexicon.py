@@ -184,3 +184,10 @@ def test_state_words_give_way_to_the_material(lex):
     # alone, or with words the vocabulary does not know (a place), it is unsold food
     assert lex.match("invendus").resource == "ORG_FOOD_WASTE"
     assert lex.match("invendus de l'hypermarché").resource == "ORG_FOOD_WASTE"
+
+
+def test_short_words_are_not_typos_of_other_words(lex):
+    # "trucs" is not "truck": a four-letter word needs to be very close to be a typo
+    assert lex.match("trucs divers").resource != "EQ_VEHICLE"
+    # unless the text is a mistyped code
+    assert lex.match("ORG_GREN_WAST").suggestions[0] == "ORG_GREEN_WASTE"
