@@ -13,6 +13,26 @@ confidence is the share of the text's meaningful words the term explains, lowere
 another resource explains the text as well. A temperature (``90 °C``) or a pressure
 (``12 bar``) refines heat and steam into their bands.
 
+General rules, so that phrasings never seen resolve too:
+
+- the head noun counts most: words after "de" or "à" qualify it (0.7), words after "pour",
+  "du", "de la", "from"... are its complement (0.35); "non ferreux", "classe B",
+  "catégorie 3" stay one word;
+- a state qualifier ("usagé", "usé", "souillé", "sale", "périmé", *spent*, *used*) is one word
+  whatever its spelling and picks the spent or used kind when one is a candidate ("soude
+  caustique usagée" is spent caustic, "eaux de lavage sales" an effluent, not a need);
+- a word may be a shortening ("labo", "polypro", "cogé") or of the same family
+  ("blanchissage", "blanchisserie") of a known word; a four-letter word is a typo only when
+  very close;
+- a term may lack its generic words ("semences [déclassées]"), weighing a little less, never
+  its state, side or "partagé"; a word that only one resource's terms use points to it;
+- a kind of a resource explains what its parent's words explain ("housse PEBD" is LDPE);
+  ties go to the resource whose own terms explain most, then to the most specific;
+- heat named by its source gets the source's usual band ("chaleur des compresseurs");
+- "achat groupé", "commande commune" make a group purchase of the goods the text names;
+  "mutualisé", "partagé", "commun" favour shared services, equipment and space; waste
+  words keep them away unless the service is about waste.
+
 Below :data:`CONFIDENT` a text is not used: it comes back with its three best suggestions.
 """
 
