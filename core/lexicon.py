@@ -129,7 +129,7 @@ _GROUP_WORDS = {"groupe", "groupee", "groupement", "group", "bulk"}
 #: (ADEME (2017) La chaleur fatale: compressors 50-90 °C, refrigeration condensers and
 #: data centres 25-50 °C, furnaces and flue gases above 120 °C)
 _HEAT_SOURCES = {
-    **dict.fromkeys(("compresseur", "compressor"), "EN_HEAT_MT"),
+    **dict.fromkeys(("compresseur", "compressor", "compression"), "EN_HEAT_MT"),
     **dict.fromkeys(
         (
             "condenseur",
@@ -507,6 +507,7 @@ class Lexicon:
         from bisect import bisect_left
 
         from rapidfuzz import fuzz, process
+        from rapidfuzz.distance import Levenshtein
 
         vocabulary = self._vocabulary
         present: dict[str, tuple[int, bool]] = {}
@@ -536,7 +537,9 @@ class Lexicon:
                 # a four-letter word is too short to tell a typo from another word
                 # ("trucs" is not "truck"): one letter more, or exactly as close
                 close = ratio >= 85 if len(token) > 4 or lenient else ratio >= 90
-                if close and abs(len(hit) - len(token)) <= 2:
+                # one edit in a word of up to seven letters ("isolant" is not "solvant")
+                edits = Levenshtein.distance(hit, token, score_cutoff=2)
+                if close and edits <= (1 if len(token) < 8 and not lenient else 2):
                     present.setdefault(hit, (pos, True))
                     found = True
             if not found and 0 < len(family) <= 3:  # "blanchissage", "blanchisserie"

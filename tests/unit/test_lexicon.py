@@ -191,3 +191,10 @@ def test_short_words_are_not_typos_of_other_words(lex):
     assert lex.match("trucs divers").resource != "EQ_VEHICLE"
     # unless the text is a mistyped code
     assert lex.match("ORG_GREN_WAST").suggestions[0] == "ORG_GREEN_WASTE"
+
+
+def test_a_typo_is_one_edit_in_a_short_word(lex):
+    assert lex.match("palette casée").resource == "WOOD_PALLETS"
+    assert lex.match("ferraile").resource == "REC_METAL_FERROUS"
+    # two edits away is another word: "isolants" (insulation) are not "solvants"
+    assert lex.match("isolants").resource is None
