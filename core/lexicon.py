@@ -74,7 +74,7 @@ _WEAK = set(
     cherchon cherche recherche recherchon souhaite souhaitons voudrion looking seeking
     premiere premier approvisionnement supply recuperable reforme declasse declassee
     offcut offcuts vide vides empty retour ecart rebut reliquat consommation demande manque
-    tres very invendu invendue
+    tres very invendu invendue surplu excedentaire excess pret loan lending location
     commun commune communs communes mutualise mutualisee mutualises mutualisees mutualisation
     partage partagee partages partagees partager collectif collective collectifs shared joint
     pooled pooling interentreprise groupe groupee groupement entreprise societe company
@@ -121,6 +121,9 @@ _POOLED_CUES = {
     "pooled",
     "pooling",
     "interentreprise",
+    "pret",
+    "loan",
+    "lending",
 }
 _PURCHASE_CUES = {"achat", "acheter", "commande", "purchase", "purchasing", "procurement"}
 #: with a purchase word, these make it a group purchase ("achat groupé", "commande commune")
@@ -515,8 +518,8 @@ class Lexicon:
             if token in self._by_token:
                 present.setdefault(token, (pos, False))
                 continue
-            if len(token) < 4:
-                continue
+            if len(token) < 4 or token in _WEAK:
+                continue  # our own weak words are known words, not typos of others
             stem_len = min(len(token), 6)
             start = bisect_left(vocabulary, token[:stem_len])
             shortened, family = [], []
