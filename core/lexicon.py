@@ -124,7 +124,13 @@ _POOLED_CUES = {
     "pret",
     "loan",
     "lending",
+    "mutualiser",
+    "common",
 }
+# shared, pooled, common, lent: one word, so that "centrale solaire collective" meets
+# "centrale solaire partagée" and "collecte commune" meets "collecte mutualisée"
+_CANON.update(dict.fromkeys(_POOLED_CUES, "partage"))
+_POOLED_CUES.add("partage")
 _PURCHASE_CUES = {"achat", "acheter", "commande", "purchase", "purchasing", "procurement"}
 #: with a purchase word, these make it a group purchase ("achat groupé", "commande commune")
 _GROUP_WORDS = {"groupe", "groupee", "groupement", "group", "bulk"}

@@ -198,3 +198,10 @@ def test_a_typo_is_one_edit_in_a_short_word(lex):
     assert lex.match("ferraile").resource == "REC_METAL_FERROUS"
     # two edits away is another word: "isolants" (insulation) are not "solvants"
     assert lex.match("isolants").resource is None
+
+
+def test_shared_pooled_common_are_one_word(lex):
+    assert analyse_levels("collecte commune")[0] == analyse_levels("collecte mutualisée")[0]
+    # "centrale solaire partagée" is a term: "collective" says the same
+    assert lex.match("centrale solaire collective").resource == "EQ_SOLAR_PLANT"
+    assert lex.match("centrale solaire").resource == "EN_ELEC_PV"
