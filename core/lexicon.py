@@ -638,6 +638,12 @@ class Lexicon:
         first_content = next((p for p, t in enumerate(tokens) if t in content), 0)
         waste_cue = any(t in _WASTE_WORDS for t in tokens)
         pooled_cue = any(t in _POOLED_CUES for t in tokens)
+        heads = {  # a form of waste ("boues de bac à graisse") is named by what follows
+            p
+            for p, t in enumerate(tokens)
+            if t in content and levels[p] == 0 and t not in _WASTE_WORDS
+        }
+        heads_named = any(entry["covered"] & heads for entry in found.values())
         out = []
         for code, entry in found.items():
             covered = entry["covered"]
@@ -650,6 +656,8 @@ class Lexicon:
             score = entry["weight"] * (0.5 + 0.5 * share) - 0.05 * entry["typos"]
             if not any(levels[pos] < 2 for pos in covered):
                 score -= 0.1  # explains only the complement ("pour litière")
+            elif heads_named and not covered & heads:
+                score -= 0.1  # only qualifies a head another resource names ("de poids lourds")
             if first_content in covered:
                 score += 0.03  # the head noun comes first in French phrases
             prefix = code.split("_")[0]

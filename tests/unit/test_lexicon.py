@@ -205,3 +205,11 @@ def test_shared_pooled_common_are_one_word(lex):
     # "centrale solaire partagée" is a term: "collective" says the same
     assert lex.match("centrale solaire collective").resource == "EQ_SOLAR_PLANT"
     assert lex.match("centrale solaire").resource == "EN_ELEC_PV"
+
+
+def test_the_head_noun_names_the_thing(lex):
+    # "poids lourds" qualifies the tyres: never a confident vehicle
+    found = lex.match("pneumatiques de poids lourds")
+    assert found.resource != "EQ_VEHICLE" and found.suggestions[0] == "REC_TYRES"
+    # a form of waste is named by what follows it
+    assert lex.match("boues de bac à graisse").resource == "ORG_GREASE_TRAP"
