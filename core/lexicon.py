@@ -351,7 +351,9 @@ def analyse_levels(text: str) -> tuple[list[str], list[int]]:
         elif token in _CLASS_WORDS and len(nxt) <= 2 and nxt.isalnum():
             token, k = "classe" + nxt, k + 1
         k += 1
-        if token in _STOP or token.isdigit():
+        if token == "the" and (k == len(raw) or previous in ("de", "d", "du", "au", "en")):
+            pass  # French "thé" ("marc de thé"), not the English article
+        elif token in _STOP or token.isdigit():
             continue
         word = stem(token)
         word = _CANON.get(word, _CANON.get(token, word))
@@ -636,7 +638,7 @@ class Lexicon:
         total = sum(weight)
         known_content = any(p in known for p, t in enumerate(tokens) if t in content)
         first_content = next((p for p, t in enumerate(tokens) if t in content), 0)
-        waste_cue = any(t in _WASTE_WORDS for t in tokens)
+        waste_cue = any(t in _WASTE_WORDS or t in _QUALIFIERS for t in tokens)
         pooled_cue = any(t in _POOLED_CUES for t in tokens)
         heads = {  # a form of waste ("boues de bac à graisse") is named by what follows
             p
@@ -662,7 +664,7 @@ class Lexicon:
                 score += 0.03  # the head noun comes first in French phrases
             prefix = code.split("_")[0]
             if waste_cue and prefix in _POOLED_PREFIXES and code not in self.about_waste:
-                score -= 0.3  # "restes de plateaux repas" are waste, not a catering service
+                score -= 0.35  # "restes de plateaux repas" are waste, "EPI usagés" no purchase
             elif pooled_cue and not waste_cue and prefix in _POOLED_PREFIXES:
                 score += 0.05  # "transport mutualisé", "broyeur partagé"
             if purchase_cue and prefix not in _POOLED_PREFIXES:

@@ -213,3 +213,16 @@ def test_the_head_noun_names_the_thing(lex):
     assert found.resource != "EQ_VEHICLE" and found.suggestions[0] == "REC_TYRES"
     # a form of waste is named by what follows it
     assert lex.match("boues de bac à graisse").resource == "ORG_GREASE_TRAP"
+
+
+def test_worn_or_soiled_things_are_not_purchases(lex):
+    # a state qualifier is a sign of waste: "EPI usagés" are not a purchase of PPE
+    assert lex.match("EPI usagés").resource != "PUR_PPE"
+    assert lex.match("gants souillés").resource != "PUR_PPE"
+    # unless the service is about waste
+    assert lex.match("collecte des huiles usagées").resource == "SRV_WASTE_COLLECTION"
+
+
+def test_french_tea_is_not_the_english_article():
+    assert analyse_levels("feuilles de thé")[0] == ["feuille", "the"]
+    assert analyse_levels("the canteen waste")[0][0] == "canteen"
