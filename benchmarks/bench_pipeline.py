@@ -678,10 +678,31 @@ STAGE_LABELS = {
 # --------------------------------------------------------------------------- region
 
 
-def floor_pairs(actors: str, flows: str, out: str) -> dict:
+def _resource_pairs(codes_s: set, codes_n: set, compatible: bool, km: dict) -> list:
+    """(supply resource, need resource, limit in metres) searched by the floor: the same
+    resource on both sides, plus (``compatible``) the catalogue's compatibility pairs with a
+    factor > 0, as ``core.synergy.candidates.compatibility_pairs`` builds them. A pair's limit
+    is its supply resource's default distance, else its need resource's, else 20 km."""
+    pairs = {(r, r) for r in codes_s & codes_n}
+    if compatible:
+        table = pd.read_csv(ROOT / "core" / "data" / "compatibility.csv",
+                            usecols=["supply_resource", "need_resource", "factor"])  # fmt: skip
+        table = table[pd.to_numeric(table["factor"], errors="coerce") > 0]
+        pairs |= {
+            (a, b)
+            for a, b in zip(table["supply_resource"].str.strip(),
+                            table["need_resource"].str.strip(), strict=True)  # fmt: skip
+            if a in codes_s and b in codes_n
+        }
+    return [(a, b, 1000.0 * float(km.get(a, km.get(b, 20.0)))) for a, b in sorted(pairs)]
+
+
+def floor_pairs(actors: str, flows: str, out: str, compatible: bool = False) -> dict:
     """The plain floor of a region run: both tables read by pandas, every pair of a supply
-    and a need of the same material resource within that resource's default distance found
-    with a cKDTree (same actor excluded), written as lines with a dozen fields by pyogrio."""
+    and a need of the same material resource (``compatible``: of every compatible pair of
+    material resources of the catalogue, as the pipeline searches) within that pair's default
+    distance found with a cKDTree (same actor excluded), written as lines with a dozen fields
+    by pyogrio."""
     import geopandas as gpd
     import pyproj
     import shapely
@@ -707,12 +728,19 @@ def floor_pairs(actors: str, flows: str, out: str) -> dict:
     is_n = ok & sens.isin([w.lower() for w in NEED_WORDS])
     xy = where.loc[flo["acteur"].where(ok, where.index[0])].to_numpy()
     rows_s, rows_n, dist = [], [], []
-    for resource in sorted(set(code[is_s]) & set(code[is_n])):
-        a = np.flatnonzero(is_s & (code == resource))
-        b = np.flatnonzero(is_n & (code == resource))
-        m = cKDTree(xy[a]).sparse_distance_matrix(
-            cKDTree(xy[b]), float(km.get(resource, 20.0)) * 1000.0, output_type="ndarray"
-        )
+    trees: dict = {}
+
+    def tree(side, mask, resource):
+        if (side, resource) not in trees:
+            rows = np.flatnonzero(mask & (code == resource))
+            trees[side, resource] = (rows, cKDTree(xy[rows]))
+        return trees[side, resource]
+
+    pairs = _resource_pairs(set(code[is_s]), set(code[is_n]), compatible, km)
+    for supply_resource, need_resource, limit_m in pairs:
+        a, tree_a = tree("s", is_s, supply_resource)
+        b, tree_b = tree("n", is_n, need_resource)
+        m = tree_a.sparse_distance_matrix(tree_b, limit_m, output_type="ndarray")
         si, ni = a[m["i"]], b[m["j"]]
         keep = flo["acteur"].to_numpy()[si] != flo["acteur"].to_numpy()[ni]
         rows_s.append(si[keep])
@@ -741,7 +769,8 @@ def floor_pairs(actors: str, flows: str, out: str) -> dict:
     lines.to_file(out, layer="pairs", engine="pyogrio")
     return {
         "seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
-        "pairs": len(lines), "materials": int(code[ok].nunique()),
+        "pairs": len(lines), "resource_pairs": len(pairs),
+        "materials": int(code[ok].nunique()),
         "supply": int(is_s.sum()), "need": int(is_n.sum()), "maxrss_mb": peak_memory_mb(),
     }  # fmt: skip
 
