@@ -1,9 +1,10 @@
 """The atlas export: published frames → pages → one atlas layout → PDF, tables and a slide.
 
 :func:`export_atlas` is the engine of ``eit:exportatlas``. It touches the input frames in one
-place only, :func:`publish`, which hands them to ``core/report.py`` (names, quantities and
-positions masked there in public mode); everything after it, the pages, the map layers, the
-tables, the charts, the PDF's metadata and the slide, is built from the published frames.
+place only, :func:`.atlas_data.publish`, which hands them to ``core/report.py`` (names,
+quantities and positions masked there in public mode); everything after it, the pages
+(:mod:`.atlas_pages`), the map layers, the tables, the charts, the PDF's metadata and the
+slide (here), is built from the published frames.
 
 The atlas is one QGIS print layout whose coverage layer has one feature per page, the cover
 first; each feature carries the page's final text (titles, key figures, the page's map focus),
