@@ -80,7 +80,9 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
     layers["flows"] = memory_layer(
         gpd.GeoDataFrame(
             point_flows[["flow_id", "family", "direction", "size_class", "masked"]].assign(
-                family=point_flows["family"].fillna("")
+                family=point_flows["family"].fillna(""),
+                # one flow of each family: what the cover's legend needs to test (below)
+                legend_rep=~point_flows["family"].fillna("").duplicated().to_numpy(),
             ),
             geometry=point_flows.geometry,
             crs=crs,
@@ -281,7 +283,7 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         legend = [layers[k] for k in ("flows", "links", "groups") if k in layers]
         overview = [layers["overview"]] if "overview" in layers else [layers["flows"]]
         filters = {
-            layers["flows"].id(): sty.focus("hl_flows", "flow_id"),
+            layers["flows"].id(): sty.cover_or_focus("legend_rep", "hl_flows", "flow_id"),
             layers["links"].id(): sty.focus("hl_cands", "candidate_id"),
         }
         map_layers = lay.MapLayers(background, content, legend, overview, filters)
