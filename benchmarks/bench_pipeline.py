@@ -25,6 +25,12 @@ resident memory, the counts, and a reference measured in the same run: a plain
 
     .venv/bin/python benchmarks/bench_pipeline.py [--actors 5000 --flows 50000]
     .venv/bin/python benchmarks/bench_pipeline.py --profile   # + cProfile of the slowest stage
+    .venv/bin/python benchmarks/bench_pipeline.py --region    # eit:runpipeline vs its floors
+
+``--region`` runs ``eit:runpipeline`` through ``qgis_process`` with its defaults on 5,000
+actors / 50,000 flows over 220 x 220 km and prints its ratios (wall and CPU) to two floors
+measured in the same run (:func:`floor_pairs`): the pairs of compatible resources within
+their default distance, which is what the pipeline searches, and the same-resource pairs.
 """
 
 from __future__ import annotations
