@@ -957,16 +957,50 @@ def publish_groups(groups, published_need, published_supply=None, *, public, lan
         if published_supply is not None and len(published_supply)
         else None
     )
-    records, geoms = [], []
-    for _, group in groups.iterrows():
-        flow_ids = [f for f in str(group.get("need_flows") or "").split(",") if f]
-        rows = need.loc[[f for f in flow_ids if f in need.index]]
-        confidential = bool(to_bool(pd.Series([group.get("confidential", False)]))[0]) or bool(
-            rows["confidential"].any()
+    provider_names = {}  # (actor id, resource) -> the first published name of its supplies
+    if supply is not None:
+        known = supply[supply["resource"].notna()]
+        firsts = known.assign(_actor=known["actor_id"].astype(str)).drop_duplicates(
+            ["_actor", "resource"]
         )
+        provider_names = dict(
+            zip(
+                zip(firsts["_actor"], firsts["resource"], strict=True),
+                firsts["actor_display"].astype(str),
+                strict=True,
+            )
+        )
+    # each need flow once, as plain values: a group's rows are looked up in dicts, not frames
+    need_conf = need["confidential"].fillna(False).to_numpy(dtype=bool)
+    need_rows = dict(
+        zip(
+            need.index,
+            zip(need_conf, need["actor_key"], need["actor_display"], need.geometry, strict=True),
+            strict=True,
+        )
+    )
+    group_conf = (
+        np.asarray(to_bool(groups["confidential"]), dtype=bool)
+        if "confidential" in groups.columns
+        else np.zeros(len(groups), dtype=bool)
+    )
+    group_quantity = (
+        pd.to_numeric(groups["combined_quantity"], errors="coerce").to_numpy(dtype=float)
+        if "combined_quantity" in groups.columns
+        else np.full(len(groups), np.nan)
+    )
+    records, geoms = [], []
+    for i, (_, group) in enumerate(groups.iterrows()):
+        flow_ids = [f for f in str(group.get("need_flows") or "").split(",") if f]
+        rows = [need_rows[f] for f in flow_ids if f in need_rows]
+        confidential = bool(group_conf[i]) or any(row[0] for row in rows)
         masked = confidential and bool(public)
-        members = rows.drop_duplicates("actor_key") if len(rows) else rows
-        names = sorted(str(v) for v in members["actor_display"]) if len(members) else []
+        members, seen = [], set()
+        for row in rows:  # one row per actor, the first (drop_duplicates)
+            if row[1] not in seen:
+                seen.add(row[1])
+                members.append(row)
+        names = sorted(str(row[2]) for row in members)
         if len(rows) < len(flow_ids) or not flow_ids:
             if masked or (public and not len(flow_ids)):
                 # flows absent from the need layer cannot be checked: no name for them
@@ -975,26 +1009,20 @@ def publish_groups(groups, published_need, published_supply=None, *, public, lan
             else:
                 names = [v for v in str(group.get("member_names") or "").split("; ") if v]
         providers = []
+        resource = group.get("resource")
         for provider in [p for p in str(group.get("providers") or "").split(",") if p]:
-            own = (
-                supply[
-                    (supply["actor_id"].astype(str) == provider)
-                    & (supply["resource"] == group.get("resource"))
-                ]
-                if supply is not None
-                else None
-            )
-            if own is not None and len(own):
-                providers.append(str(own["actor_display"].iloc[0]))
+            own = provider_names.get((provider, resource)) if pd.notna(resource) else None
+            if own is not None:
+                providers.append(own)
             elif not public:
                 providers.append(provider)
-        quantity = pd.to_numeric(pd.Series([group.get("combined_quantity")]), errors="coerce")[0]
+        quantity = group_quantity[i]
         unit = group.get("unit_norm")
         if masked:
             quantity_text = size_class(quantity, unit, lang)
         else:
             quantity_text = format_quantity(quantity, unit, lang)
-        points = [g for g in rows.geometry if g is not None and not g.is_empty]
+        points = [row[3] for row in rows if row[3] is not None and not row[3].is_empty]
         if public and points:
             hull = shapely.convex_hull(shapely.MultiPoint(points))
             geometry = shapely.buffer(hull, 500.0)
@@ -1016,8 +1044,8 @@ def publish_groups(groups, published_need, published_supply=None, *, public, lan
                 "max_pair_km": np.nan if masked else group.get("max_pair_km"),
                 "status_label": status_label(group.get("status"), lang),
                 "notes_text": None if masked else group.get("notes"),
-                "member_keys": "," + ",".join(str(k) for k in members["actor_key"]) + ","
-                if len(members)
+                "member_keys": "," + ",".join(str(row[1]) for row in members) + ","
+                if members
                 else ",",
                 "confidential": confidential,
                 "masked": masked,

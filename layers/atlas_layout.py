@@ -694,6 +694,10 @@ def link_maps(layout, layers: MapLayers, crs, extent, cover_extent, mode_warning
         map_item.setKeepLayerSet(True)
         size = map_item.sizeWithUnits()
         map_item.setExtent(fitted_extent(cover_extent, size.width(), size.height()))
+    if cover_map is not None:
+        park_off_cover(cover_map)
+    if atlas_map is not None:
+        park_on_cover(atlas_map)
     overview = item(layout, "eit_overview")
     if overview is not None:
         overview.setLayers(list(reversed(layers.overview)) or stack)
@@ -725,6 +729,48 @@ def link_maps(layout, layers: MapLayers, crs, extent, cover_extent, mode_warning
     mode = item(layout, "eit_mode")
     if mode is not None and mode_warning:
         mode.setFontColor(QColor(WARNING))
+
+
+def park_off_cover(map_item) -> None:
+    """On the pages, where the cover's map is not exported, it looks at an empty square metre
+    beside the territory: its legend (filtered by what the map shows) is recomputed on every
+    page, and over the whole territory that hit test scanned every flow and actor each time."""
+    rect = map_item.extent()
+    away = {
+        "XMin": rect.xMinimum() - 2 * rect.width(),
+        "YMin": rect.yMinimum() - 2 * rect.height(),
+    }
+    away.update(XMax=away["XMin"] + 1.0, YMax=away["YMin"] + 1.0)
+    now = {
+        "XMin": rect.xMinimum(),
+        "YMin": rect.yMinimum(),
+        "XMax": rect.xMaximum(),
+        "YMax": rect.yMaximum(),
+    }
+    properties = map_item.dataDefinedProperties()
+    for key in ("XMin", "YMin", "XMax", "YMax"):
+        properties.setProperty(
+            getattr(QgsLayoutObject.DataDefinedProperty, f"Map{key}"),
+            QgsProperty.fromExpression(f"if({KIND} = 'cover', {now[key]!r}, {away[key]!r})"),
+        )
+    map_item.setDataDefinedProperties(properties)
+    map_item.refreshDataDefinedProperty(QgsLayoutObject.DataDefinedProperty.AllProperties)
+
+
+def park_on_cover(map_item) -> None:
+    """On the cover, where the pages' map is not exported, it looks at an empty square metre
+    beside the territory (its legend would otherwise test every feature of the territory
+    once more); on the pages the expressions are NULL and the atlas sets its extent."""
+    rect = map_item.extent()
+    away = {"XMin": rect.xMinimum() - 2 * rect.width(), "YMin": rect.yMinimum() - 2 * rect.height()}
+    away.update(XMax=away["XMin"] + 1.0, YMax=away["YMin"] + 1.0)
+    properties = map_item.dataDefinedProperties()
+    for key, value in away.items():
+        properties.setProperty(
+            getattr(QgsLayoutObject.DataDefinedProperty, f"Map{key}"),
+            QgsProperty.fromExpression(f"if({KIND} = 'cover', {value!r}, NULL)"),
+        )
+    map_item.setDataDefinedProperties(properties)
 
 
 def setup_legend(legend, map_item, filters: dict) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from qgis.core import (
@@ -49,6 +50,25 @@ DEMO_SITES = PLUGIN_DIR / "data" / "demo" / "sites.csv"
 TMP_NAME = ".eit-run-en-cours"
 #: synergy pages of the atlas at most (a region holds tens of thousands of candidates)
 ATLAS_SYNERGIES = 100
+
+
+class StageClock:
+    """Wall and CPU seconds of the run's stages, for the log (technical, in English)."""
+
+    def __init__(self):
+        self.inner: dict = {}  # run_pipeline's own stages
+        self.done: list[tuple[str, float, float]] = []
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def stage(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.done.append((name, wall - self._wall, cpu - self._cpu))
+        self._wall, self._cpu = wall, cpu
+
+    def line(self) -> str:
+        stages = ", ".join(f"{n} {w:.1f} s (CPU {c:.1f} s)" for n, w, c in self.done)
+        inner = ", ".join(f"{n} {w:.1f}" for n, w in self.inner.items())
+        return f"stage timings: {stages}; pipeline stages (s): {inner}"
 
 
 def atlas_subset(candidates, count: int) -> str:
@@ -296,10 +316,12 @@ class RunPipelineAlgorithm(EitAlgorithm):
         ):
             options.facilities = str(DEMO_SITES)  # with the demo communes (territory_frame)
         public = self.parameterAsBool(parameters, self.PUBLIC, context)
+        clock = StageClock()
         result = run_pipeline(
             actors_value, flows_value, catalogue, options, previous, FeedbackProgress(steps),
-            territory=candidate_territory(self, parameters, context),
+            territory=candidate_territory(self, parameters, context), timings=clock.inner,
         )  # fmt: skip
+        clock.stage("pipeline")
         steps.setCurrentStep(1)
         self.check(steps)
 
@@ -349,6 +371,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
             steps.setProgressText(LAYERS[role])
             steps.setProgress(100.0 * (i + 1) / len(tables))
             self.check(steps)
+        clock.stage("workspace")
         steps.setCurrentStep(2)
 
         from ..layers.project import build_project
@@ -365,12 +388,14 @@ class RunPipelineAlgorithm(EitAlgorithm):
             gpkg, work / PROJECT_NAME, catalogue.families_frame, public, name,
             database=database,
         )  # fmt: skip
+        clock.stage("project")
         steps.setCurrentStep(3)
         self.check(steps)
 
         atlas = self.export_atlas(
             parameters, context, steps, gpkg, work, public, result.candidates, name
         )
+        clock.stage("atlas")
         steps.setCurrentStep(4)
         self.check(steps)
 
@@ -389,6 +414,8 @@ class RunPipelineAlgorithm(EitAlgorithm):
             for path in work.glob(GPKG_NAME + "*"):
                 path.unlink()
         written = self.publish(work, folder)
+        clock.stage("summary")
+        FeedbackProgress(steps).log(clock.line())
         summary = placement_summary(result.actors) + [describe_counts(result.counts)]
         summary += candidates_summary(
             result.candidates, result.unplaced, families=catalogue.families_frame

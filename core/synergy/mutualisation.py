@@ -249,6 +249,12 @@ def find_mutualisation_groups(
         for res, rows in sp.frame.groupby("resource", sort=False).indices.items():
             prov_groups[res] = (rows, cKDTree(np.column_stack([sp.x[rows], sp.y[rows]])))
 
+    # the columns a group reads, as plain frames: slicing them per group is far cheaper than
+    # slicing the whole (geo)frames, thousands of times on a region
+    wanted = ["actor_id", "actor_name", "resource_label", "family", "flow_id", "unit_norm",
+              "quantity_norm", "confidential"]  # fmt: skip
+    narrow = pd.DataFrame(flows[[c for c in wanted if c in flows.columns]]) if len(flows) else flows
+    prov_names = pd.DataFrame(sp.frame[["actor_id", "actor_name"]]) if sp is not None else None
     records, geoms = [], []
     n_alone = 0
     by_res = flows.groupby("resource", sort=True).indices if len(flows) else {}
@@ -256,7 +262,7 @@ def find_mutualisation_groups(
         check_canceled(progress)
         if progress is not None:
             progress.report(k_res / max(len(by_res), 1))
-        sub = flows.iloc[rows]
+        sub = narrow.iloc[rows]
         res_km = limit_km if limit_km > 0 else defaults.get(str(res), float(fallback_distance_km))
         limit_m = res_km * 1000.0
         actors, a_inv = np.unique(sub["actor_id"].astype(str).to_numpy(), return_inverse=True)
@@ -293,7 +299,7 @@ def find_mutualisation_groups(
                     pr = p_rows[near]
                     d = np.hypot(sp.x[pr] - centroid[0], sp.y[pr] - centroid[1])
                     pr = pr[d <= limit_m + _TOL_M]
-                    pf = sp.frame.iloc[pr].drop_duplicates("actor_id").sort_values("actor_id")
+                    pf = prov_names.iloc[pr].drop_duplicates("actor_id").sort_values("actor_id")
                     providers = pf["actor_id"].astype(str).tolist()
                     provider_names = [str(v) for v in pf["actor_name"].fillna("")]
             if providers:
