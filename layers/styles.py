@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
+    QgsExpression,
+    QgsFeatureRequest,
     QgsMarkerSymbol,
     QgsProcessingLayerPostProcessorInterface,
     QgsProperty,
@@ -34,7 +36,51 @@ def family_labels(families_frame) -> dict[str, tuple[str, str]]:
     }
 
 
-def _flow_symbol(colour: str, kind: str) -> QgsMarkerSymbol:
+def quantity_maxima(layer) -> dict[str, float]:
+    """The largest ``quantity_norm`` of each ``unit_norm`` of a flow layer, read once.
+
+    The flows' marker size is relative to these; they are written into the style as numbers
+    rather than computed by an aggregate (``maximum(..., group_by:=...)``) in the expression:
+    an aggregate runs in the map's render threads and reads the project there, which crashed
+    QGIS 3.22 when a project was opened or cleared during a redraw."""
+    if layer is None or not layer.isValid():
+        return {}
+    names = layer.fields().names()
+    if "quantity_norm" not in names or "unit_norm" not in names:
+        return {}
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)
+    request.setSubsetOfAttributes(["quantity_norm", "unit_norm"], layer.fields())
+    maxima: dict[str, float] = {}
+    for feature in layer.getFeatures(request):
+        unit, value = feature["unit_norm"], feature["quantity_norm"]
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            continue
+        if unit is None or value != value or value <= 0:
+            continue
+        key = str(unit)
+        if value > maxima.get(key, 0.0):
+            maxima[key] = value
+    return maxima
+
+
+def size_expression(maxima: dict[str, float]) -> str:
+    """Marker size: 2.5 to 8.5 by the square root of the quantity over the largest of its
+    unit (``maxima``); 2.5 when the quantity or its unit's largest is unknown."""
+    if not maxima:
+        return "2.5"
+    cases = " ".join(
+        f'WHEN "unit_norm" = {QgsExpression.quotedValue(unit)} THEN {value:.17g}'
+        for unit, value in sorted(maxima.items())
+    )
+    return (
+        f'min(8.5, coalesce(2.5 + 6 * sqrt("quantity_norm" / '
+        f"(CASE {cases} ELSE NULL END)), 2.5))"
+    )
+
+
+def _flow_symbol(colour: str, kind: str, maxima=None) -> QgsMarkerSymbol:
     symbol = QgsMarkerSymbol.createSimple(
         {
             "name": SHAPES.get(kind, "circle"),
@@ -48,10 +94,7 @@ def _flow_symbol(colour: str, kind: str) -> QgsMarkerSymbol:
     # size by normalised quantity, relative to the largest flow of the same unit
     layer.setDataDefinedProperty(
         QgsSymbolLayer.Property.PropertySize,
-        QgsProperty.fromExpression(
-            'coalesce(2.5 + 6 * sqrt("quantity_norm" / '
-            'maximum("quantity_norm", group_by:="unit_norm")), 2.5)'
-        ),
+        QgsProperty.fromExpression(size_expression(maxima or {})),
     )
     # confidential flows: thick red outline
     layer.setDataDefinedProperty(
@@ -65,17 +108,18 @@ def _flow_symbol(colour: str, kind: str) -> QgsMarkerSymbol:
     return symbol
 
 
-def flow_renderer(families_frame, kind: str) -> QgsCategorizedSymbolRenderer:
-    """Colour by family, size by normalised quantity, confidential flows outlined in red."""
+def flow_renderer(families_frame, kind: str, maxima=None) -> QgsCategorizedSymbolRenderer:
+    """Colour by family, size by normalised quantity (relative to ``maxima``, see
+    :func:`quantity_maxima`), confidential flows outlined in red."""
     categories = []
     for code, (label, colour) in family_labels(families_frame).items():
-        categories.append(QgsRendererCategory(code, _flow_symbol(colour, kind), label))
-    categories.append(QgsRendererCategory("", _flow_symbol("#999999", kind), tr("Other")))
+        categories.append(QgsRendererCategory(code, _flow_symbol(colour, kind, maxima), label))
+    categories.append(QgsRendererCategory("", _flow_symbol("#999999", kind, maxima), tr("Other")))
     return QgsCategorizedSymbolRenderer("family", categories)
 
 
 def style_flow_layer(layer, families_frame, kind: str) -> None:
-    layer.setRenderer(flow_renderer(families_frame, kind))
+    layer.setRenderer(flow_renderer(families_frame, kind, quantity_maxima(layer)))
     layer.triggerRepaint()
 
 

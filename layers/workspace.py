@@ -47,7 +47,7 @@ from ..translation import tr
 from .compat import LabelPlacement
 from .frames import _attribute, _python_value
 from .project import CATEGORY_SYMBOLS, actor_label_expression, category_labels, layer_names
-from .styles import DECIDED, PUBLIC, candidate_renderer, flow_renderer
+from .styles import DECIDED, PUBLIC, candidate_renderer, flow_renderer, quantity_maxima
 
 #: custom layer property holding the role of a workspace layer (``actors``, ``supply``...)
 ROLE_PROPERTY = "eit_synergies/role"
@@ -323,10 +323,10 @@ def actor_renderer() -> QgsCategorizedSymbolRenderer:
     return QgsCategorizedSymbolRenderer("category", categories)
 
 
-def public_flow_renderer(families_frame, kind: str):
+def public_flow_renderer(families_frame, kind: str, maxima=None):
     """The flow layers' renderer (``layers.styles``); in public mode a confidential flow's
     size no longer tells its quantity."""
-    renderer = flow_renderer(families_frame, kind)
+    renderer = flow_renderer(families_frame, kind, maxima)
     hidden = f"{PUBLIC} AND ({confidential_condition(kind)})"
     for index, category in enumerate(renderer.categories()):
         symbol = category.symbol().clone()  # categories() hands out copies: set it back
@@ -350,7 +350,7 @@ def apply_workshop_style(layer, role: str, families_frame) -> None:
     elif role == "candidates":
         layer.setRenderer(with_quantity_text(candidate_renderer(families_frame)))
     elif role in ("supply", "need"):
-        layer.setRenderer(public_flow_renderer(families_frame, role))
+        layer.setRenderer(public_flow_renderer(families_frame, role, quantity_maxima(layer)))
     elif role == "groups":
         from .styles import style_group_layer
 
