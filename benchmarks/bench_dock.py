@@ -130,12 +130,26 @@ class Iface:
 
 
 def wait(condition, timeout=60.0) -> bool:
-    from qgis.core import QgsApplication
+    """Run Qt's event loop until ``condition()`` holds, as QGIS's own loop runs: idle between
+    events (no busy polling, which would hold Python's lock against the search thread);
+    the condition is checked every 2 ms."""
+    from qgis.PyQt.QtCore import QEventLoop, QTimer
 
+    if condition():
+        return True
+    loop = QEventLoop()
     end = time.monotonic() + timeout
-    while time.monotonic() < end and not condition():
-        QgsApplication.processEvents()
-        time.sleep(0.0005)
+
+    def check():
+        if condition() or time.monotonic() > end:
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(2)
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
     return condition()
 
 

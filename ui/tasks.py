@@ -29,26 +29,75 @@ class TaskProgress:
         self.lines.append(message)
 
 
+#: the last frames detached and their parts: the dock sends the same supply and need frames
+#: to every search (replaced, never changed in place, when a flow is written)
+_DETACHED: list[tuple[object, tuple]] = []
+_DETACHED_KEPT = 4
+
+
 def detach(frame):
     """``(attributes, geometries, crs text)`` of a GeoDataFrame, to cross a thread.
 
     pyproj CRS objects belong to the thread that made them (PROJ contexts are per thread):
     a frame crosses between the GUI thread and a task as plain data and is rebuilt, with a
-    CRS of its own, on the other side (:func:`attach`).
+    CRS of its own, on the other side (:func:`attach`). The parts of the last few frames are
+    kept: the same frame detached again gives the same parts (they are only read), so that a
+    search does not copy the flows again, and the search task can reuse their preparation
+    (:func:`prepared_flows`).
     """
     if frame is None:
         return None
+    for kept, parts in _DETACHED:
+        if kept is frame:
+            return parts
+    parts = _parts(frame)
+    _DETACHED.insert(0, (frame, parts))
+    del _DETACHED[_DETACHED_KEPT:]
+    return parts
+
+
+def _parts(frame):
+    """:func:`detach` without keeping anything (a search's result, made in a task's thread:
+    nothing of it may outlive the task but the plain parts)."""
     crs = frame.crs.to_string() if frame.crs is not None else None
     return frame.drop(columns="geometry").copy(), frame.geometry.to_numpy(), crs
 
 
+#: flows placed for the search (``core.synergy.place_flows``) by the parts they come from
+_PLACED: list[tuple[tuple, str, object]] = []
+_PLACED_LOCK = threading.Lock()
+
+
+def prepared_flows(parts, name: str):
+    """The flows of :func:`detach` ``parts`` checked and placed for the search, once for the
+    same parts (the dock's flows, searched again at each new distance). Only plain arrays and
+    frames are kept (no CRS object: they are used by the tasks' threads in turn)."""
+    from ..core.synergy import place_flows
+
+    with _PLACED_LOCK:
+        for kept, kept_name, placed in _PLACED:
+            if kept is parts and kept_name == name:
+                return placed
+    placed = place_flows(attach(parts), name)
+    with _PLACED_LOCK:
+        _PLACED.insert(0, (parts, name, placed))
+        del _PLACED[_DETACHED_KEPT:]
+    return placed
+
+
 def attach(parts):
+    """The GeoDataFrame of :func:`detach` parts, its CRS made in the calling thread. The
+    geometries are taken as they are (shapely objects already checked on the other side: no
+    copy, no new check of 150,000 lines)."""
     import geopandas as gpd
+    import numpy as np
+    from geopandas.array import GeometryArray
 
     if parts is None:
         return None
     data, geometry, crs = parts
-    return gpd.GeoDataFrame(data, geometry=list(geometry), crs=crs)
+    array = GeometryArray(np.asarray(geometry, dtype=object), crs=crs)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(array, index=data.index))
 
 
 class CandidateSearchTask(QgsTask):
@@ -95,8 +144,8 @@ class CandidateSearchTask(QgsTask):
         start = time.perf_counter()
         try:
             found = find_candidates(
-                attach(self.supply),
-                attach(self.need),
+                prepared_flows(self.supply, "supply"),
+                prepared_flows(self.need, "need"),
                 self.catalogue.compatibility_frame,
                 self.max_distance_km,
                 self.catalogue.max_distance_km(),
@@ -105,7 +154,7 @@ class CandidateSearchTask(QgsTask):
             )
             if not self.isCanceled():
                 frame, self.carry = carry_over_decisions(self.previous, found.candidates)
-                self.result = detach(frame)
+                self.result = _parts(frame)
         except Canceled:
             pass
         except EitError as error:
