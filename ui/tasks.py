@@ -90,6 +90,13 @@ def prepared_flows(parts, name: str):
     return placed
 
 
+def forget_flows() -> None:
+    """Let go of the frames and placed flows kept for the next searches."""
+    with _PLACED_LOCK:
+        _PLACED.clear()
+    _DETACHED.clear()
+
+
 def attach(parts):
     """The GeoDataFrame of :func:`detach` parts, its CRS made in the calling thread. The
     columns and geometries are taken as they are (no copy, no new check of 150,000 lines):
@@ -239,6 +246,7 @@ class SearchRunner(QObject):
             task.cancel()
         for task in list(self.tasks.values()):
             task.waitForFinished(wait_ms)
+        forget_flows()
 
 
 class TableWriter(QObject):

@@ -102,3 +102,8 @@ def test_the_task_finds_what_the_core_finds_and_places_the_flows_once():
     placed = [p for kept, name, p in tasks._PLACED if kept is supply_parts and name == "supply"]
     assert len(placed) == 1  # placed once for the three searches
     assert tasks.prepared_flows(supply_parts, "supply") is placed[0]
+    # the dock's runner lets go of them when it stops (the plugin unloads)
+    runner = tasks.SearchRunner(lambda: None, lambda task: None)
+    runner.stop()
+    assert not tasks._PLACED
+    assert tasks.detach(supply) is not supply_parts
