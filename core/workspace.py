@@ -61,15 +61,19 @@ class CarryOver:
         )
 
 
-def carry_over_decisions(previous, current, key="candidate_id", compare=("matched_quantity",)):
+def carry_over_decisions(
+    previous, current, key="candidate_id", compare=("matched_quantity",), *, copy=True
+):
     """``(current with the previous status/notes, CarryOver)``.
 
     A row of ``current`` whose ``key`` existed before takes the previous ``status`` and
     ``notes`` when they were set by someone (status other than ``proposed`` or notes not
-    empty). ``compare`` columns tell which kept rows changed in value.
+    empty). ``compare`` columns tell which kept rows changed in value. ``copy=False`` when
+    ``current`` is not used again (the dock's search): the columns left as they were are
+    shared with it instead of copied; ``current`` itself never changes.
     """
     report = CarryOver()
-    out = current.copy()
+    out = current.copy(deep=copy)
     if previous is None or not len(previous) or key not in previous.columns:
         report.new = out[key].astype(str).tolist() if key in out.columns else []
         return out, report

@@ -190,6 +190,11 @@ def replace_rows(
         # room for the transaction's pages (up to 512 MiB, taken as needed): past SQLite's
         # 2 MiB default, every spill of pages to the file waits for a flush of the journal
         connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        # Debian builds SQLite with secure_delete on: emptying the old table would write
+        # every freed page as zeros (0.8 s for 160,000 candidates, in the map's path). FAST
+        # still zeroes the freed rows inside the pages it writes anyway, and leaves whole
+        # freed pages as they are (the file already holds the same data in its tables)
+        connection.execute("PRAGMA secure_delete = FAST")
         connection.execute("BEGIN IMMEDIATE")
         try:
             n = _replace(connection, table, frame, is_canceled or (lambda: False))

@@ -3,6 +3,7 @@
 Qt-free: inputs and outputs are pandas/geopandas frames (see CONTRACT.md for the fields).
 """
 
+from ._common import PlacedFlows, place_flows
 from .allocation import AllocationResult, allocate, allocate_arrays
 from .candidates import CandidateResult, compatibility_pairs, find_candidates, search_pairs
 from .impacts import ImpactFactor, add_impacts, impact_totals, load_impact_factors
@@ -15,6 +16,7 @@ __all__ = [
     "AllocationResult",
     "CandidateResult",
     "ImpactFactor",
+    "PlacedFlows",
     "RoadGraph",
     "add_impacts",
     "allocate",
@@ -26,5 +28,6 @@ __all__ = [
     "find_mutualisation_groups",
     "impact_totals",
     "load_impact_factors",
+    "place_flows",
     "search_pairs",
 ]

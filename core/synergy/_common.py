@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -116,13 +116,28 @@ def stable_id(*parts: str, length: int = 12) -> str:
 
 @dataclass
 class PlacedFlows:
-    """A flow layer as a plain frame plus metric coordinates of its placed rows."""
+    """A flow layer as a plain frame plus metric coordinates of its placed rows.
+
+    Read-only once made: the search may be given the same one again and again
+    (:func:`place_flows`), as the workshop dock does for each new distance.
+    """
 
     frame: pd.DataFrame  # placed rows only, every FLOW_FIELDS column, index 0..n-1
     x: np.ndarray
     y: np.ndarray
     unplaced: pd.DataFrame  # layer, row, flow_id, actor_id, resource, reason, reason_fr
     crs_label: str
+    name: str = ""  # "supply" or "need"
+    metric: str = ""  # the metric CRS of x and y (pyproj's text of it)
+    log: list[str] = field(default_factory=list)  # the log lines of the preparation
+
+
+def place_flows(layer, name: str, metric_crs="EPSG:2154") -> PlacedFlows:
+    """``layer`` checked and placed in ``metric_crs`` once, to give to
+    :func:`.candidates.find_candidates` (as ``supply`` or ``need``, by ``name``) for several
+    searches over the same flows: each search then skips that preparation and logs the same
+    lines."""
+    return prepare_flows(layer, name, metric_crs_of(metric_crs), [])
 
 
 def _empty_unplaced() -> pd.DataFrame:
@@ -146,7 +161,25 @@ def prepare_flows(layer, name: str, metric: pyproj.CRS, log: list[str]) -> Place
 
     Non-point geometries are replaced by their centroid (said in the log). Rows without
     geometry, resource or flow id are returned in ``unplaced``; duplicated flow ids raise.
+    ``layer`` may be the result of an earlier call (:func:`place_flows`) for the same
+    ``name`` and ``metric``: it is returned as it is, its log lines added to ``log``.
     """
+    if isinstance(layer, PlacedFlows):
+        wanted = metric.to_string()
+        if layer.name != name or layer.metric != wanted:
+            raise ValueError(
+                f"flows placed as {layer.name} in {layer.metric}, not as {name} in {wanted}"
+            )
+        log.extend(layer.log)
+        return layer
+    lines: list[str] = []
+    placed = _prepare_flows(layer, name, metric, lines)
+    placed.name, placed.metric, placed.log = name, metric.to_string(), lines
+    log.extend(lines)
+    return placed
+
+
+def _prepare_flows(layer, name: str, metric: pyproj.CRS, log: list[str]) -> PlacedFlows:
     if layer is None:
         layer = pd.DataFrame({c: [] for c in FLOW_FIELDS})
     if not hasattr(layer, "geometry") and len(layer):

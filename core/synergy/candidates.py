@@ -479,8 +479,8 @@ def find_candidates(
     n_xy = np.column_stack([nd.x[n_keep], nd.y[n_keep]])
     stats = {"supply_flows": len(s_frame), "need_flows": len(n_frame), "unplaced": len(unplaced)}
 
-    def finish(frame, allocation_totals=None):
-        frame = add_ranks(frame)
+    def finish(frame, allocation_totals=None, codes=None):
+        frame = add_ranks(frame, codes)
         stats["candidates"] = len(frame)
         log.append(f"{len(frame)} candidate(s)")
         if progress is not None:
@@ -788,5 +788,5 @@ def find_candidates(
         data, geometry=gpd.GeoSeries(lines, crs=metric), crs=metric, copy=False
     )
     if not len(frame):
-        frame = _empty_candidates(metric)
-    return finish(frame, totals)
+        return finish(_empty_candidates(metric), totals)
+    return finish(frame, totals, {"supply_flow": si[order], "need_flow": ni[order]})

@@ -34,13 +34,19 @@ SCORE_WEIGHTS = {"compat": 0.30, "coverage": 0.25, "distance": 0.30, "season": 0
 UNKNOWN_COVERAGE_SCORE = 0.5
 
 
+def _unit(values) -> np.ndarray:
+    """``values`` clipped to [0, 1], NaN kept (``np.clip``'s result, without its per-call
+    overhead: the top-K search calls it a thousand times)."""
+    return np.minimum(np.maximum(values, 0.0), 1.0)
+
+
 def distance_score(distance_km: np.ndarray, limit_km: np.ndarray) -> np.ndarray:
     """``1 - d / limit`` clipped to [0, 1] (1 when the limit is 0 and the distance too)."""
     d = np.asarray(distance_km, dtype=float)
     lim = np.asarray(limit_km, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.where(lim > 0, 1.0 - d / lim, np.where(d <= 0, 1.0, 0.0))
-    return np.clip(s, 0.0, 1.0)
+    return _unit(s)
 
 
 def quantity_fit(matched, need_quantity, supply_quantity, factor):
@@ -49,8 +55,8 @@ def quantity_fit(matched, need_quantity, supply_quantity, factor):
     q_n = np.asarray(need_quantity, dtype=float)
     placeable = np.asarray(supply_quantity, dtype=float) * np.asarray(factor, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = np.where(np.isfinite(m) & (q_n > 0), np.clip(m / q_n, 0, 1), np.nan)
-        share = np.where(np.isfinite(m) & (placeable > 0), np.clip(m / placeable, 0, 1), np.nan)
+        coverage = np.where(np.isfinite(m) & (q_n > 0), _unit(m / q_n), np.nan)
+        share = np.where(np.isfinite(m) & (placeable > 0), _unit(m / placeable), np.nan)
     fit = np.fmax(coverage, share)  # NaN only where both are unknown
     return coverage, share, fit
 
@@ -66,13 +72,17 @@ def combine_score(compat, coverage, distance, season) -> np.ndarray:
         + w["distance"] * np.asarray(distance, dtype=float)
         + w["season"] * np.asarray(season, dtype=float)
     )
-    return np.round(np.clip(score, 0.0, 1.0), 4)
+    return np.round(_unit(score), 4)
 
 
 def group_ranks(keys, score) -> np.ndarray:
     """Rank (1 = best, ties share the smallest rank) of each score within its key's group,
     vectorised: one factorize and one sort instead of a groupby over strings."""
-    codes = pd.factorize(pd.Series(keys, dtype=object), sort=False)[0]
+    keys = np.asarray(keys)
+    if keys.dtype.kind in "iu":
+        codes = keys.astype(np.int64, copy=False)
+    else:
+        codes = pd.factorize(pd.Series(keys, dtype=object), sort=False)[0]
     score = np.asarray(score, dtype=float)
     order = np.lexsort((-score, codes))
     c, v = codes[order], score[order]
@@ -87,15 +97,25 @@ def group_ranks(keys, score) -> np.ndarray:
     return ranks
 
 
-def add_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+def add_ranks(frame: pd.DataFrame, codes: dict | None = None) -> pd.DataFrame:
     """``supply_rank`` / ``need_rank``: the candidate's place (1 = best score) among the
     candidates of its supply flow / of its need flow: a supply's best outlets, a need's best
-    sources, as a facilitator reads them."""
+    sources, as a facilitator reads them. ``codes``: optional integer codes of the flows
+    (``{"supply_flow": ..., "need_flow": ...}``, one per row, equal for the same flow),
+    quicker to group than the ids."""
+    geometry_last = len(frame.columns) and frame.columns[-1] == "geometry"
     for column, key in (("supply_rank", "supply_flow"), ("need_rank", "need_flow")):
         if len(frame):
-            frame[column] = group_ranks(frame[key].to_numpy(dtype=object), frame["score"])
+            keys = (codes or {}).get(key)
+            keys = frame[key].to_numpy(dtype=object) if keys is None else keys
+            values = group_ranks(keys, frame["score"])
         else:
-            frame[column] = pd.Series(dtype="int64")
-    if "geometry" in frame.columns:  # keep the geometry column last
+            values = pd.Series(dtype="int64")
+        if geometry_last and column not in frame.columns:
+            # placed before the geometry: the other columns are not copied
+            frame.insert(len(frame.columns) - 1, column, values)
+        else:
+            frame[column] = values
+    if "geometry" in frame.columns and frame.columns[-1] != "geometry":
         frame = frame[[c for c in frame.columns if c != "geometry"] + ["geometry"]]
     return frame

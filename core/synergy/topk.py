@@ -43,6 +43,8 @@ DISTANCE_TOLERANCE_M = 1e-6
 FIRST_QUERY_FACTOR = 2
 #: Pairs scored at once for the flows the first query did not decide.
 CHUNK_PAIRS = 2_000_000
+#: Scores are rounded to 1e-4 (:func:`.scoring.combine_score`): whole steps of a sort key.
+SCORE_STEPS = 10_000
 
 
 @dataclass
@@ -91,7 +93,16 @@ def best_of_groups(group, score, d_m, other_rank, k: int) -> np.ndarray:
     n = len(group)
     if not n:
         return np.zeros(0, dtype=bool)
-    order = np.lexsort((other_rank, d_m, -score, group))
+    steps = np.rint(np.asarray(score, dtype=float) * SCORE_STEPS)
+    if len(steps) and steps.min() >= 0 and np.array_equal(steps / SCORE_STEPS, score):
+        # scores are whole steps of 1e-4 (combine_score): group and score in one integer key,
+        # one sort pass fewer, the same order
+        first = np.asarray(group, dtype=np.int64) * (SCORE_STEPS + 1) + (
+            SCORE_STEPS - steps.astype(np.int64)
+        )
+        order = np.lexsort((other_rank, d_m, first))
+    else:
+        order = np.lexsort((other_rank, d_m, -score, group))
     g = group[order]
     idx = np.arange(n)
     start = np.maximum.accumulate(np.where(np.r_[True, g[1:] != g[:-1]], idx, 0))
@@ -113,16 +124,13 @@ def _side(q_xy, q_rows, q_actor, t_tree, t_rows, t_actor, t_rank, lim_m, k, pidx
     """
     n_t = len(t_rows)
     ask = min(n_t, FIRST_QUERY_FACTOR * k + 4)
-    everyone = np.arange(len(q_rows))
     dist, idx = t_tree.query(q_xy, k=ask, distance_upper_bound=lim_m + 1e-3)
     dist = dist.reshape(len(q_rows), ask)
     idx = idx.reshape(len(q_rows), ask)
     valid = idx < n_t
-    local = np.repeat(everyone, ask).reshape(len(q_rows), ask)[valid]
-    d = _distances(q_xy[local], t_tree.data[idx[valid]])
-    chosen_q, chosen_t, chosen_d, kth = _best(
-        local, q_rows, t_rows[idx[valid]], d, lim_m, q_actor, t_actor, t_rank, k, score_of,
-        len(q_rows),
+    chosen_q, chosen_t, chosen_d, kth = _best_of_rows(
+        idx, valid, q_xy, q_rows, t_tree.data, t_rows, lim_m, q_actor, t_actor, t_rank, k,
+        score_of,
     )  # fmt: skip
     seen_all = ~valid[:, -1] | (ask >= n_t)
     farther = bound_of(np.maximum(dist[:, -1] - DISTANCE_TOLERANCE_M, 0.0))
@@ -153,6 +161,35 @@ def _side(q_xy, q_rows, q_actor, t_tree, t_rows, t_actor, t_rank, lim_m, k, pidx
             out_d.append(chosen_d)
     cat = np.concatenate
     return cat(out_q), cat(out_t), cat(out_d)
+
+
+def _best_of_rows(idx, valid, q_xy, q_rows, t_xy, t_rows, lim_m, q_actor, t_actor, t_rank, k,
+                  score_of):  # fmt: skip
+    """:func:`_best` for the first query: each query flow's neighbours are one row of
+    ``idx`` (``valid`` where found), and each row is sorted on its own (a few dozen values,
+    not one sort of every pair), in the same order as :func:`best_of_groups`."""
+    n_q, cols = idx.shape
+    n_t = len(t_rows)
+    safe = np.where(valid, idx, 0)
+    ti = t_rows[safe]
+    row = np.broadcast_to(np.arange(n_q)[:, None], (n_q, cols))
+    d = np.full((n_q, cols), np.inf)
+    d[valid] = _distances(q_xy[row[valid]], t_xy[safe[valid]])
+    qi = q_rows[row]
+    ok = valid & (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
+    score = np.full((n_q, cols), -np.inf)
+    score[ok] = score_of(qi[ok], ti[ok], d[ok])
+    d = np.where(ok, d, np.inf)
+    rank = np.where(ok, t_rank[ti], n_t + len(t_rank))
+    order = np.lexsort((rank, d, -score), axis=-1)[:, : min(k, cols)]
+    taken = np.take_along_axis(ok, order, axis=1)
+    kth = np.full(n_q, -np.inf)
+    if cols >= k:
+        last = taken[:, k - 1]
+        kth[last] = np.take_along_axis(score, order[:, k - 1 : k], axis=1)[last, 0]
+    r, c = np.nonzero(taken)
+    col = order[r, c]
+    return r, ti[r, col], d[r, col], kth
 
 
 def _distances(a, b) -> np.ndarray:

@@ -481,4 +481,7 @@ def test_group_ranks_match_pandas_rank_min():
         .to_numpy()
     )
     assert (group_ranks(keys, score) == expected).all()
+    # integer codes of the same groups (as the search passes its flow rows) rank alike
+    codes = pd.factorize(pd.Series(keys))[0] * 7 + 3
+    assert (group_ranks(codes, score) == expected).all()
     assert group_ranks(np.array([], dtype=object), np.array([])).size == 0

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from eit_synergies.core.errors import Canceled, EitError
 from eit_synergies.core.progress import RecordingProgress
-from eit_synergies.core.synergy import find_candidates
+from eit_synergies.core.synergy import PlacedFlows, find_candidates, place_flows
 from shapely.geometry import LineString, Point
 
 X0, Y0 = 780_000.0, 6_680_000.0
@@ -185,3 +185,60 @@ def test_top_k_progress_and_cancel():
     for after in (1, 3, 6):  # inside the top-K search, at each resource pair
         with pytest.raises(Canceled):
             find_candidates(s, n, COMPATIBILITY, 5, progress=RecordingProgress(after), top_k=3)
+
+
+# ------------------------------------------- flows placed once, searched at several distances
+
+
+def flows(seed=11):
+    rng = np.random.default_rng(seed)
+    s = random_flows(rng, 150, "gisement", "S", ["R1", "R2", "R3"], 500, 12_000, 60)
+    n = random_flows(rng, 140, "besoin", "N", ["R1", "R2", "R3"], 500, 12_000, 60)
+    return s, n
+
+
+@pytest.mark.parametrize("km", [2, 5, 9])
+@pytest.mark.parametrize("top_k", [0, 3])
+def test_placed_flows_give_the_same_candidates_and_log(km, top_k):
+    s, n = flows()
+    s_geo = s.to_crs("EPSG:4326")  # placing reprojects: its log line must come again
+    expected = find_candidates(s_geo, n, COMPATIBILITY, km, top_k=top_k)
+    log_direct = list(expected.log)
+    placed_s, placed_n = place_flows(s_geo, "supply"), place_flows(n, "need")
+    assert isinstance(placed_s, PlacedFlows)
+    for _ in range(2):  # the same placed flows, searched twice
+        again = find_candidates(placed_s, placed_n, COMPATIBILITY, km, top_k=top_k)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(again.candidates.drop(columns="geometry")),
+            pd.DataFrame(expected.candidates.drop(columns="geometry")),
+        )
+        assert again.candidates.geometry.geom_equals_exact(expected.candidates.geometry, 1e-6).all()
+        assert again.log == log_direct
+        assert any("reprojected" in line for line in again.log)
+    # placing never changed what it keeps
+    assert len(placed_s.frame) == len(s)
+
+
+def test_placed_flows_keep_their_unplaced_rows():
+    s, n = flows(12)
+    s.loc[s.index[:3], "geometry"] = None
+    expected = find_candidates(s, n, COMPATIBILITY, 5)
+    again = find_candidates(place_flows(s, "supply"), place_flows(n, "need"), COMPATIBILITY, 5)
+    assert len(expected.unplaced) == len(again.unplaced) == 3
+    pd.testing.assert_frame_equal(expected.unplaced, again.unplaced)
+
+
+def test_placed_flows_must_be_given_for_their_side_and_crs():
+    s, n = flows()
+    with pytest.raises(ValueError, match="placed as need"):
+        find_candidates(place_flows(n, "need"), n, COMPATIBILITY, 5)
+    with pytest.raises(ValueError, match="EPSG:3857"):
+        find_candidates(place_flows(s, "supply", "EPSG:3857"), n, COMPATIBILITY, 5)
+
+
+def test_placing_checks_like_the_search():
+    s, _ = flows()
+    s.loc[s.index[1], "flow_id"] = s["flow_id"].iloc[0]
+    with pytest.raises(EitError) as error:
+        place_flows(s, "supply")
+    assert error.value.code == "duplicate_flow_id"

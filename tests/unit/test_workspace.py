@@ -46,6 +46,18 @@ def test_statuses_and_notes_survive_for_candidates_that_still_exist():
     assert report.changed == ["S1>N1"]
 
 
+def test_carrying_without_a_copy_gives_the_same_and_leaves_current_as_it_was():
+    previous = candidates([("S1>N1", "retained", "Contacter", 10.0)])
+    current = candidates([("S1>N1", "proposed", None, 12.0), ("S4>N2", "proposed", None, 3.0)])
+    before = current.copy()
+    copied, copied_report = carry_over_decisions(previous, current)
+    shared, shared_report = carry_over_decisions(previous, current, copy=False)
+    pd.testing.assert_frame_equal(shared, copied)
+    assert vars(shared_report) == vars(copied_report)
+    assert shared.loc[0, "status"] == "retained"
+    pd.testing.assert_frame_equal(current, before)  # the decisions went to a new column
+
+
 def test_first_run_has_everything_new():
     current = candidates([("A>B", "proposed", None, 1.0)])
     merged, report = carry_over_decisions(None, current)
