@@ -61,11 +61,6 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <source>This atlas presents the synergy candidates found between the supplies (what actors have: by-products, waste, surplus heat, equipment) and the needs of the territory's actors. A candidate is a proposal to be checked with the actors; its score (0 to 1) combines the compatibility of the resources, the share of the need covered, the distance and the season.</source>
-      <translation>Cet atlas présente les pistes de synergies repérées entre les gisements (ce dont les acteurs disposent : coproduits, déchets, chaleur fatale, équipements) et les besoins des acteurs du territoire. Chaque piste est une proposition à vérifier avec les acteurs ; son score (de 0 à 1) combine la compatibilité des ressources, la part du besoin couverte, la distance et la saisonnalité.</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
       <source>Resources (● supply, ■ need)</source>
       <translation>Ressources (● gisement, ■ besoin)</translation>
     </message>
@@ -81,6 +76,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/regional.py" />
       <location filename="../layers/summary.py" />
@@ -95,6 +91,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
       <location filename="../ui/dock_layout.py" />
@@ -110,6 +107,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
       <source>Supplier</source>
@@ -127,6 +125,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
       <source>Receiver</source>
@@ -183,6 +182,7 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
       <location filename="../ui/dock_layout.py" />
@@ -221,41 +221,6 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <source>commune boundaries © IGN – Admin Express</source>
-      <translation>limites communales © IGN – Admin Express</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>communes INSEE (COG)</source>
-      <translation>communes INSEE (COG)</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>road distances © OpenStreetMap contributors</source>
-      <translation>distances routières © les contributeurs d'OpenStreetMap</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Working document: it contains confidential data (names, quantities and positions of confidential flows). Do not distribute.</source>
-      <translation>Document de travail : il contient des données confidentielles (noms, quantités et positions des flux confidentiels). Ne pas diffuser.</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>n/a</source>
-      <translation>n.c.</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Supplies and needs by resource family</source>
-      <translation>Gisements et besoins par famille de ressources</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Synergy candidates by status</source>
-      <translation>Pistes de synergies par statut</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
       <location filename="../layers/project.py" />
       <location filename="../layers/summary.py" />
       <location filename="../processing/alg_mutualisationcandidates.py" />
@@ -290,47 +255,6 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <source>Open questions: not published (confidential flow).</source>
-      <translation>Questions ouvertes : non publiées (flux confidentiel).</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>by road</source>
-      <translation>par la route</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>as the crow flies</source>
-      <translation>à vol d'oiseau</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>{n} flows: {total}</source>
-      <translation>{n} flux : {total}</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <location filename="../layers/summary.py" />
-      <source>Metabolism of the territory</source>
-      <translation>Métabolisme du territoire</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Flows behind the synergy</source>
-      <translation>Flux concernés</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Score parts (0 to 1)</source>
-      <translation>Composantes du score (de 0 à 1)</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Estimated impacts</source>
-      <translation>Impacts estimés</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
       <source>Sources: {sources}.</source>
       <translation>Sources : {sources}.</translation>
     </message>
@@ -356,75 +280,6 @@
     </message>
     <message>
       <location filename="../layers/atlas.py" />
-      <source>Public version: {n} confidential flows appear without the actor's name, with a size class instead of the quantity and at the centre of their commune; totals marked * leave their quantities out.</source>
-      <translation>Version publique : {n} flux confidentiels figurent sans le nom de l'acteur, avec une classe de taille au lieu de la quantité et au centre de leur commune ; les totaux marqués * n'incluent pas leurs quantités.</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Open questions: none noted yet.</source>
-      <translation>Questions ouvertes : aucune notée pour l'instant.</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Confidential flow: the actor's name, the quantities and the exact position are not published (size classes, centre of the commune).</source>
-      <translation>Flux confidentiel : le nom de l'acteur, les quantités et la position exacte ne sont pas publiés (classes de taille, centre de la commune).</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Confidential actor: its name, its quantities and its exact position are not published (size classes, centre of the commune).</source>
-      <translation>Acteur confidentiel : son nom, ses quantités et sa position exacte ne sont pas publiés (classes de taille, centre de la commune).</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Actor profile</source>
-      <translation>Fiche acteur</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>mutualisation groups</source>
-      <translation>groupes de mutualisation</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <location filename="../processing/alg_exportatlas.py" />
-      <source>Resource family</source>
-      <translation>Famille de ressources</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <location filename="../layers/project.py" />
-      <location filename="../ui/flow_form.py" />
-      <source>Resource</source>
-      <translation>Ressource</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <location filename="../ui/dock_layout.py" />
-      <location filename="../ui/flow_form.py" />
-      <source>Quantity</source>
-      <translation>Quantité</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <source>Months</source>
-      <translation>Mois</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <location filename="../layers/regional.py" />
-      <location filename="../layers/summary.py" />
-      <source>Supplies</source>
-      <translation>Gisements</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
-      <location filename="../layers/regional.py" />
-      <location filename="../layers/summary.py" />
-      <source>Needs</source>
-      <translation>Besoins</translation>
-    </message>
-    <message>
-      <location filename="../layers/atlas.py" />
       <source>Public version: confidential flows masked</source>
       <translation>Version publique : flux confidentiels masqués</translation>
     </message>
@@ -434,207 +289,357 @@
       <translation>Document de travail confidentiel : ne pas diffuser</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_data.py" />
+      <source>commune boundaries © IGN – Admin Express</source>
+      <translation>limites communales © IGN – Admin Express</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_data.py" />
+      <source>communes INSEE (COG)</source>
+      <translation>communes INSEE (COG)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_data.py" />
+      <source>road distances © OpenStreetMap contributors</source>
+      <translation>distances routières © les contributeurs d'OpenStreetMap</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>This atlas presents the synergy candidates found between the supplies (what actors have: by-products, waste, surplus heat, equipment) and the needs of the territory's actors. A candidate is a proposal to be checked with the actors; its score (0 to 1) combines the compatibility of the resources, the share of the need covered, the distance and the season.</source>
+      <translation>Cet atlas présente les pistes de synergies repérées entre les gisements (ce dont les acteurs disposent : coproduits, déchets, chaleur fatale, équipements) et les besoins des acteurs du territoire. Chaque piste est une proposition à vérifier avec les acteurs ; son score (de 0 à 1) combine la compatibilité des ressources, la part du besoin couverte, la distance et la saisonnalité.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Working document: it contains confidential data (names, quantities and positions of confidential flows). Do not distribute.</source>
+      <translation>Document de travail : il contient des données confidentielles (noms, quantités et positions des flux confidentiels). Ne pas diffuser.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>n/a</source>
+      <translation>n.c.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Supplies and needs by resource family</source>
+      <translation>Gisements et besoins par famille de ressources</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Synergy candidates by status</source>
+      <translation>Pistes de synergies par statut</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Open questions: not published (confidential flow).</source>
+      <translation>Questions ouvertes : non publiées (flux confidentiel).</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>by road</source>
+      <translation>par la route</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>as the crow flies</source>
+      <translation>à vol d'oiseau</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>{n} flows: {total}</source>
+      <translation>{n} flux : {total}</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <location filename="../layers/summary.py" />
+      <source>Metabolism of the territory</source>
+      <translation>Métabolisme du territoire</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Flows behind the synergy</source>
+      <translation>Flux concernés</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Score parts (0 to 1)</source>
+      <translation>Composantes du score (de 0 à 1)</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Estimated impacts</source>
+      <translation>Impacts estimés</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Public version: {n} confidential flows appear without the actor's name, with a size class instead of the quantity and at the centre of their commune; totals marked * leave their quantities out.</source>
+      <translation>Version publique : {n} flux confidentiels figurent sans le nom de l'acteur, avec une classe de taille au lieu de la quantité et au centre de leur commune ; les totaux marqués * n'incluent pas leurs quantités.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Open questions: none noted yet.</source>
+      <translation>Questions ouvertes : aucune notée pour l'instant.</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Confidential flow: the actor's name, the quantities and the exact position are not published (size classes, centre of the commune).</source>
+      <translation>Flux confidentiel : le nom de l'acteur, les quantités et la position exacte ne sont pas publiés (classes de taille, centre de la commune).</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Confidential actor: its name, its quantities and its exact position are not published (size classes, centre of the commune).</source>
+      <translation>Acteur confidentiel : son nom, ses quantités et sa position exacte ne sont pas publiés (classes de taille, centre de la commune).</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Actor profile</source>
+      <translation>Fiche acteur</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>mutualisation groups</source>
+      <translation>groupes de mutualisation</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>Resource family</source>
+      <translation>Famille de ressources</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <location filename="../layers/project.py" />
+      <location filename="../ui/flow_form.py" />
+      <source>Resource</source>
+      <translation>Ressource</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <location filename="../ui/dock_layout.py" />
+      <location filename="../ui/flow_form.py" />
+      <source>Quantity</source>
+      <translation>Quantité</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <source>Months</source>
+      <translation>Mois</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <location filename="../layers/regional.py" />
+      <location filename="../layers/summary.py" />
+      <source>Supplies</source>
+      <translation>Gisements</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
+      <location filename="../layers/regional.py" />
+      <location filename="../layers/summary.py" />
+      <source>Needs</source>
+      <translation>Besoins</translation>
+    </message>
+    <message>
+      <location filename="../layers/atlas_pages.py" />
       <source>… and {n} more</source>
       <translation>… et {n} autres</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>One page per synergy candidate ({n} pages)</source>
       <translation>Une fiche par piste de synergie ({n} fiches)</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>One page per actor ({n} pages)</source>
       <translation>Une fiche par acteur ({n} fiches)</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>One page per resource family ({n} pages)</source>
       <translation>Une fiche par famille de ressources ({n} fiches)</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../ui/charts.py" />
       <source>number of flows</source>
       <translation>nombre de flux</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Why it fits: {explanation}</source>
       <translation>Pourquoi ça colle : {explanation}</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Tonnes diverted from disposal</source>
       <translation>Tonnes détournées de l'élimination</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Road transport</source>
       <translation>Transport routier</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>CO₂ emitted by the transport</source>
       <translation>CO₂ émis par le transport</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>CO₂ avoided (heat replacing gas)</source>
       <translation>CO₂ évité (chaleur remplaçant du gaz)</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../ui/dock_layout.py" />
       <source>Distance</source>
       <translation>Distance</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Some flows of this actor are confidential: not shown here.</source>
       <translation>Certains flux de cet acteur sont confidentiels : ils ne figurent pas ici.</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Mutualisation</source>
       <translation>Mutualisation</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Substitution</source>
       <translation>Substitution</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/summary.py" />
       <source>Number</source>
       <translation>Nombre</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Quantity they can move</source>
       <translation>Quantité mobilisable</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Supplies and needs by resource</source>
       <translation>Gisements et besoins par ressource</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Totals by resource</source>
       <translation>Totaux par ressource</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Flows</source>
       <translation>Flux</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>actors</source>
       <translation>acteurs</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>supplies</source>
       <translation>gisements</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>needs</source>
       <translation>besoins</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>synergy candidates</source>
       <translation>pistes de synergies</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>t/yr that they can move</source>
       <translation>t/an mobilisables</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>MWh/yr that they can move</source>
       <translation>MWh/an mobilisables</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>{tkm} t·km avoided</source>
       <translation>{tkm} t·km évitées</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Open questions: {notes}</source>
       <translation>Questions ouvertes : {notes}</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../ui/dock_layout.py" />
       <source>Compatibility</source>
       <translation>Compatibilité</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Need covered</source>
       <translation>Besoin couvert</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Proximity</source>
       <translation>Proximité</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../ui/dock_layout.py" />
       <source>Season</source>
       <translation>Saison</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Synergy {n} / {total} · {status}</source>
       <translation>Synergie {n} / {total} · {status}</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>{resource} ({n} actors)</source>
       <translation>{resource} ({n} acteurs)</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Mutualisation: {items}.</source>
       <translation>Mutualisation : {items}.</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>* Totals and charts add up the published quantities only: {n} confidential flows of this family are counted but their quantities are left out.</source>
       <translation>* Les totaux et le graphique n'additionnent que les quantités publiées : {n} flux confidentiels de cette famille sont comptés mais leurs quantités ne sont pas incluses.</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Group: {resource}, {n} actors: {members}.</source>
       <translation>Groupe : {resource}, {n} acteurs : {members}.</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>{unit} that can move</source>
       <translation>{unit} mobilisables</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>{supplies} supplies, {needs} needs, {candidates} synergy candidates, {groups} mutualisation groups</source>
       <translation>{supplies} gisements, {needs} besoins, {candidates} pistes de synergies, {groups} groupes de mutualisation</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Role</source>
       <translation>Rôle</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/project.py" />
       <location filename="../processing/alg_exportatlas.py" />
       <location filename="../ui/flow_form.py" />
@@ -642,32 +647,32 @@
       <translation>Acteur</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Indicator</source>
       <translation>Indicateur</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Value</source>
       <translation>Valeur</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>score (0 to 1)</source>
       <translation>score (de 0 à 1)</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>of the need covered</source>
       <translation>du besoin couvert</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <source>Partner</source>
       <translation>Partenaire</translation>
     </message>
     <message>
-      <location filename="../layers/atlas.py" />
+      <location filename="../layers/atlas_pages.py" />
       <location filename="../layers/project.py" />
       <location filename="../processing/alg_copyworkspace.py" />
       <location filename="../ui/flow_form.py" />
