@@ -31,7 +31,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import Qt
 
-from ..core import report
+from ..core import report, report_words
 from ..core.errors import Canceled
 from . import atlas_layout as lay
 from . import atlas_style as sty
@@ -145,7 +145,7 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
     sty.style_actor_labels(layers["actors"])
     sty.style_links(
         layers["links"],
-        {s: report.status_label(s, t.lang) for s in sty.STATUS_COLOURS},
+        {s: report_words.status_label(s, t.lang) for s in sty.STATUS_COLOURS},
     )
     if "groups" in layers:
         sty.style_groups(layers["groups"], {k: v[1] for k, v in family_labels.items()})
@@ -300,7 +300,9 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
             {
                 "eit_report_title": options.title,
                 "eit_attribution": attribution_text(published, options, t),
-                "eit_date_text": report.date_text(options.today or dt.date.today(), options.lang),
+                "eit_date_text": report_words.date_text(
+                    options.today or dt.date.today(), options.lang
+                ),
                 "eit_page_word": t.tr("Page"),
                 "eit_mode_text": t.tr("Public version: confidential flows masked")
                 if options.public

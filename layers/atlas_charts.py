@@ -70,7 +70,7 @@ class ChartMaker:
         return path, path.exists()
 
     def _number(self, value: float) -> str:
-        from ..core.report import format_number
+        from ..core.report_words import format_number
 
         return format_number(value, lang=self.lang)
 

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..core import report
+from ..core import report, report_places
 from .atlas_text import ReportText
 
 COVERAGES = ("synergies", "actors", "families")
@@ -142,7 +142,7 @@ def publish(inputs: AtlasInputs, options: AtlasOptions, text: ReportText) -> Pub
             geometry="geometry",
             crs=crs,
         )
-    communes = report.commune_table(_to_metric(inputs.communes, crs))
+    communes = report_places.commune_table(_to_metric(inputs.communes, crs))
     insee = naf = None
     if inputs.actors is not None and len(inputs.actors):
         actors = inputs.actors.drop_duplicates("actor_id").set_index("actor_id")
@@ -151,7 +151,7 @@ def publish(inputs: AtlasInputs, options: AtlasOptions, text: ReportText) -> Pub
             insee = ids.map(actors["insee"])
         if "naf" in actors:
             naf = ids.map(actors["naf"])
-    places = report.locate_communes(flows.geometry, communes, inputs.reference, insee)
+    places = report_places.locate_communes(flows.geometry, communes, inputs.reference, insee)
     published_flows = report.publish_flows(
         flows,
         public=options.public,

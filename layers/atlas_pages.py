@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from qgis.PyQt.QtCore import Qt
 
-from ..core import report
+from ..core import report, report_words
 from ..core.errors import Canceled
 from . import atlas_layout as lay
 from .atlas_data import (
@@ -127,7 +127,7 @@ class PageBuilder:
         return out
 
     def number(self, value, decimals=None) -> str:
-        return report.format_number(value, decimals, self.lang)
+        return report_words.format_number(value, decimals, self.lang)
 
     def chart_size(self, name):
         block = self.blocks[name]
@@ -192,7 +192,7 @@ class PageBuilder:
             chart2=self.metabolism_chart(),
             title=self.o.title,
             subtitle=description,
-            tag=f"{report.date_text(self.o.today or dt.date.today(), self.lang)}",
+            tag=f"{report_words.date_text(self.o.today or dt.date.today(), self.lang)}",
             text=f"{body}\n{mode}",
             chart1=chart,
             **self.kpis(
@@ -214,7 +214,7 @@ class PageBuilder:
         )
         active_cands = self.p.candidates
         rows = []
-        for status in report.STATUS_ORDER:
+        for status in report_words.STATUS_ORDER:
             count = summary["statuses"].get(status, 0)
             if not count:
                 continue
@@ -223,7 +223,7 @@ class PageBuilder:
             for unit in ("t/yr", "MWh/yr"):
                 value = part.loc[part["unit_norm"] == unit, "matched_value"].sum(min_count=1)
                 if value == value and value:
-                    sums.append(report.format_quantity(value, unit, self.lang))
+                    sums.append(report_words.format_quantity(value, unit, self.lang))
             masked = int(part["masked"].sum())
             quantity = " · ".join(sums) or "—"
             if masked and public:
@@ -233,7 +233,9 @@ class PageBuilder:
                 quantity += " · " + t.tr("{tkm} t·km avoided").format(
                     tkm=self.number(avoided["tkm"], 0)
                 )
-            rows.append([report.status_label(status, self.lang), self.number(count, 0), quantity])
+            rows.append(
+                [report_words.status_label(status, self.lang), self.number(count, 0), quantity]
+            )
         self.add_rows(key, "cover_status", rows)
 
     def metabolism_chart(self) -> str:
@@ -305,7 +307,7 @@ class PageBuilder:
                         (t.tr("Season"), c["score_season"]),
                     ],
                 )
-            unit = report.unit_label(c["unit_norm"], self.lang)
+            unit = report_words.unit_label(c["unit_norm"], self.lang)
             quantity = c["matched_text"] or "—"
             if unit:
                 quantity = quantity.replace(unit, "").strip()
@@ -508,7 +510,7 @@ class PageBuilder:
                             (t.tr("Supplies"), in_unit["supply_total"].tolist(), SUPPLY_COLOUR),
                             (t.tr("Needs"), in_unit["need_total"].tolist(), NEED_COLOUR),
                         ],
-                        unit=report.unit_label(main_unit, self.lang)
+                        unit=report_words.unit_label(main_unit, self.lang)
                         + (" *" if masked and self.o.public else ""),
                     )
                 )
@@ -535,7 +537,7 @@ class PageBuilder:
                 else (
                     (self.number(matched, 0) if matched == matched else "—") + star,
                     t.tr("{unit} that can move").format(
-                        unit=report.unit_label(main_unit, self.lang) or "—"
+                        unit=report_words.unit_label(main_unit, self.lang) or "—"
                     ),
                 )
             )
@@ -606,7 +608,7 @@ class PageBuilder:
         if not count:
             return "—"
         if total == total and total is not None:
-            quantity = report.format_quantity(total, unit, self.lang)
+            quantity = report_words.format_quantity(total, unit, self.lang)
         else:
             quantity = self.t.tr("n/a")
         text = self.t.tr("{n} flows: {total}").format(n=self.number(count, 0), total=quantity)

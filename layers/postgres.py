@@ -255,7 +255,7 @@ def published_frames(tables: dict, families=None) -> dict:
     mode, every status): the only data the views give out."""
     import pandas as pd
 
-    from ..core.report import read_naf_divisions
+    from ..core.report_words import read_naf_divisions
     from ..core.workspace import STATUSES
     from .atlas import NAF_DIVISIONS, REFERENCE_COMMUNES, AtlasInputs, AtlasOptions, publish
     from .atlas_text import ReportText

@@ -14,7 +14,7 @@ def report_language() -> str:
 
 
 def _number(value, digits=0) -> str:
-    from ..core.report import format_number
+    from ..core.report_words import format_number
 
     return format_number(value, digits, report_language()) or "–"
 
@@ -22,7 +22,7 @@ def _number(value, digits=0) -> str:
 def public_view(candidates, public: bool):
     """Candidates as the summary shows them: a confidential side shows its category instead
     of its name, and the quantity becomes a size class (the atlas's rules, core/report.py)."""
-    from ..core.report import category_label, format_quantity, size_class, status_label
+    from ..core.report_words import category_label, format_quantity, size_class, status_label
 
     lang = report_language()
     rows = []

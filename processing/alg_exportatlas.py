@@ -206,7 +206,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
 
         from ..core.catalogue import Catalogue
         from ..core.flows import read_actors
-        from ..core.report import read_naf_divisions
+        from ..core.report_words import read_naf_divisions
         from ..layers.atlas import (
             NAF_DIVISIONS,
             REFERENCE_COMMUNES,

@@ -74,7 +74,7 @@ class StageClock:
 def atlas_subset(candidates, count: int) -> str:
     """A subset string keeping the ``count`` first candidates in the atlas's order (retained,
     to explore, proposed, rejected; best score first; then by id)."""
-    from ..core.report import STATUS_ORDER
+    from ..core.report_words import STATUS_ORDER
 
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     ordered = candidates.assign(

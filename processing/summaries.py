@@ -11,7 +11,7 @@ from ..translation import tr
 
 def candidates_summary(candidates, unplaced=None, totals=None, families=None) -> list[str]:
     """``families``: the catalogue's families frame, for their names in the QGIS locale."""
-    from ..core.report import format_number, unit_label
+    from ..core.report_words import format_number, unit_label
     from ..layers.styles import family_labels
     from ..layers.summary import report_language
 
@@ -95,7 +95,7 @@ def carry_over_summary(reports) -> list[str]:
 def metabolism_summary(figures, candidates, previous=None) -> list[str]:
     """Loop rates (and the previous run's, year on year) and the transport avoided by the
     synergies to pursue and to explore."""
-    from ..core.report import format_number
+    from ..core.report_words import format_number
     from ..core.synergy.impacts import avoided_totals
     from ..layers.summary import report_language
 

@@ -65,7 +65,7 @@ def loop_rates(supply, need, candidates, public: bool) -> dict:
 
 
 def loop_text(rates: dict) -> str:
-    from ..core.report import format_number
+    from ..core.report_words import format_number
     from ..layers.summary import report_language
 
     lang = report_language()

@@ -282,7 +282,7 @@ def test_a_role_with_no_grant_reads_nothing(network, pg_server):
 
 def test_every_view_masks_confidential_actors_and_flows(network, pg_server):
     """What the region reads holds no confidential name, id, quantity, position or note."""
-    from eit_synergies.core.report import format_quantity, size_class
+    from eit_synergies.core.report_words import format_quantity, size_class
     from eit_synergies.layers.frames import _python_value
     from eit_synergies.layers.pg_sql import VIEWS
 

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_place_names_the_same_actor_categories():
-    from eit_synergies.core.report import CATEGORY_LABELS
+    from eit_synergies.core.report_words import CATEGORY_LABELS
     from eit_synergies.layers.project import CATEGORY_SYMBOLS, category_labels
 
     spec = importlib.util.spec_from_file_location(

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from eit_synergies.core import report
+from eit_synergies.core import report, report_places, report_words
 from eit_synergies.core.errors import EitError
 from shapely.geometry import LineString, Point, box
 
@@ -86,7 +86,7 @@ def candidates(published=None):
 
 def publish(public=True):
     frame = flows()
-    places = report.locate_communes(frame.geometry, communes())
+    places = report_places.locate_communes(frame.geometry, communes())
     return report.publish_flows(
         frame,
         public=public,
@@ -106,17 +106,17 @@ def text_of(frame) -> str:
 
 
 def test_numbers_in_french_and_english():
-    assert report.format_number(1234.5) == f"1{NB}234"
-    assert report.format_number(12.34) == "12,3"
-    assert report.format_number(0.066) == "0,07"
-    assert report.format_number(1234.5, lang="en") == "1,234"
-    assert report.format_number(float("nan")) == ""
-    assert report.format_quantity(65.0, "t/yr") == f"65{NB}t/an"
-    assert report.format_quantity(None, "t/yr") == "non renseignée"
-    assert report.format_share(0.853) == f"85{NB}%"
-    assert report.format_share(0.853, "en") == "85%"
+    assert report_words.format_number(1234.5) == f"1{NB}234"
+    assert report_words.format_number(12.34) == "12,3"
+    assert report_words.format_number(0.066) == "0,07"
+    assert report_words.format_number(1234.5, lang="en") == "1,234"
+    assert report_words.format_number(float("nan")) == ""
+    assert report_words.format_quantity(65.0, "t/yr") == f"65{NB}t/an"
+    assert report_words.format_quantity(None, "t/yr") == "non renseignée"
+    assert report_words.format_share(0.853) == f"85{NB}%"
+    assert report_words.format_share(0.853, "en") == "85%"
     with pytest.raises(EitError):
-        report.format_number(1, lang="de")
+        report_words.format_number(1, lang="de")
 
 
 @pytest.mark.parametrize(
@@ -133,36 +133,36 @@ def test_numbers_in_french_and_english():
     ],
 )
 def test_size_classes(value, expected):
-    assert report.size_class(value, "t/yr") == expected
+    assert report_words.size_class(value, "t/yr") == expected
 
 
 def test_other_classes_and_labels():
-    assert report.size_class(250.0, "MWh/yr", "en") == f"100–1,000{NB}MWh/yr"
-    assert report.distance_class(3.7) == f"2{NB}–{NB}5{NB}km"
-    assert report.distance_class(0.4) == f"<{NB}2{NB}km"
-    assert report.share_class(0.2345) == f"<{NB}25{NB}%"
-    assert report.share_class(1.0) == f"≥{NB}75{NB}%"
-    assert report.months_display("3-10") == "mars – oct."
-    assert report.months_display("2-5,9-10", "en") == "Feb – May, Sep – Oct"
-    assert report.months_display(None) == "toute l'année"
-    assert report.status_label("to_explore") == "À explorer"
-    assert report.direction_label("need", "en") == "Need"
-    assert report.date_text(dt.date(2026, 3, 1)) == "1er mars 2026"
-    assert report.date_text(dt.date(2026, 11, 28), "en") == "28 November 2026"
+    assert report_words.size_class(250.0, "MWh/yr", "en") == f"100–1,000{NB}MWh/yr"
+    assert report_words.distance_class(3.7) == f"2{NB}–{NB}5{NB}km"
+    assert report_words.distance_class(0.4) == f"<{NB}2{NB}km"
+    assert report_words.share_class(0.2345) == f"<{NB}25{NB}%"
+    assert report_words.share_class(1.0) == f"≥{NB}75{NB}%"
+    assert report_words.months_display("3-10") == "mars – oct."
+    assert report_words.months_display("2-5,9-10", "en") == "Feb – May, Sep – Oct"
+    assert report_words.months_display(None) == "toute l'année"
+    assert report_words.status_label("to_explore") == "À explorer"
+    assert report_words.direction_label("need", "en") == "Need"
+    assert report_words.date_text(dt.date(2026, 3, 1)) == "1er mars 2026"
+    assert report_words.date_text(dt.date(2026, 11, 28), "en") == "28 November 2026"
 
 
 def test_category_and_anonymous_names():
-    assert report.category_label("Hôpital") == "Établissement de santé"
-    assert report.category_label("exploitation agricole", "en") == "Farm"
-    assert report.category_label("Boulangerie Dupont et fils") == "Boulangerie Dupont et fils"
+    assert report_words.category_label("Hôpital") == "Établissement de santé"
+    assert report_words.category_label("exploitation agricole", "en") == "Farm"
+    assert report_words.category_label("Boulangerie Dupont et fils") == "Boulangerie Dupont et fils"
     # a free-text category could name the actor: public names never repeat it
-    assert report.category_label("Boulangerie Dupont et fils", public=True) == "Acteur"
+    assert report_words.category_label("Boulangerie Dupont et fils", public=True) == "Acteur"
     divisions = {"01": "Culture et production animale, chasse et services annexes"}
     assert (
-        report.anonymous_name("exploitation_agricole", "01.50Z", divisions)
+        report_words.anonymous_name("exploitation_agricole", "01.50Z", divisions)
         == "Exploitation agricole (culture et production animale)"
     )
-    assert report.anonymous_name("entreprise", None, divisions) == "Entreprise"
+    assert report_words.anonymous_name("entreprise", None, divisions) == "Entreprise"
 
 
 # --------------------------------------------------------------------------- places
@@ -188,7 +188,7 @@ def test_communes_by_code_polygon_nearest_and_grid():
         }
     )
     insee = pd.Series(["58002", None, None, None, None])  # the first point says it is in Estbourg
-    places = report.locate_communes(points, communes(), reference, insee)
+    places = report_places.locate_communes(points, communes(), reference, insee)
     assert places["method"].tolist() == ["insee", "polygon", "nearest", "grid", "none"]
     assert places["commune"].tolist()[:3] == ["Estbourg", "Estbourg", "Lointaine"]
     assert (places.loc[0, "x"], places.loc[0, "y"]) == pytest.approx((715_000, 6_655_000))
@@ -240,7 +240,7 @@ def test_non_public_flows_show_everything():
 def test_two_anonymous_actors_of_the_same_kind_in_a_commune_are_numbered():
     frame = flows()
     frame.loc[3, "actor_id"] = "A4"  # another confidential company at the same place
-    places = report.locate_communes(frame.geometry, communes())
+    places = report_places.locate_communes(frame.geometry, communes())
     published = report.publish_flows(frame, public=True, places=places)
     masked = published[published["masked"]]
     assert masked["actor_key"].nunique() == 2
