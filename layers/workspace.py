@@ -152,19 +152,29 @@ def load_workspace(project, gpkg, families_frame) -> dict[str, QgsVectorLayer]:
     styled for the workshop. Returns role -> layer."""
     path = normalise_path(gpkg)
     tables = set(gpkg_tables(path))
-    layers = find_layers(project, path)
+
+    def make_layer(role):
+        if LAYERS[role] not in tables:
+            return None
+        return QgsVectorLayer(table_uri(path, LAYERS[role]), layer_names()[role], "ogr")
+
+    return add_workshop_layers(project, find_layers(project, path), make_layer, families_frame,
+                               path)  # fmt: skip
+
+
+def add_workshop_layers(project, layers, make_layer, families_frame, source) -> dict:
+    """Add to ``project``, in the workshop's group and styled for it, the layer
+    ``make_layer(role)`` gives (a layer or None) for each map role not in ``layers``; every
+    layer is marked with its role and ``source`` (the workspace's key). Returns ``layers``."""
     root = project.layerTreeRoot()
     group_name = tr("EIT workshop")
     group = root.findGroup(group_name)
     for role in MAP_ROLES:
-        table = LAYERS[role]
-        if role in layers or table not in tables:
+        if role in layers:
             continue
-        layer = QgsVectorLayer(table_uri(path, table), layer_names()[role], "ogr")
-        if not layer.isValid():
+        layer = make_layer(role)
+        if layer is None or not layer.isValid():
             continue
-        layer.setCustomProperty(ROLE_PROPERTY, role)
-        layer.setCustomProperty(SOURCE_PROPERTY, path)
         apply_workshop_style(layer, role, families_frame)
         if group is None:
             group = root.insertGroup(0, group_name)
@@ -173,6 +183,9 @@ def load_workspace(project, gpkg, families_frame) -> dict[str, QgsVectorLayer]:
         if role in HIDDEN_ROLES:
             node.setItemVisibilityChecked(False)
         layers[role] = layer
+    for role, layer in layers.items():
+        layer.setCustomProperty(ROLE_PROPERTY, role)
+        layer.setCustomProperty(SOURCE_PROPERTY, source)
     return layers
 
 
@@ -526,6 +539,10 @@ def _wal_keeper(path):
     return connection
 
 
+#: the tables a workspace must hold for the dock
+REQUIRED_ROLES = ("actors", "supply", "need", "candidates")
+
+
 class WorkspaceStore:
     """Unfiltered access to the workspace tables; every write is committed at once."""
 
@@ -536,6 +553,11 @@ class WorkspaceStore:
 
     def tables(self) -> list[str]:
         return gpkg_tables(self.path)
+
+    def missing_tables(self) -> list[str]:
+        """The tables the dock needs that the workspace lacks."""
+        tables = set(self.tables())
+        return [LAYERS[r] for r in REQUIRED_ROLES if LAYERS[r] not in tables]
 
     def close(self) -> None:
         """Let go of the tables (their OGR handles close with the layers)."""

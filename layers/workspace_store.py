@@ -16,11 +16,9 @@ from qgis.core import QgsDataSourceUri, QgsVectorLayer
 from ..core.workspace import LAYERS
 from . import pg_sql
 from .decision_store import DecisionStore, GpkgDecisionStore, PgDecisionStore
-from .workspace import ROLE_PROPERTY, SOURCE_PROPERTY, WorkspaceStore
+from .workspace import WorkspaceStore
 from .workspace import load_workspace as load_gpkg_workspace
 
-#: the tables a workspace must hold for the dock
-REQUIRED_ROLES = ("actors", "supply", "need", "candidates")
 #: the start of a PostgreSQL workspace's key (``postgres:<schema>``, no credentials)
 PG_PREFIX = "postgres:"
 
@@ -37,10 +35,6 @@ class GpkgWorkspace(WorkspaceStore):
         self.key = self.path  # the layers' SOURCE_PROPERTY
         self.label = self.path
         self._decisions: DecisionStore | None = None
-
-    def missing_tables(self) -> list[str]:
-        tables = set(self.tables())
-        return [LAYERS[r] for r in REQUIRED_ROLES if LAYERS[r] not in tables]
 
     @property
     def decisions(self) -> DecisionStore:
@@ -83,10 +77,6 @@ class PgWorkspace(WorkspaceStore):
                 self.db.relations(self.schema) if pg_sql.valid_name(self.schema) else []
             )
         return self._relations
-
-    def missing_tables(self) -> list[str]:
-        tables = set(self.tables())
-        return [LAYERS[r] for r in REQUIRED_ROLES if LAYERS[r] not in tables]
 
     @property
     def decisions(self) -> DecisionStore:
@@ -163,32 +153,18 @@ def project_pg_workspace(project) -> tuple[str, str] | None:
 def load_pg_layers(project, store: PgWorkspace, families_frame) -> dict[str, QgsVectorLayer]:
     """The schema's map layers in ``project`` (those not loaded yet added in one group, as
     :func:`layers.workspace.load_workspace` does for a GeoPackage). Returns role -> layer."""
-    from ..translation import tr
     from .project import layer_names
-    from .workspace import HIDDEN_ROLES, MAP_ROLES, apply_workshop_style
+    from .workspace import add_workshop_layers
+
+    tables = set(store.tables())
+
+    def make_layer(role):
+        if LAYERS[role] not in tables:
+            return None
+        return store.db.layer(store.schema, LAYERS[role], layer_names()[role])
 
     layers = pg_layers_of(project, store.schema, store.db)
-    root = project.layerTreeRoot()
-    group_name = tr("EIT workshop")
-    group = root.findGroup(group_name)
-    for role in MAP_ROLES:
-        if role in layers or LAYERS[role] not in store.tables():
-            continue
-        layer = store.db.layer(store.schema, LAYERS[role], layer_names()[role])
-        if layer is None:
-            continue
-        apply_workshop_style(layer, role, families_frame)
-        if group is None:
-            group = root.insertGroup(0, group_name)
-        project.addMapLayer(layer, False)
-        node = group.addLayer(layer)
-        if role in HIDDEN_ROLES:
-            node.setItemVisibilityChecked(False)
-        layers[role] = layer
-    for role, layer in layers.items():
-        layer.setCustomProperty(ROLE_PROPERTY, role)
-        layer.setCustomProperty(SOURCE_PROPERTY, store.key)
-    return layers
+    return add_workshop_layers(project, layers, make_layer, families_frame, store.key)
 
 
 def open_store(workspace: str, schema: str | None = None) -> WorkspaceStore:

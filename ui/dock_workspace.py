@@ -12,13 +12,14 @@ from qgis.PyQt.QtWidgets import QFileDialog, QInputDialog
 from ..core.errors import EitError
 from ..core.workspace import LAYERS
 from ..layers.workspace import (
+    REQUIRED_ROLES,
     apply_workshop_style,
     find_layers,
     gpkg_tables,
     normalise_path,
     project_workspace,
 )
-from ..layers.workspace_store import REQUIRED_ROLES, project_pg_workspace
+from ..layers.workspace_store import project_pg_workspace
 from ..translation import tr
 from .dock_text import DISTANCE_MAX_KM, _layer_id, truthy
 from .project_state import in_temporary_folder, temporary_warning, untouched
