@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from qgis.core import Qgis, QgsApplication
+from qgis.core import Qgis, QgsApplication, QgsProject
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "eit_synergies"
@@ -132,3 +132,25 @@ def pg_server():
     server = pg_server_module().start_server()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def close_docks(qgis_iface):
+    """A function closing workshop docks, then leaving the canvas, the tasks and the project
+    empty (no render job or search may read the layers being removed)."""
+
+    def close(*docks):
+        for dock in docks:
+            dock.cleanup()
+            dock.close()
+            dock.deleteLater()
+        QgsApplication.processEvents()
+        canvas = qgis_iface.mapCanvas()
+        canvas.stopRendering()
+        canvas.waitWhileRendering()
+        canvas.setLayers([])
+        QgsApplication.taskManager().cancelAll()
+        QgsProject.instance().clear()
+        QgsApplication.processEvents()
+
+    return close

@@ -69,7 +69,7 @@ def workspace(template_workspace, tmp_path):
 
 
 @pytest.fixture
-def dock(qgis_iface, workspace):
+def dock(qgis_iface, workspace, close_docks):
     from eit_synergies.ui.dock import WorkshopDock
 
     QgsProject.instance().clear()
@@ -78,17 +78,7 @@ def dock(qgis_iface, workspace):
     widget.show()
     assert widget.open_workspace(str(workspace))
     yield widget
-    widget.cleanup()
-    widget.close()
-    widget.deleteLater()
-    QgsApplication.processEvents()
-    canvas = qgis_iface.mapCanvas()
-    canvas.stopRendering()
-    canvas.waitWhileRendering()
-    canvas.setLayers([])
-    QgsApplication.taskManager().cancelAll()
-    QgsProject.instance().clear()
-    QgsApplication.processEvents()
+    close_docks(widget)
 
 
 def read_table(gpkg, table):

@@ -6,6 +6,7 @@ decisions within seconds (the decision log polled)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -37,6 +38,23 @@ def wait_for(condition, timeout=20.0):
     return condition()
 
 
+@contextlib.contextmanager
+def eit_provider():
+    """The plugin's provider registered while the block runs (unless it already is)."""
+    from eit_synergies.processing.provider import EitProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = None
+    if registry.providerById("eit") is None:
+        provider = EitProvider()
+        registry.addProvider(provider)
+    try:
+        yield
+    finally:
+        if provider is not None:
+            registry.removeProvider(provider)
+
+
 def alg(alg_id, parameters):
     from qgis import processing
 
@@ -49,20 +67,10 @@ def alg(alg_id, parameters):
 @pytest.fixture(scope="module")
 def demo_gpkg(qgis_processing, tmp_path_factory):
     """The demo workspace written by eit:runpipeline (provider registered only meanwhile)."""
-    from eit_synergies.processing.provider import EitProvider
-
-    registry = QgsApplication.processingRegistry()
-    provider = None
-    if registry.providerById("eit") is None:
-        provider = EitProvider()
-        registry.addProvider(provider)
     base = tmp_path_factory.mktemp("dock_stores")
-    try:
+    with eit_provider():
         alg("runpipeline", {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv"),
                             "OUTPUT_FOLDER": str(base / "run"), "ATLAS": False})  # fmt: skip
-    finally:
-        if provider is not None:
-            registry.removeProvider(provider)
     return base / "run" / "eit.gpkg"
 
 
@@ -76,26 +84,16 @@ def workspace(request, demo_gpkg, pg_server, tmp_path, qgis_processing):
         path = tmp_path / "eit.gpkg"
         shutil.copy(demo_gpkg, path)
         return "gpkg", (str(path),), lambda: open_store(str(path))
-    from eit_synergies.processing.provider import EitProvider
-
     schema = f"dock_{abs(hash(request.node.name)) % 10**8}"
     pg_server.psql(f"drop schema if exists {schema} cascade")
-    registry = QgsApplication.processingRegistry()
-    provider = None
-    if registry.providerById("eit") is None:
-        provider = EitProvider()
-        registry.addProvider(provider)
-    try:
+    with eit_provider():
         alg("copyworkspace", {"DIRECTION": 0, "GEOPACKAGE": str(demo_gpkg),
                               "DATABASE": pg_server.uri(), "SCHEMA": schema})  # fmt: skip
-    finally:
-        if provider is not None:
-            registry.removeProvider(provider)
     return "postgres", (pg_server.uri(), schema), lambda: open_store(pg_server.uri(), schema)
 
 
 @pytest.fixture
-def docks(qgis_iface):
+def docks(qgis_iface, close_docks):
     """Opens workshop docks on demand; all closed at the end."""
     from eit_synergies.ui.dock import WorkshopDock
 
@@ -113,18 +111,7 @@ def docks(qgis_iface):
         return dock
 
     yield make
-    for dock in made:
-        dock.cleanup()
-        dock.close()
-        dock.deleteLater()
-    QgsApplication.processEvents()
-    canvas = qgis_iface.mapCanvas()
-    canvas.stopRendering()
-    canvas.waitWhileRendering()
-    canvas.setLayers([])
-    QgsApplication.taskManager().cancelAll()
-    QgsProject.instance().clear()
-    QgsApplication.processEvents()
+    close_docks(*made)
 
 
 def listed_ids(dock, n):
@@ -290,22 +277,13 @@ def test_the_dock_opens_the_schema_of_the_project_the_pipeline_wrote(
     """``eit:runpipeline`` with ``DATABASE``/``SCHEMA`` writes a .qgz whose layers read the
     schema: the dock opened on that project works on the schema, and a project saved with
     the dock brings it back on the schema (its state names no credentials)."""
-    from eit_synergies.processing.provider import EitProvider
     from eit_synergies.ui.dock import WorkshopDock
 
     pg_server.psql("drop schema if exists atelier_qgz cascade")
-    registry = QgsApplication.processingRegistry()
-    provider = None
-    if registry.providerById("eit") is None:
-        provider = EitProvider()
-        registry.addProvider(provider)
-    try:
+    with eit_provider():
         alg("runpipeline", {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv"),
                             "OUTPUT_FOLDER": str(tmp_path / "run"), "DATABASE": pg_server.uri(),
                             "SCHEMA": "atelier_qgz", "ATLAS": False})  # fmt: skip
-    finally:
-        if provider is not None:
-            registry.removeProvider(provider)
     project = QgsProject.instance()
     project.clear()
     assert project.read(str(tmp_path / "run" / "eit.qgz"))
@@ -373,22 +351,13 @@ def test_the_postgresql_button_offers_the_connections_and_the_territories(
     """*PostgreSQL…*: a saved QGIS connection, then the schemas holding a workspace (not a
     schema of other tables), and the dock opens the one chosen."""
     from eit_synergies.layers.postgres import Database
-    from eit_synergies.processing.provider import EitProvider
     from eit_synergies.ui.dock import WorkshopDock
     from qgis.core import QgsProviderRegistry
 
-    registry = QgsApplication.processingRegistry()
-    provider = None
-    if registry.providerById("eit") is None:
-        provider = EitProvider()
-        registry.addProvider(provider)
-    try:
+    with eit_provider():
         pg_server.psql("drop schema if exists choix cascade")
         alg("copyworkspace", {"DIRECTION": 0, "GEOPACKAGE": str(demo_gpkg),
                               "DATABASE": pg_server.uri(), "SCHEMA": "choix"})  # fmt: skip
-    finally:
-        if provider is not None:
-            registry.removeProvider(provider)
     pg_server.psql("create schema if not exists compta; "
                    "create table if not exists compta.commandes (id int)")  # fmt: skip
     metadata = QgsProviderRegistry.instance().providerMetadata("postgres")
