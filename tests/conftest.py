@@ -36,3 +36,5 @@ def register_package():
 
 
 register_package()
+# helpers shared by the QGIS tests (``tests/support/qgis_helpers.py``)
+sys.path.insert(0, str(PLUGIN_DIR / "tests" / "support"))

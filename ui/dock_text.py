@@ -21,11 +21,16 @@ _UNITS_FR = {"t/yr": "t/an", "MWh/yr": "MWh/an", "m3/yr": "m³/an", "h/yr": "h/a
 
 
 def truthy(value) -> bool:
+    """A flag as the tables hold it (bool, 0/1, "oui"/"true"...); null (None, NaN, NA) is
+    False."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return False
     if isinstance(value, str):
         return value.strip().lower() in {"true", "1", "oui", "yes", "t", "o"}
-    return bool(value)
+    try:
+        return bool(value)
+    except TypeError:  # pandas' NA: unknown
+        return False
 
 
 def quantity_text(value, unit) -> str:

@@ -32,6 +32,7 @@ from ..core.workspace import unit_choices
 from ..layers.project import CATEGORY_SYMBOLS
 from ..layers.workspace import category_label
 from ..translation import tr
+from .dock_text import truthy
 
 
 def normalise_flow(values: dict, actor: dict, catalogue):
@@ -85,12 +86,7 @@ def normalise_flow(values: dict, actor: dict, catalogue):
 
 def read_from_words(row) -> bool:
     """The flow's resource was read from words (``resource_from_text``), not given as a code."""
-    value = row.get("resource_from_text")
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return False
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "oui", "yes"}
-    return bool(value)
+    return truthy(row.get("resource_from_text"))
 
 
 def text_or_empty(value) -> str:

@@ -17,6 +17,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import Qt
+from qgis_helpers import wait_for
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,17 +31,6 @@ def _helper():
 
 dock_workspace = _helper()
 SECRET = dock_workspace.SECRET_NAME
-
-
-def wait_for(condition, timeout=20.0):
-    """Process events until ``condition()`` is true (bounded)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        QgsApplication.processEvents()
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 @pytest.fixture(scope="session")

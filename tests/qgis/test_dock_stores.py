@@ -6,7 +6,6 @@ decisions within seconds (the decision log polled)."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import threading
 import time
@@ -14,54 +13,15 @@ from pathlib import Path
 
 import pytest
 from qgis.core import (
-    QgsApplication,
     QgsExpression,
     QgsFeatureRequest,
-    QgsProcessingContext,
-    QgsProcessingFeedback,
     QgsProject,
 )
 from qgis.PyQt.QtCore import Qt
+from qgis_helpers import alg, eit_provider, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
-
-
-def wait_for(condition, timeout=20.0):
-    """Run the Qt event loop (timers included) until ``condition()`` is true (bounded)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        QgsApplication.processEvents()
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
-@contextlib.contextmanager
-def eit_provider():
-    """The plugin's provider registered while the block runs (unless it already is)."""
-    from eit_synergies.processing.provider import EitProvider
-
-    registry = QgsApplication.processingRegistry()
-    provider = None
-    if registry.providerById("eit") is None:
-        provider = EitProvider()
-        registry.addProvider(provider)
-    try:
-        yield
-    finally:
-        if provider is not None:
-            registry.removeProvider(provider)
-
-
-def alg(alg_id, parameters):
-    from qgis import processing
-
-    return processing.run(
-        f"eit:{alg_id}", parameters, context=QgsProcessingContext(),
-        feedback=QgsProcessingFeedback(),
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")

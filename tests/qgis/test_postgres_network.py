@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from qgis.core import (
-    QgsApplication,
     QgsProcessingContext,
     QgsProcessingException,
-    QgsProcessingFeedback,
 )
+from qgis_helpers import alg
+from qgis_helpers import eit_provider as registered_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
@@ -25,25 +25,8 @@ ROLES = {"equipe_a": "pw-equipe", "region": "pw-region", "intrus": "pw-intrus"}
 
 @pytest.fixture(scope="module")
 def eit_provider(qgis_processing):
-    registry = QgsApplication.processingRegistry()
-    provider = None
-    if registry.providerById("eit") is None:
-        from eit_synergies.processing.provider import EitProvider
-
-        provider = EitProvider()
-        registry.addProvider(provider)
-    yield
-    if provider is not None:
-        registry.removeProvider(provider)
-
-
-def alg(alg_id, parameters):
-    from qgis import processing
-
-    return processing.run(
-        f"eit:{alg_id}", parameters, context=QgsProcessingContext(),
-        feedback=QgsProcessingFeedback(),
-    )  # fmt: skip
+    with registered_provider():
+        yield
 
 
 def database(uri):

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from qgis.core import (
-    QgsApplication,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
     QgsProject,
     QgsVectorLayer,
 )
+from qgis_helpers import eit_provider as registered_provider
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
@@ -32,16 +32,8 @@ KEYS = {"candidates": "candidate_id", "groups": "group_id", "actors": "actor_id"
 @pytest.fixture(scope="module")
 def eit_provider(qgis_processing):
     """The plugin's provider for this module's runs (module-scoped, unlike ``plugin``)."""
-    registry = QgsApplication.processingRegistry()
-    provider = None
-    if registry.providerById("eit") is None:
-        from eit_synergies.processing.provider import EitProvider
-
-        provider = EitProvider()
-        registry.addProvider(provider)
-    yield
-    if provider is not None:
-        registry.removeProvider(provider)
+    with registered_provider():
+        yield
 
 
 def run(parameters):

@@ -3,12 +3,11 @@ the same candidates as the core's own search (pytest-qgis)."""
 
 from __future__ import annotations
 
-import time
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from qgis.core import QgsApplication
+from qgis_helpers import wait_for
 from shapely.geometry import Point
 
 X0, Y0 = 780_000.0, 6_680_000.0
@@ -36,14 +35,6 @@ def flows(rng, n, prefix, resources):
     return gpd.GeoDataFrame(
         frame, geometry=[Point(x, y) for x, y in zip(xs, ys, strict=True)], crs="EPSG:2154"
     )
-
-
-def wait_for(condition, timeout=30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end and not condition():
-        QgsApplication.processEvents()
-        time.sleep(0.005)
-    return condition()
 
 
 def test_a_frame_is_detached_once_and_attached_as_it_was():
