@@ -139,7 +139,31 @@ def _column(frame, name, default=None) -> pd.Series:
 
 
 def _text_values(series) -> np.ndarray:
-    return np.array([None if _missing(v) else str(v) for v in series], dtype=object)
+    values = list(series)
+    # the type is part of the key: 1, 1.0 and True are equal keys but different texts
+    return per_distinct(_text_or_none, values, [type(v) for v in values])
+
+
+def _text_or_none(value, _type=None):
+    return None if _missing(value) else str(value)
+
+
+def per_distinct(func, *columns) -> np.ndarray:
+    """``func`` of each row's values (an object array), computed once per distinct tuple of
+    values: a region's 50,000 flows hold a few hundred distinct units, categories or
+    quantity classes. Unhashable values are computed row by row."""
+    n = len(columns[0]) if columns else 0
+    out = np.empty(n, dtype=object)
+    seen: dict = {}
+    for i, key in enumerate(zip(*columns, strict=False)):
+        try:
+            value = seen[key]
+        except KeyError:
+            value = seen[key] = func(*key)
+        except TypeError:
+            value = func(*key)
+        out[i] = value
+    return out
 
 
 def flows_from_candidates(candidates, known_flow_ids=()) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -245,12 +269,11 @@ def publish_flows(
         pd.isna(resource_labels), resources, resource_labels
     )  # label falls back on the code
     labels = _text_values(_column(flows, "label"))
-    anonymous = np.array(
-        [
-            anonymous_name(c, f, naf_divisions, lang)
-            for c, f in zip(categories, naf_values, strict=True)
-        ],
-        dtype=object,
+    anonymous = np.full(n, None, dtype=object)
+    anonymous[masked] = per_distinct(
+        lambda c, f: anonymous_name(c, f, naf_divisions, lang),
+        categories[masked],
+        naf_values[masked],
     )
     display = np.where(masked, anonymous, names)
     display = np.array(
@@ -274,21 +297,19 @@ def publish_flows(
                     rows = order.loc[order["actor"] == actor, "row"].to_numpy()
                     display[rows] = f"{display[rows[0]]} n°{NBSP}{k}"
     size = class_index(quantity)
-    quantity_text = np.array(
-        [
-            size_class(q, u, lang) if m else format_quantity(q, u, lang)
-            for q, u, m in zip(quantity, units, masked, strict=True)
-        ],
-        dtype=object,
+    quantity_text = per_distinct(
+        lambda q, u, m: size_class(q, u, lang) if m else format_quantity(q, u, lang),
+        quantity,
+        units,
+        masked,
     )
     x = shapely.get_x(flows.geometry.to_numpy()) if n else np.array([])
     y = shapely.get_y(flows.geometry.to_numpy()) if n else np.array([])
     x = np.where(masked, places["x"].to_numpy(float), x)
     y = np.where(masked, places["y"].to_numpy(float), y)
-    geometry = [
-        shapely.Point(a, b) if np.isfinite(a) and np.isfinite(b) else None
-        for a, b in zip(x, y, strict=True)
-    ]
+    placed = np.isfinite(x) & np.isfinite(y)
+    geometry = np.full(n, None, dtype=object)
+    geometry[placed] = shapely.points(x[placed], y[placed])
     out = pd.DataFrame(
         {
             "flow_id": _text_values(_column(flows, "flow_id")),
@@ -296,22 +317,25 @@ def publish_flows(
             "actor_key": keys,
             "actor_display": display,
             "actor_named": ~masked,
-            "category_display": [
-                category_label(c, lang, public=bool(m))
-                for c, m in zip(categories, masked, strict=True)
-            ],
+            "category_display": per_distinct(
+                lambda c, m: category_label(c, lang, public=bool(m)), categories, masked
+            ),
             "commune": communes,
             "direction": _text_values(_column(flows, "direction")),
-            "direction_label": [direction_label(d, lang) for d in _column(flows, "direction")],
+            "direction_label": per_distinct(
+                lambda d: direction_label(d, lang), _column(flows, "direction")
+            ),
             "resource": resources,
             "resource_label": resource_labels,
             "label_text": np.where(masked | pd.isna(labels), resource_labels, labels),
             "family": _text_values(_column(flows, "family")),
             "synergy_type": _text_values(_column(flows, "synergy_type")),
-            "months_text": [months_display(m, lang) for m in _column(flows, "months")],
+            "months_text": per_distinct(
+                lambda m: months_display(m, lang), _column(flows, "months")
+            ),
             "quantity_value": np.where(masked, np.nan, quantity),
             "unit_norm": units,
-            "unit_text": [unit_label(u, lang) for u in units],
+            "unit_text": per_distinct(lambda u: unit_label(u, lang), units),
             "quantity_text": quantity_text,
             "size_class": size,
             "confidential": confidential,

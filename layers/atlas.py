@@ -130,7 +130,8 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
         outline = shapely.union_all(published.communes.geometry.to_numpy())
         territory = gpd.GeoDataFrame({"name": ["territory"]}, geometry=[outline], crs=crs)
         layers["perimeter"] = memory_layer(territory, "MultiPolygon", crs, t.tr("Territory"))
-        layers["overview"] = memory_layer(territory, "MultiPolygon", crs, t.tr("Territory"))
+        # not in any legend; its own name: the pages' layer sets name their layers
+        layers["overview"] = memory_layer(territory, "MultiPolygon", crs, "overview")
     page_frame = gpd.GeoDataFrame(
         pd.DataFrame(pages.pages, columns=PAGE_FIELDS).astype(object),
         geometry=pages.geoms,
@@ -286,7 +287,10 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
             layers["flows"].id(): sty.cover_or_focus("legend_rep", "hl_flows", "flow_id"),
             layers["links"].id(): sty.focus("hl_cands", "candidate_id"),
         }
-        map_layers = lay.MapLayers(background, content, legend, overview, filters)
+        # a synergy page is about two flows: the mutualisation groups around them (faint
+        # outlines, often hundreds in a dense town) are left out of its map
+        left_out = {"synergy": [layers["groups"]]} if "groups" in layers else {}
+        map_layers = lay.MapLayers(background, content, legend, overview, filters, left_out)
         lay.link_maps(
             layout,
             map_layers,

@@ -672,6 +672,30 @@ class MapLayers:
     legend: list
     overview: list = field(default_factory=list)
     legend_filters: dict = field(default_factory=dict)  # layer id -> expression
+    #: page kind -> layers the pages' map leaves out on pages of that kind
+    left_out: dict = field(default_factory=dict)
+
+
+def page_layer_set(stack: list, left_out: dict) -> QgsProperty | None:
+    """The pages' map layers by page kind (a data-defined layer set, top first as
+    ``setLayers``): a layer left out of a kind of page is neither drawn nor hit-tested by its
+    legend there. QGIS finds the layers of such a set by name: ``None`` (every layer on every
+    page) unless the names are unique in the project."""
+    if not left_out or not stack:
+        return None
+    project = stack[0].project()
+    names = [layer.name() for layer in stack]
+    if project is None or any(len(project.mapLayersByName(n)) != 1 for n in names):
+        return None
+
+    def listed(layers) -> str:
+        return "'" + "|".join(layer.name() for layer in layers).replace("'", "''") + "'"
+
+    cases = " ".join(
+        f"WHEN {KIND} = '{kind}' THEN {listed([l for l in stack if l not in out])}"
+        for kind, out in left_out.items()
+    )
+    return QgsProperty.fromExpression(f"CASE {cases} ELSE {listed(stack)} END")
 
 
 def link_maps(layout, layers: MapLayers, crs, extent, cover_extent, mode_warning: bool):
@@ -698,6 +722,11 @@ def link_maps(layout, layers: MapLayers, crs, extent, cover_extent, mode_warning
         park_off_cover(cover_map)
     if atlas_map is not None:
         park_on_cover(atlas_map)
+        layer_set = page_layer_set(stack, layers.left_out)
+        if layer_set is not None:
+            properties = atlas_map.dataDefinedProperties()
+            properties.setProperty(QgsLayoutObject.DataDefinedProperty.MapLayers, layer_set)
+            atlas_map.setDataDefinedProperties(properties)
     overview = item(layout, "eit_overview")
     if overview is not None:
         overview.setLayers(list(reversed(layers.overview)) or stack)

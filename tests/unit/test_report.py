@@ -385,3 +385,20 @@ def test_masked_values_are_nan_not_zero():
     published = report.publish_candidates(candidates(), publish(True), public=True)
     assert np.isnan(published.loc[1, "matched_value"])
     assert published.loc[0, "avoided_co2_text"] == "—"  # a structural zero says so
+
+
+def test_per_distinct_computes_once_per_distinct_row_and_keeps_types_apart():
+    calls = []
+
+    def label(value, unit):
+        calls.append((value, unit))
+        return f"{value} {unit}"
+
+    out = report.per_distinct(label, [1.0, 2.0, 1.0, 1.0], ["t", "t", "t", "kg"])
+    assert list(out) == ["1.0 t", "2.0 t", "1.0 t", "1.0 kg"]
+    assert len(calls) == 3
+    # unhashable values are computed row by row
+    assert list(report.per_distinct(len, [[1, 2], [3]])) == [2, 1]
+    # 1, 1.0 and True are equal keys, but their texts differ
+    texts = report._text_values(pd.Series([1, 1.0, True, None, float("nan"), "x"], dtype=object))
+    assert list(texts) == ["1", "1.0", "True", None, None, "x"]
