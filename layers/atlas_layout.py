@@ -692,7 +692,7 @@ def page_layer_set(stack: list, left_out: dict) -> QgsProperty | None:
         return "'" + "|".join(layer.name() for layer in layers).replace("'", "''") + "'"
 
     cases = " ".join(
-        f"WHEN {KIND} = '{kind}' THEN {listed([l for l in stack if l not in out])}"
+        f"WHEN {KIND} = '{kind}' THEN {listed([layer for layer in stack if layer not in out])}"
         for kind, out in left_out.items()
     )
     return QgsProperty.fromExpression(f"CASE {cases} ELSE {listed(stack)} END")
