@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from qgis.core import (
@@ -48,6 +49,7 @@ from .atlas_data import (  # noqa: F401 - the atlas's interface, re-exported
     publish,
 )
 from .atlas_pages import PageBuilder, _extent, coverage_blocks
+from .atlas_rings import offset_text, ring_offsets
 from .atlas_text import ReportText
 from .frames import fields_for, frame_to_sink
 
@@ -76,6 +78,14 @@ def memory_layer(frame, kind: str, crs: str, name: str) -> QgsVectorLayer:
 def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportText) -> dict:
     flows = published.flows
     point_flows = flows[flows.geometry.notna()]
+    # flows sharing a place are spread on rings around it (offsets in mm, see atlas_rings)
+    size_class = pd.to_numeric(point_flows["size_class"], errors="coerce").to_numpy(float)
+    sizes = np.asarray(sty.SIZES_MM)[
+        np.where(np.isfinite(size_class), size_class, 1).astype(int).clip(0, len(sty.SIZES_MM) - 1)
+    ]
+    xs = shapely.get_x(point_flows.geometry.to_numpy())
+    ys = shapely.get_y(point_flows.geometry.to_numpy())
+    offsets, shared = ring_offsets(xs, ys, sizes)
     layers = {}
     layers["flows"] = memory_layer(
         gpd.GeoDataFrame(
@@ -83,6 +93,7 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
                 family=point_flows["family"].fillna(""),
                 # one flow of each family: what the cover's legend needs to test (below)
                 legend_rep=~point_flows["family"].fillna("").duplicated().to_numpy(),
+                offset=offset_text(offsets),
             ),
             geometry=point_flows.geometry,
             crs=crs,
@@ -91,10 +102,15 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
         crs,
         t.tr("Resources (● supply, ■ need)"),
     )
-    actors = point_flows.drop_duplicates("actor_key")
+    first = ~point_flows["actor_key"].duplicated().to_numpy()
+    actors = point_flows[first]
     layers["actors"] = memory_layer(
         gpd.GeoDataFrame(
-            {"actor_key": actors["actor_key"].to_numpy(), "label": actors["actor_display"]},
+            {
+                "actor_key": actors["actor_key"].to_numpy(),
+                "label": actors["actor_display"],
+                "stacked": shared[first] > 1,  # a dot at the centre of its ring
+            },
             geometry=actors.geometry.to_numpy(),
             crs=crs,
         ),

@@ -16,9 +16,9 @@ from qgis.core import (
     QgsLineSymbol,
     QgsMarkerSymbol,
     QgsPalLayerSettings,
-    QgsPointDisplacementRenderer,
     QgsProperty,
     QgsRendererCategory,
+    QgsSimpleMarkerSymbolLayer,
     QgsSingleSymbolRenderer,
     QgsSymbolLayer,
     QgsTextBufferSettings,
@@ -290,32 +290,24 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
         QgsSymbolLayer.Property.PropertyStrokeStyle,
         QgsProperty.fromExpression(f"if({NOT_IN_LEGEND} AND \"masked\", 'dot', 'solid')"),
     )
+    # its place on the ring of the flows that share its point (layers/atlas_rings.py)
+    layer.setDataDefinedProperty(
+        QgsSymbolLayer.Property.PropertyOffset, QgsProperty.fromField("offset")
+    )
     return symbol
 
 
 def style_flows(layer, family_labels: dict[str, tuple[str, str]]) -> None:
     """Supplies (circles) and needs (squares) coloured by family, sized by quantity class,
-    spread around their actor when several share a place; a dotted outline marks a flow
+    spread on rings around their place when several share it (offsets computed by
+    layers/atlas_rings.py); a dotted outline marks a flow
     placed at its commune (public mode)."""
     categories = [
         QgsRendererCategory(code, _flow_symbol(colour), label)
         for code, (label, colour) in family_labels.items()
     ]
     categories.append(QgsRendererCategory("", _flow_symbol("#9A9A9A"), "—", False))
-    embedded = QgsCategorizedSymbolRenderer("family", categories)
-    renderer = QgsPointDisplacementRenderer("")
-    renderer.setEmbeddedRenderer(embedded)
-    renderer.setTolerance(1.5)
-    renderer.setToleranceUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
-    renderer.setPlacement(QgsPointDisplacementRenderer.Placement.ConcentricRings)
-    renderer.setCircleRadiusAddition(0.2)
-    renderer.setCircleWidth(0.0)
-    renderer.setCircleColor(QColor(0, 0, 0, 0))
-    centre = QgsMarkerSymbol.createSimple(
-        {"name": "circle", "color": "#555555", "outline_style": "no", "size": "0.9"}
-    )
-    renderer.setCenterSymbol(centre)
-    layer.setRenderer(renderer)
+    layer.setRenderer(QgsCategorizedSymbolRenderer("family", categories))
 
 
 def style_actor_labels(layer) -> None:
@@ -323,6 +315,13 @@ def style_actor_labels(layer) -> None:
     symbol = QgsMarkerSymbol.createSimple(
         {"name": "circle", "color": "0,0,0,0", "outline_style": "no", "size": "5"}
     )
+    centre = QgsSimpleMarkerSymbolLayer.create(
+        {"name": "circle", "color": "#555555", "outline_style": "no", "size": "0.9"}
+    )
+    centre.setDataDefinedProperty(
+        QgsSymbolLayer.Property.PropertyLayerEnabled, QgsProperty.fromField("stacked")
+    )
+    symbol.appendSymbolLayer(centre)
     layer.setRenderer(QgsSingleSymbolRenderer(symbol))
     settings = QgsPalLayerSettings()
     settings.isExpression = True
