@@ -75,6 +75,45 @@ def _first(values) -> object:
     return None
 
 
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value) -> str:
+    """A name as text, "" when missing (as ``fillna("").astype(str)``)."""
+    return "" if _missing(value) else str(value)
+
+
+class _Columns:
+    """The columns a need group reads, as arrays (slicing arrays per group, thousands of
+    times on a region, is far cheaper than slicing frames)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        def column(name, dtype=object):
+            if name in frame.columns:
+                return frame[name].to_numpy(dtype=dtype)
+            return np.full(len(frame), None, dtype=object)
+
+        self.actor_id = frame["actor_id"].astype(str).to_numpy(dtype=object).astype(str)
+        self.actor_name = column("actor_name")
+        self.resource_label = column("resource_label")
+        self.family = column("family")
+        self.flow_id = frame["flow_id"].astype(str).to_numpy(dtype=object)
+        self.unit_norm = column("unit_norm")
+        self.quantity = pd.to_numeric(frame["quantity_norm"], errors="coerce").to_numpy(float)
+        self.confidential = frame["confidential"].to_numpy(dtype=bool)
+
+
+def _providers(ids: np.ndarray, names: np.ndarray, rows: np.ndarray) -> tuple[list, list]:
+    """The distinct providers of ``rows`` (their first row each), sorted by id: ids and
+    names as text."""
+    first = {}
+    for r in rows:
+        first.setdefault(ids[r], r)
+    ordered = sorted(first)
+    return [str(i) for i in ordered], [_text(names[first[i]]) for i in ordered]
+
+
 def _empty(metric) -> gpd.GeoDataFrame:
     data = {c: pd.Series(dtype=object) for c in GROUP_COLUMNS}
     data["n_actors"] = pd.Series(dtype=np.int64)
@@ -254,7 +293,10 @@ def find_mutualisation_groups(
     wanted = ["actor_id", "actor_name", "resource_label", "family", "flow_id", "unit_norm",
               "quantity_norm", "confidential"]  # fmt: skip
     narrow = pd.DataFrame(flows[[c for c in wanted if c in flows.columns]]) if len(flows) else flows
-    prov_names = pd.DataFrame(sp.frame[["actor_id", "actor_name"]]) if sp is not None else None
+    prov_ids = prov_nm = None
+    if sp is not None:
+        prov_ids = sp.frame["actor_id"].to_numpy(dtype=object)
+        prov_nm = sp.frame["actor_name"].to_numpy(dtype=object)
     records, geoms = [], []
     n_alone = 0
     by_res = flows.groupby("resource", sort=True).indices if len(flows) else {}
@@ -262,10 +304,10 @@ def find_mutualisation_groups(
         check_canceled(progress)
         if progress is not None:
             progress.report(k_res / max(len(by_res), 1))
-        sub = narrow.iloc[rows]
+        sub = _Columns(narrow.iloc[rows])
         res_km = limit_km if limit_km > 0 else defaults.get(str(res), float(fallback_distance_km))
         limit_m = res_km * 1000.0
-        actors, a_inv = np.unique(sub["actor_id"].astype(str).to_numpy(), return_inverse=True)
+        actors, first_row, a_inv = np.unique(sub.actor_id, return_index=True, return_inverse=True)
         a_inv = a_inv.reshape(-1)
         counts = np.bincount(a_inv, minlength=len(actors))
         ax = np.bincount(a_inv, weights=fx[rows], minlength=len(actors)) / counts
@@ -275,14 +317,14 @@ def find_mutualisation_groups(
             if len(members) < min_actors:
                 n_alone += len(members)
                 continue
-            in_group = np.isin(a_inv, members)
-            g = sub[in_group]
-            ids = sorted(actors[members].tolist())
+            members = np.sort(members)  # actors are sorted: the members' ids in order
+            g = np.flatnonzero(np.isin(a_inv, members))
+            ids = actors[members].tolist()
             max_pair = float(pdist(points[members]).max())
             centroid = points[members].mean(axis=0)
             notes = []
-            units = pd.unique(g["unit_norm"].dropna())
-            q = g["quantity_norm"].to_numpy(dtype=float)
+            units = list(dict.fromkeys(u for u in sub.unit_norm[g] if not _missing(u)))
+            q = sub.quantity[g]
             if len(units) > 1:
                 combined, unit = np.nan, None
                 notes.append("unités différentes : quantité non additionnée")
@@ -298,29 +340,23 @@ def find_mutualisation_groups(
                 if len(near):
                     pr = p_rows[near]
                     d = np.hypot(sp.x[pr] - centroid[0], sp.y[pr] - centroid[1])
-                    pr = pr[d <= limit_m + _TOL_M]
-                    pf = prov_names.iloc[pr].drop_duplicates("actor_id").sort_values("actor_id")
-                    providers = pf["actor_id"].astype(str).tolist()
-                    provider_names = [str(v) for v in pf["actor_name"].fillna("")]
+                    providers, provider_names = _providers(
+                        prov_ids, prov_nm, pr[d <= limit_m + _TOL_M]
+                    )
             if providers:
                 notes.append(f"{len(providers)} fournisseur(s) à proximité")
-            names = (
-                g.drop_duplicates("actor_id")
-                .assign(_id=lambda t: t["actor_id"].astype(str))
-                .sort_values("_id")["actor_name"]
-                .fillna("")
-                .astype(str)
-            )
+            # each member's name on its first row
+            names = [_text(v) for v in sub.actor_name[first_row[members]]]
             records.append(
                 {
                     "group_id": stable_id(str(res), *ids),
                     "resource": res,
-                    "resource_label": _first(g["resource_label"]),
-                    "family": _first(g["family"]),
+                    "resource_label": _first(sub.resource_label[g]),
+                    "family": _first(sub.family[g]),
                     "n_actors": len(ids),
                     "members": ",".join(ids),
                     "member_names": "; ".join(names),
-                    "need_flows": ",".join(sorted(g["flow_id"].astype(str))),
+                    "need_flows": ",".join(sorted(sub.flow_id[g])),
                     "combined_quantity": combined,
                     "unit_norm": unit,
                     "providers": ",".join(providers),
@@ -328,7 +364,7 @@ def find_mutualisation_groups(
                     "max_pair_km": max_pair / 1000.0,
                     "status": "proposed",
                     "notes": "; ".join(notes),
-                    "confidential": bool(g["confidential"].any()),
+                    "confidential": bool(sub.confidential[g].any()),
                     "kind": "need",
                     "destination": None,
                     "destination_km": np.nan,
