@@ -79,10 +79,7 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
     flows = published.flows
     point_flows = flows[flows.geometry.notna()]
     # flows sharing a place are spread on rings around it (offsets in mm, see atlas_rings)
-    size_class = pd.to_numeric(point_flows["size_class"], errors="coerce").to_numpy(float)
-    sizes = np.asarray(sty.SIZES_MM)[
-        np.where(np.isfinite(size_class), size_class, 1).astype(int).clip(0, len(sty.SIZES_MM) - 1)
-    ]
+    sizes = sty.marker_sizes(point_flows["size_class"])
     xs = shapely.get_x(point_flows.geometry.to_numpy())
     ys = shapely.get_y(point_flows.geometry.to_numpy())
     offsets, shared = ring_offsets(xs, ys, sizes)
@@ -93,7 +90,11 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
                 family=point_flows["family"].fillna(""),
                 # one flow of each family: what the cover's legend needs to test (below)
                 legend_rep=~point_flows["family"].fillna("").duplicated().to_numpy(),
+                # what the symbols read as fields (no expression evaluated per flow)
                 offset=offset_text(offsets),
+                shape=np.where(point_flows["direction"].to_numpy() == "need", "square", "circle"),
+                size_mm=sizes,
+                stroke=np.where(point_flows["masked"].to_numpy(dtype=bool), "dot", "solid"),
             ),
             geometry=point_flows.geometry,
             crs=crs,

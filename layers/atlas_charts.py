@@ -98,6 +98,8 @@ class ChartMaker:
         layout.setContentsMargins(2, 2, 6, 2)
         plot = layout.addPlot(row=1, col=0)
         plot.hideButtons()
+        # the ranges are set once everything is in (below): no auto-range on each item added
+        plot.disableAutoRange()
         plot.setMenuEnabled(False)
         plot.getViewBox().setMouseEnabled(False, False)
         plot.hideAxis("bottom")

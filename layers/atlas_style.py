@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from qgis.core import (
     QgsArrowSymbolLayer,
     QgsCategorizedSymbolRenderer,
@@ -252,6 +254,14 @@ def style_links(layer, status_labels: dict[str, str]) -> None:
     layer.setRenderer(QgsCategorizedSymbolRenderer("status", categories))
 
 
+def marker_sizes(size_class) -> np.ndarray:
+    """The marker size (mm) of each quantity class (:data:`SIZES_MM`); unknown (-1 or
+    null): the first."""
+    index = pd.to_numeric(pd.Series(size_class, dtype=object), errors="coerce").to_numpy(float)
+    index = np.where(np.isfinite(index) & (index >= 0), index, 0).astype(int)
+    return np.asarray(SIZES_MM)[index.clip(0, len(SIZES_MM) - 1)]
+
+
 def _flow_symbol(colour: str) -> QgsMarkerSymbol:
     symbol = QgsMarkerSymbol.createSimple(
         {
@@ -264,16 +274,14 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
     )
     layer = symbol.symbolLayer(0)
     in_focus = focus("hl_flows", "flow_id")
+    # shape, size and dotted outline are the flow's own fields (layers/atlas.py), not
+    # expressions: read, not evaluated, for every flow of every map; in a legend (no
+    # feature) the symbol's own circle, size and solid outline
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.Property.PropertyName,
-        QgsProperty.fromExpression("if(\"direction\" = 'need', 'square', 'circle')"),
+        QgsSymbolLayer.Property.PropertyName, QgsProperty.fromField("shape")
     )
-    sizes = ", ".join(f"{s}" for s in SIZES_MM)
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.Property.PropertySize,
-        QgsProperty.fromExpression(
-            f'coalesce(array_get(array({sizes}), "size_class"), {SIZES_MM[1]})'
-        ),
+        QgsSymbolLayer.Property.PropertySize, QgsProperty.fromField("size_mm")
     )
     layer.setDataDefinedProperty(
         QgsSymbolLayer.Property.PropertyFillColor,
@@ -287,8 +295,7 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
         ),
     )
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.Property.PropertyStrokeStyle,
-        QgsProperty.fromExpression(f"if({NOT_IN_LEGEND} AND \"masked\", 'dot', 'solid')"),
+        QgsSymbolLayer.Property.PropertyStrokeStyle, QgsProperty.fromField("stroke")
     )
     # its place on the ring of the flows that share its point (layers/atlas_rings.py)
     layer.setDataDefinedProperty(

@@ -1,0 +1,36 @@
+"""The atlas's flow markers read their shape, size, outline and ring offset from fields."""
+
+from __future__ import annotations
+
+import numpy as np
+from eit_synergies.layers import atlas_style as sty
+from qgis.core import QgsProperty, QgsSymbolLayer, QgsVectorLayer
+
+
+def test_marker_size_of_each_class_and_the_first_for_unknown():
+    sizes = sty.marker_sizes([0, 1, 2, 3, -1, None, float("nan"), 9])
+    first, *_, last = sty.SIZES_MM
+    assert list(sizes[:4]) == list(sty.SIZES_MM)
+    assert list(sizes[4:7]) == [first] * 3  # unknown quantity: the smallest mark
+    assert sizes[7] == last
+    assert np.all(np.diff(sty.SIZES_MM) > 0)
+
+
+def test_flow_symbols_read_fields_not_expressions_for_what_does_not_depend_on_the_page():
+    layer = QgsVectorLayer("Point?crs=EPSG:2154&field=family:string", "flows", "memory")
+    sty.style_flows(layer, {"bois": ("Bois", "#8B5A2B")})
+    for category in layer.renderer().categories():
+        marker = category.symbol().symbolLayer(0)
+        properties = marker.dataDefinedProperties()
+        for key, field in (
+            (QgsSymbolLayer.Property.PropertyName, "shape"),
+            (QgsSymbolLayer.Property.PropertySize, "size_mm"),
+            (QgsSymbolLayer.Property.PropertyStrokeStyle, "stroke"),
+            (QgsSymbolLayer.Property.PropertyOffset, "offset"),
+        ):
+            prop = properties.property(key)
+            assert prop.propertyType() == QgsProperty.Type.FieldBasedProperty
+            assert prop.field() == field
+        # the focus of the page stays an expression
+        fill = properties.property(QgsSymbolLayer.Property.PropertyFillColor)
+        assert "hl_flows" in fill.expressionString()
