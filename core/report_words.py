@@ -209,6 +209,17 @@ def class_index(values, bounds=SIZE_BOUNDS) -> np.ndarray:
     return index
 
 
+def _class_of(value, bounds) -> int:
+    """:func:`class_index` of one value (no Series built: it is called per row)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return -1
+    if not math.isfinite(v) or v < 0:
+        return -1
+    return int(np.searchsorted(np.asarray(bounds, dtype=float), v, side="right"))
+
+
 def _class_labels(bounds, suffix: str, lang: str) -> list[str]:
     numbers = [format_number(b, 0, lang) for b in bounds]
     dash = f"{NBSP}–{NBSP}" if lang == "fr" else "–"
@@ -221,7 +232,7 @@ def _class_labels(bounds, suffix: str, lang: str) -> list[str]:
 def size_class(value, unit_norm, lang: str = "fr") -> str:
     """Size class of a quantity: ``"< 10 t/an"``, ``"10 – 100 t/an"``, ``"100 – 1 000 t/an"``,
     ``"≥ 1 000 t/an"``; ``"non renseignée"`` when unknown."""
-    index = int(class_index([value])[0])
+    index = _class_of(value, SIZE_BOUNDS)
     if index < 0:
         return NOT_GIVEN[_lang(lang)]
     return _class_labels(SIZE_BOUNDS, unit_label(unit_norm, lang), lang)[index]
@@ -229,7 +240,7 @@ def size_class(value, unit_norm, lang: str = "fr") -> str:
 
 def distance_class(km, lang: str = "fr") -> str:
     """``"< 2 km"``, ``"2 – 5 km"`` … ``"≥ 50 km"``; ``""`` when unknown."""
-    index = int(class_index([km], DISTANCE_BOUNDS)[0])
+    index = _class_of(km, DISTANCE_BOUNDS)
     if index < 0:
         return ""
     return _class_labels(DISTANCE_BOUNDS, "km", _lang(lang))[index]
@@ -237,7 +248,7 @@ def distance_class(km, lang: str = "fr") -> str:
 
 def share_class(value, lang: str = "fr") -> str:
     """Coverage class: ``"< 25 %"``, ``"25 – 50 %"``, ``"50 – 75 %"``, ``"≥ 75 %"``."""
-    index = int(class_index([value], SHARE_BOUNDS)[0])
+    index = _class_of(value, SHARE_BOUNDS)
     if index < 0:
         return ""
     pct = f"{NBSP}%" if lang == "fr" else "%"

@@ -402,3 +402,11 @@ def test_per_distinct_computes_once_per_distinct_row_and_keeps_types_apart():
     # 1, 1.0 and True are equal keys, but their texts differ
     texts = report._text_values(pd.Series([1, 1.0, True, None, float("nan"), "x"], dtype=object))
     assert list(texts) == ["1", "1.0", "True", None, None, "x"]
+
+
+def test_the_class_of_one_value_is_the_class_index_of_a_column():
+    values = [0, 5, 10, 99.9, 100, 1e3, 1e6, -1, None, float("nan"), pd.NA, "12", "x", True]
+    for bounds in (report_words.SIZE_BOUNDS, report_words.DISTANCE_BOUNDS):
+        column = report_words.class_index(values, bounds)
+        assert [report_words._class_of(v, bounds) for v in values] == list(column)
+    assert report_words.size_class(None, "t/an") == report_words.NOT_GIVEN["fr"]
