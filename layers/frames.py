@@ -84,6 +84,45 @@ def source_to_frame(source, with_geometry=True, target_crs=None, context=None, f
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=crs_text or None)
 
 
+def ogr_frame(layer, target_crs=None):
+    """The frame :func:`source_to_frame` gives of a GeoPackage or other OGR layer, read by
+    pyogrio (columnar: about ten times faster than a Python loop over 50,000 features), or
+    None when the layer is not a plain OGR table: another provider, edits not saved, fields
+    QGIS adds (virtual, joined) or a field pyogrio names differently. Its subset string is
+    OGR's attribute filter, as when QGIS reads it."""
+    if layer is None or not layer.isValid() or layer.providerType() != "ogr":
+        return None
+    if layer.isEditable() or layer.isModified():
+        return None
+    from qgis.core import QgsProviderRegistry
+
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+    path, name = parts.get("path"), parts.get("layerName")
+    if not path or not name or not Path(path).is_file():
+        return None
+    try:
+        import pyogrio
+    except ImportError:
+        return None
+    names = [f.name() for f in layer.fields()]
+    frame = pyogrio.read_dataframe(
+        path, layer=name, where=layer.subsetString() or None, fid_as_index=True
+    )
+    frame = frame.reset_index()
+    if "fid" not in names and "fid" in frame.columns:
+        frame = frame.drop(columns="fid")
+    if sorted(names) != sorted(c for c in frame.columns if c != frame.geometry.name):
+        return None
+    frame = frame[[*names, frame.geometry.name]]
+    # NULL is None, as QGIS hands it, not NaN, in text columns
+    for column in names:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].where(frame[column].notna(), None)
+    if target_crs is not None and target_crs.isValid() and frame.crs is not None:
+        frame = frame.to_crs(target_crs.authid() or target_crs.toWkt())
+    return frame
+
+
 def crs_of(frame) -> QgsCoordinateReferenceSystem:
     """The QGIS CRS of a GeoDataFrame (EPSG:2154 when it has none)."""
     crs = getattr(frame, "crs", None)

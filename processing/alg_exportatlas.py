@@ -188,6 +188,9 @@ class ExportAtlasAlgorithm(EitAlgorithm):
     def frame(self, parameters, name, context, feedback, required=True):
         from ..layers.frames import source_to_frame
 
+        fast = self.plain_layer_frame(parameters, name, context)
+        if fast is not None:
+            return fast
         source = self.parameterAsSource(parameters, name, context)
         if source is None:
             if required:
@@ -200,6 +203,22 @@ class ExportAtlasAlgorithm(EitAlgorithm):
             context=context,
             feedback=feedback,
         )
+
+    def plain_layer_frame(self, parameters, name, context):
+        """The layer read in one columnar pass when it is a plain OGR table taken whole
+        (not its selected features, nor a limited count): ``layers.frames.ogr_frame``."""
+        from qgis.core import QgsProcessingFeatureSourceDefinition
+
+        from ..layers.frames import ogr_frame
+
+        value = parameters.get(name)
+        if isinstance(value, QgsProcessingFeatureSourceDefinition):
+            if value.selectedFeaturesOnly or value.featureLimit != -1:
+                return None
+            if getattr(value, "filterExpression", ""):
+                return None
+        layer = self.parameterAsVectorLayer(parameters, name, context)
+        return ogr_frame(layer, QgsCoordinateReferenceSystem(METRIC_CRS))
 
     def export(self, parameters, context, feedback):
         import pandas as pd
