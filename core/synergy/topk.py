@@ -45,6 +45,8 @@ FIRST_QUERY_FACTOR = 2
 CHUNK_PAIRS = 2_000_000
 #: Scores are rounded to 1e-4 (:func:`.scoring.combine_score`): whole steps of a sort key.
 SCORE_STEPS = 10_000
+#: Groups that fit in one integer sort key with the score.
+_MAX_GROUPS = (2**62) // (SCORE_STEPS + 1)
 
 
 @dataclass
@@ -89,26 +91,81 @@ class PairScorer:
 
 def best_of_groups(group, score, d_m, other_rank, k: int) -> np.ndarray:
     """Mask of the ``k`` first rows of each group, in the order score (best first), distance,
-    then the other flow's rank; ``group`` are integer codes."""
+    then the other flow's rank; ``group`` are integer codes >= 0."""
     n = len(group)
     if not n:
         return np.zeros(0, dtype=bool)
-    steps = np.rint(np.asarray(score, dtype=float) * SCORE_STEPS)
-    if len(steps) and steps.min() >= 0 and np.array_equal(steps / SCORE_STEPS, score):
-        # scores are whole steps of 1e-4 (combine_score): group and score in one integer key,
-        # one sort pass fewer, the same order
-        first = np.asarray(group, dtype=np.int64) * (SCORE_STEPS + 1) + (
-            SCORE_STEPS - steps.astype(np.int64)
-        )
-        order = np.lexsort((other_rank, d_m, first))
-    else:
+    score = np.asarray(score, dtype=float)
+    steps = np.rint(score * SCORE_STEPS)
+    top = int(np.max(group)) + 1
+    if steps.min() < 0 or not np.array_equal(steps / SCORE_STEPS, score) or top > _MAX_GROUPS:
         order = np.lexsort((other_rank, d_m, -score, group))
-    g = group[order]
+        return _first_k_of_sorted(np.asarray(group)[order], order, k)
+    # scores are whole steps of 1e-4 (combine_score): group and score in one integer key,
+    # sorted at once; only the runs of one score that straddle a group's k-th place are then
+    # ordered by distance and rank (the rest of a run is wholly in or wholly out)
+    first = np.asarray(group, dtype=np.int64) * (SCORE_STEPS + 1) + (
+        SCORE_STEPS - steps.astype(np.int64)
+    )
+    order = np.argsort(first)
+    f = first[order]
+    g = f // (SCORE_STEPS + 1)
+    idx = np.arange(n)
+    pos = idx - np.maximum.accumulate(np.where(np.r_[True, g[1:] != g[:-1]], idx, 0))
+    new_run = np.r_[True, f[1:] != f[:-1]]
+    run_first = np.flatnonzero(new_run)
+    run_len = np.diff(np.r_[run_first, n])
+    run_pos = pos[run_first]  # the group place of each run's first row
+    taken = pos < k
+    straddle = (run_pos < k) & (run_pos + run_len > k)
+    if straddle.any():
+        run_id = np.cumsum(new_run) - 1
+        sub = np.flatnonzero(straddle[run_id])  # sorted places of the rows to order
+        rows = order[sub]
+        sub_order = np.lexsort((np.asarray(other_rank)[rows], np.asarray(d_m)[rows], f[sub]))
+        sub = sub[sub_order]
+        runs = run_id[sub]
+        j = np.arange(len(sub))
+        in_run = j - np.maximum.accumulate(np.where(np.r_[True, runs[1:] != runs[:-1]], j, 0))
+        taken[sub] = run_pos[runs] + in_run < k
+    keep = np.zeros(n, dtype=bool)
+    keep[order[taken]] = True
+    return keep
+
+
+def _first_k_of_sorted(g, order, k: int) -> np.ndarray:
+    """Mask of the ``k`` first rows of each group, ``order`` sorting the rows (``g``: their
+    groups in that order)."""
+    n = len(order)
     idx = np.arange(n)
     start = np.maximum.accumulate(np.where(np.r_[True, g[1:] != g[:-1]], idx, 0))
     keep = np.zeros(n, dtype=bool)
     keep[order[idx - start < k]] = True
     return keep
+
+
+def best_in_rows(score, d_m, other_rank, ok, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` best columns among the ``ok`` ones, in the order of
+    :func:`best_of_groups`: ``(taken mask, k-th best score of each row, -inf when it has
+    fewer than k)``. The ``k``-th best score of a row is found by a partition; only the rows
+    where that score is shared by more columns than places left are sorted (score, distance,
+    rank)."""
+    n, cols = score.shape
+    key = np.where(ok, -score, np.inf)
+    if cols > k:
+        t = np.partition(key, k - 1, axis=1)[:, k - 1]
+    else:
+        t = np.full(n, np.inf)
+    taken = key < t[:, None]
+    at = (key == t[:, None]) & ok
+    over = np.flatnonzero(at.sum(axis=1) > k - taken.sum(axis=1))
+    taken |= at
+    if over.size:
+        sub = np.lexsort((other_rank[over], d_m[over], key[over]), axis=-1)[:, :k]
+        taken[over] = False
+        taken[over[:, None], sub] = True
+    kth = np.where(np.isfinite(t), -t, -np.inf)
+    return taken, kth
 
 
 def _side(q_xy, q_rows, q_actor, t_tree, t_rows, t_actor, t_rank, lim_m, k, pidx, score_of,
@@ -169,7 +226,6 @@ def _best_of_rows(idx, valid, q_xy, q_rows, t_xy, t_rows, lim_m, q_actor, t_acto
     ``idx`` (``valid`` where found), and each row is sorted on its own (a few dozen values,
     not one sort of every pair), in the same order as :func:`best_of_groups`."""
     n_q, cols = idx.shape
-    n_t = len(t_rows)
     safe = np.where(valid, idx, 0)
     ti = t_rows[safe]
     row = np.broadcast_to(np.arange(n_q)[:, None], (n_q, cols))
@@ -179,17 +235,10 @@ def _best_of_rows(idx, valid, q_xy, q_rows, t_xy, t_rows, lim_m, q_actor, t_acto
     ok = valid & (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
     score = np.full((n_q, cols), -np.inf)
     score[ok] = score_of(qi[ok], ti[ok], d[ok])
-    d = np.where(ok, d, np.inf)
-    rank = np.where(ok, t_rank[ti], n_t + len(t_rank))
-    order = np.lexsort((rank, d, -score), axis=-1)[:, : min(k, cols)]
-    taken = np.take_along_axis(ok, order, axis=1)
-    kth = np.full(n_q, -np.inf)
-    if cols >= k:
-        last = taken[:, k - 1]
-        kth[last] = np.take_along_axis(score, order[:, k - 1 : k], axis=1)[last, 0]
+    rank = t_rank[ti]
+    taken, kth = best_in_rows(score, d, rank, ok, k)
     r, c = np.nonzero(taken)
-    col = order[r, c]
-    return r, ti[r, col], d[r, col], kth
+    return r, ti[r, c], d[r, c], kth
 
 
 def _distances(a, b) -> np.ndarray:

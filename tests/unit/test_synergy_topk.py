@@ -242,3 +242,60 @@ def test_placing_checks_like_the_search():
     with pytest.raises(EitError) as error:
         place_flows(s, "supply")
     assert error.value.code == "duplicate_flow_id"
+
+
+# ------------------------------------------------ the k first of each group, ties included
+
+
+def lexsorted_first_k(group, score, d_m, rank, k):
+    """The k first rows of each group by one full sort (score best first, distance, rank)."""
+    order = np.lexsort((rank, d_m, -score, group))
+    keep = np.zeros(len(group), dtype=bool)
+    seen: dict[int, int] = {}
+    for row in order:
+        seen[group[row]] = seen.get(group[row], 0) + 1
+        keep[row] = seen[group[row]] <= k
+    return keep
+
+
+def tied_rows(rng, n, groups, steps=True):
+    """Few scores, few distances (many rows equal on both), distinct ranks in a group."""
+    group = rng.integers(0, groups, n)
+    score = rng.integers(0, 6, n) / 8 if steps else rng.integers(0, 6, n) / 7
+    d_m = rng.integers(0, 4, n) * 250.0
+    rank = rng.permutation(n)
+    return group, score, d_m, rank
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 2, 5])
+@pytest.mark.parametrize("steps", [True, False])
+def test_best_of_groups_equals_one_full_sort(seed, k, steps):
+    from eit_synergies.core.synergy.topk import best_of_groups
+
+    rng = np.random.default_rng(seed)
+    group, score, d_m, rank = tied_rows(rng, 3000, 150, steps)
+    expected = lexsorted_first_k(group, score, d_m, rank, k)
+    assert 0 < expected.sum() < len(group)
+    np.testing.assert_array_equal(best_of_groups(group, score, d_m, rank, k), expected)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 3, 8, 12])
+def test_best_in_rows_equals_one_full_sort(seed, k):
+    from eit_synergies.core.synergy.topk import best_in_rows
+
+    rng = np.random.default_rng(seed)
+    n, cols = 400, 10
+    _, score, d_m, rank = tied_rows(rng, n * cols, 1)
+    score, d_m, rank = score.reshape(n, cols), d_m.reshape(n, cols), rank.reshape(n, cols)
+    ok = rng.random((n, cols)) < 0.8
+    ok[:40] = rng.random((40, cols)) < 0.2  # rows with fewer than k columns
+    taken, kth = best_in_rows(np.where(ok, score, -np.inf), d_m, rank, ok, k)
+    group = np.broadcast_to(np.arange(n)[:, None], (n, cols))[ok]
+    expected = np.zeros((n, cols), dtype=bool)
+    expected[ok] = lexsorted_first_k(group, score[ok], d_m[ok], rank[ok], k)
+    np.testing.assert_array_equal(taken, expected)
+    counts = ok.sum(axis=1)
+    lowest = np.where(expected, score, np.inf).min(axis=1)
+    np.testing.assert_array_equal(kth, np.where(counts >= k, lowest, -np.inf))
