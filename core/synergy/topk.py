@@ -79,13 +79,14 @@ class PairScorer:
         dist = distance_score(d_m / 1000.0, self.limit_km[pidx])
         return combine_score(factor, fit, dist, season)
 
-    def bound(self, pidx: int, d_m: np.ndarray) -> np.ndarray:
-        """The best score a pair of resource pair ``pidx`` at ``d_m`` metres or more can have
-        (perfect fit, full season): every part but the distance at its maximum."""
+    def bound(self, pidx, d_m: np.ndarray) -> np.ndarray:
+        """The best score a pair of resource pair ``pidx`` (one per distance, or one for
+        all) at ``d_m`` metres or more can have (perfect fit, full season): every part but
+        the distance at its maximum."""
         d_m = np.asarray(d_m, dtype=float)
         ones = np.ones(len(d_m))
-        factor = np.full(len(d_m), self.factor[pidx])
-        dist = distance_score(d_m / 1000.0, np.full(len(d_m), self.limit_km[pidx]))
+        factor = np.broadcast_to(self.factor[pidx], d_m.shape)
+        dist = distance_score(d_m / 1000.0, np.broadcast_to(self.limit_km[pidx], d_m.shape))
         return combine_score(factor, ones, dist, ones)
 
 
@@ -168,101 +169,6 @@ def best_in_rows(score, d_m, other_rank, ok, k: int) -> tuple[np.ndarray, np.nda
     return taken, kth
 
 
-def _side(q_xy, q_rows, q_actor, t_tree, t_rows, t_actor, t_rank, lim_m, k, pidx, score_of,
-          bound_of, progress):  # fmt: skip
-    """For each query flow (one resource, one side), its ``k`` best flows of the target tree.
-
-    ``score_of(q, t, d)`` scores query rows ``q`` against target rows ``t`` at ``d`` metres.
-    First the nearest ``2k + 4`` of every query flow: a flow whose ``k``-th best score found
-    beats the bound of anything farther is decided. The others are scanned in chunks: every
-    flow within the limit is scored, the best ``k`` kept, the rest dropped at once (the
-    memory holds one chunk's pairs, never all of them). Returns (query rows, target rows,
-    distances) of the kept pairs.
-    """
-    n_t = len(t_rows)
-    ask = min(n_t, FIRST_QUERY_FACTOR * k + 4)
-    dist, idx = t_tree.query(q_xy, k=ask, distance_upper_bound=lim_m + 1e-3)
-    dist = dist.reshape(len(q_rows), ask)
-    idx = idx.reshape(len(q_rows), ask)
-    valid = idx < n_t
-    chosen_q, chosen_t, chosen_d, kth = _best_of_rows(
-        idx, valid, q_xy, q_rows, t_tree.data, t_rows, lim_m, q_actor, t_actor, t_rank, k,
-        score_of,
-    )  # fmt: skip
-    seen_all = ~valid[:, -1] | (ask >= n_t)
-    farther = bound_of(np.maximum(dist[:, -1] - DISTANCE_TOLERANCE_M, 0.0))
-    done = seen_all | (kth > np.where(seen_all, np.inf, farther))
-    keep = done[chosen_q]
-    out_q, out_t, out_d = [q_rows[chosen_q[keep]]], [chosen_t[keep]], [chosen_d[keep]]
-    pending = np.flatnonzero(~done)
-    if pending.size:
-        # chunks of about CHUNK_PAIRS pairs, the query flows in x order (compact chunks)
-        sample = pending[:: max(1, pending.size // 200)]
-        per_flow = float(np.mean(t_tree.query_ball_point(q_xy[sample], lim_m, return_length=True)))
-        size = int(max(64, CHUNK_PAIRS // max(per_flow, 1.0)))
-        pending = pending[np.argsort(q_xy[pending, 0], kind="stable")]
-        for start in range(0, pending.size, size):
-            check_canceled(progress)
-            part = pending[start : start + size]
-            found = cKDTree(q_xy[part]).sparse_distance_matrix(
-                t_tree, lim_m + 1e-3, output_type="ndarray"
-            )
-            local = part[found["i"]]
-            d = _distances(q_xy[local], t_tree.data[found["j"]])
-            chosen_q, chosen_t, chosen_d, _ = _best(
-                local, q_rows, t_rows[found["j"]], d, lim_m, q_actor, t_actor, t_rank, k,
-                score_of, len(q_rows),
-            )  # fmt: skip
-            out_q.append(q_rows[chosen_q])
-            out_t.append(chosen_t)
-            out_d.append(chosen_d)
-    cat = np.concatenate
-    return cat(out_q), cat(out_t), cat(out_d)
-
-
-def _best_of_rows(idx, valid, q_xy, q_rows, t_xy, t_rows, lim_m, q_actor, t_actor, t_rank, k,
-                  score_of):  # fmt: skip
-    """:func:`_best` for the first query: each query flow's neighbours are one row of
-    ``idx`` (``valid`` where found), and each row is sorted on its own (a few dozen values,
-    not one sort of every pair), in the same order as :func:`best_of_groups`."""
-    n_q, cols = idx.shape
-    safe = np.where(valid, idx, 0)
-    ti = t_rows[safe]
-    row = np.broadcast_to(np.arange(n_q)[:, None], (n_q, cols))
-    d = np.full((n_q, cols), np.inf)
-    d[valid] = _distances(q_xy[row[valid]], t_xy[safe[valid]])
-    qi = q_rows[row]
-    ok = valid & (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
-    score = np.full((n_q, cols), -np.inf)
-    score[ok] = score_of(qi[ok], ti[ok], d[ok])
-    rank = t_rank[ti]
-    taken, kth = best_in_rows(score, d, rank, ok, k)
-    r, c = np.nonzero(taken)
-    return r, ti[r, c], d[r, c], kth
-
-
-def _distances(a, b) -> np.ndarray:
-    return np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
-
-
-def _best(local, q_rows, ti, d, lim_m, q_actor, t_actor, t_rank, k, score_of, n_query):
-    """The ``k`` best of each query flow among the given pairs (``local``: query positions),
-    after the exact distance check and the same-actor exclusion; with the ``k``-th best score
-    of each query flow (-inf when it has fewer than ``k``)."""
-    qi = q_rows[local]
-    keep = (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
-    local, qi, ti, d = local[keep], qi[keep], ti[keep], d[keep]
-    score = score_of(qi, ti, d)
-    best = best_of_groups(local, score, d, t_rank[ti], k)
-    kth = np.full(n_query, -np.inf)
-    if best.any():
-        counts = np.bincount(local[best], minlength=n_query)
-        lowest = np.full(n_query, np.inf)
-        np.minimum.at(lowest, local[best], score[best])
-        kth = np.where(counts >= k, lowest, -np.inf)
-    return local[best], ti[best], d[best], kth
-
-
 def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pair_s, pair_n,
                  limit_m, scorer: PairScorer, k: int, progress=None) -> dict:  # fmt: skip
     """The union of each supply's ``k`` best needs and each need's ``k`` best supplies.
@@ -274,53 +180,165 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
     from .candidates import _groups
 
     s_groups, n_groups = _groups(s_res), _groups(n_res)
-    s_trees: dict[int, cKDTree] = {}
-    n_trees: dict[int, cKDTree] = {}
-    out_s, out_n, out_d, out_p = [], [], [], []
-    for p in range(len(pair_s)):
+    live = [
+        p for p in range(len(pair_s)) if int(pair_s[p]) in s_groups and int(pair_n[p]) in n_groups
+    ]
+    trees: dict[tuple[str, int], cKDTree] = {}
+
+    def tree(side: str, code: int, xy, rows) -> cKDTree:
+        if (side, code) not in trees:
+            trees[side, code] = cKDTree(xy[rows])
+        return trees[side, code]
+
+    supply_pairs = [
+        (p, s_groups[int(pair_s[p])], n_groups[int(pair_n[p])],
+         lambda p=p: tree("n", int(pair_n[p]), n_xy, n_groups[int(pair_n[p])]))
+        for p in live
+    ]  # fmt: skip
+    need_pairs = [
+        (p, n_groups[int(pair_n[p])], s_groups[int(pair_s[p])],
+         lambda p=p: tree("s", int(pair_s[p]), s_xy, s_groups[int(pair_s[p])]))
+        for p in live
+    ]  # fmt: skip
+    steps = max(2 * len(live), 1)
+
+    def supply_score(q, t, d, p):
+        return scorer.score(q, t, d, p)
+
+    def need_score(q, t, d, p):
+        return scorer.score(t, q, d, p)
+
+    a_s, a_n, a_d, a_p = _best_of_side(
+        supply_pairs, s_xy, s_actor, n_xy, n_actor, n_rank, limit_m, scorer, supply_score, k,
+        progress, 0, steps,
+    )  # fmt: skip
+    b_n, b_s, b_d, b_p = _best_of_side(
+        need_pairs, n_xy, n_actor, s_xy, s_actor, s_rank, limit_m, scorer, need_score, k,
+        progress, len(live), steps,
+    )  # fmt: skip
+    # each pair once: a need's choice that is also its supply's
+    width = np.int64(len(n_xy))
+    known = np.sort(a_s.astype(np.int64) * width + a_n)
+    key = b_s.astype(np.int64) * width + b_n
+    at = np.minimum(np.searchsorted(known, key), max(len(known) - 1, 0))
+    new = known[at] != key if len(known) else np.ones(len(key), dtype=bool)
+    return {
+        "si": np.concatenate([a_s, b_s[new]]).astype(np.int32),
+        "ni": np.concatenate([a_n, b_n[new]]).astype(np.int32),
+        "d": np.concatenate([a_d, b_d[new]]).astype(float),
+        "pair": np.concatenate([a_p, b_p[new]]).astype(np.int32),
+        "same_actor": 0,
+    }
+
+
+def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, score_of, k,
+                  progress, done_steps, steps):  # fmt: skip
+    """Each query flow's ``k`` best flows of the other side, over every resource pair it is
+    in. ``pairs``: ``(pair index, query rows, target rows, target tree)`` (the tree a
+    callable); ``score_of(q, t, d, p)`` scores query rows ``q`` against target rows ``t``.
+
+    First, for each resource pair, the nearest ``2k + 4`` targets of every query flow (one
+    KD-tree query per pair; the rows of every pair then scored and sorted together, one row
+    per query flow and pair). A row is decided when the best that anything farther can
+    score (:meth:`PairScorer.bound`) is below a lower bound of its flow's ``k``-th best
+    score overall (the best ``k``-th score of the flow's rows). The other rows are scanned
+    in chunks (every target within the limit scored, each row's best ``k`` kept: the memory
+    holds one chunk's pairs, never all of them). Last, the flows in several resource pairs
+    keep their ``k`` best of all their rows. Returns (query rows, target rows, distances,
+    pair indices).
+    """
+    ask_max = FIRST_QUERY_FACTOR * k + 4
+    q_parts, p_parts, t_parts, last_parts, seen_parts, blocks = [], [], [], [], [], []
+    first_row = 0
+    for i, (p, q_rows, t_rows, t_tree) in enumerate(pairs):
         check_canceled(progress)
         if progress is not None:
-            progress.report(p / max(len(pair_s), 1))
-        rs, rn = int(pair_s[p]), int(pair_n[p])
-        if rs not in s_groups or rn not in n_groups:
+            progress.report((done_steps + i) / steps)
+        n_t = len(t_rows)
+        ask = min(n_t, ask_max)
+        dist, idx = t_tree().query(q_xy[q_rows], k=ask, distance_upper_bound=limit_m[p] + 1e-3)
+        dist = dist.reshape(len(q_rows), ask)
+        idx = idx.reshape(len(q_rows), ask)
+        found = np.full((len(q_rows), ask_max), -1, dtype=np.int64)
+        found[:, :ask] = np.append(t_rows, -1)[idx]  # idx n_t: not found
+        q_parts.append(q_rows)
+        p_parts.append(np.full(len(q_rows), p, dtype=np.int64))
+        t_parts.append(found)
+        last_parts.append(dist[:, -1])
+        seen_parts.append((idx[:, -1] == n_t) | (ask >= n_t))
+        blocks.append((first_row, first_row + len(q_rows), p, t_rows, t_tree))
+        first_row += len(q_rows)
+    if not pairs:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    qrow, pidx = np.concatenate(q_parts), np.concatenate(p_parts)
+    ti, last, seen = np.concatenate(t_parts), np.concatenate(last_parts), np.concatenate(seen_parts)
+    n_rows, cols = ti.shape
+    valid = ti >= 0
+    safe = np.where(valid, ti, 0)
+    row = np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, cols))
+    d = np.full((n_rows, cols), np.inf)
+    d[valid] = _distances(q_xy[qrow[row[valid]]], t_xy[ti[valid]])
+    lim = limit_m[pidx]
+    ok = valid & (d <= lim[:, None] + DISTANCE_TOLERANCE_M)
+    ok &= q_actor[qrow][:, None] != t_actor[safe]
+    score = np.full((n_rows, cols), -np.inf)
+    r_ok = row[ok]
+    score[ok] = score_of(qrow[r_ok], ti[ok], d[ok], pidx[r_ok])
+    taken, kth = best_in_rows(score, d, t_rank[safe], ok, k)
+    # a lower bound of each flow's k-th best score overall: the best k-th of its rows
+    flow_kth = np.full(len(q_xy), -np.inf)
+    np.maximum.at(flow_kth, qrow, kth)
+    farther = scorer.bound(pidx, np.maximum(last - DISTANCE_TOLERANCE_M, 0.0))
+    done = seen | (flow_kth[qrow] > farther)
+    r, c = np.nonzero(taken & done[:, None])
+    out_q, out_t, out_d, out_p, out_s = [qrow[r]], [ti[r, c]], [d[r, c]], [pidx[r]], [score[r, c]]
+    for first, stop, p, t_rows, t_tree in blocks:
+        pending = first + np.flatnonzero(~done[first:stop])
+        if not pending.size:
             continue
-        s_rows, n_rows = s_groups[rs], n_groups[rn]
-        if rs not in s_trees:
-            s_trees[rs] = cKDTree(s_xy[s_rows])
-        if rn not in n_trees:
-            n_trees[rn] = cKDTree(n_xy[n_rows])
-        lim = float(limit_m[p])
+        for part in _scan(pending, q_xy[qrow[pending]], t_tree(), limit_m[p], progress):
+            found = cKDTree(q_xy[qrow[part]]).sparse_distance_matrix(
+                t_tree(), limit_m[p] + 1e-3, output_type="ndarray"
+            )
+            local = part[found["i"]]
+            tj = t_rows[found["j"]]
+            dj = _distances(q_xy[qrow[local]], t_xy[tj])
+            keep = (dj <= limit_m[p] + DISTANCE_TOLERANCE_M) & (q_actor[qrow[local]] != t_actor[tj])
+            local, tj, dj = local[keep], tj[keep], dj[keep]
+            sj = score_of(qrow[local], tj, dj, np.full(len(local), p))
+            best = best_of_groups(local, sj, dj, t_rank[tj], k)
+            out_q.append(qrow[local[best]])
+            out_t.append(tj[best])
+            out_d.append(dj[best])
+            out_p.append(np.full(int(best.sum()), p, dtype=np.int64))
+            out_s.append(sj[best])
+    cat = np.concatenate
+    q, t, d, p, s = cat(out_q), cat(out_t), cat(out_d), cat(out_p), cat(out_s)
+    # the flows in several resource pairs: their k best of every pair
+    multi = (np.bincount(qrow, minlength=len(q_xy)) > 1)[q]
+    if multi.any():
+        m = np.flatnonzero(multi)
+        keep = ~multi
+        keep[m[best_of_groups(q[m], s[m], d[m], t_rank[t[m]], k)]] = True
+        q, t, d, p = q[keep], t[keep], d[keep], p[keep]
+    return q, t, d, p
 
-        def bound_of(d, p=p):
-            return scorer.bound(p, d)
 
-        def supply_score(si, ni, d, p=p):
-            return scorer.score(si, ni, d, np.full(len(si), p))
+def _scan(pending, xy, t_tree, lim_m, progress):
+    """The ``pending`` rows in chunks of about ``CHUNK_PAIRS`` pairs within ``lim_m`` of the
+    target tree, in x order (compact chunks); ``xy`` the pending rows' points."""
+    sample = xy[:: max(1, len(pending) // 200)]
+    per_flow = float(np.mean(t_tree.query_ball_point(sample, lim_m, return_length=True)))
+    size = int(max(64, CHUNK_PAIRS // max(per_flow, 1.0)))
+    pending = pending[np.argsort(xy[:, 0], kind="stable")]
+    for start in range(0, pending.size, size):
+        check_canceled(progress)
+        yield pending[start : start + size]
 
-        def need_score(ni, si, d, p=p):
-            return scorer.score(si, ni, d, np.full(len(si), p))
 
-        a_s, a_n, a_d = _side(s_xy[s_rows], s_rows, s_actor, n_trees[rn], n_rows, n_actor,
-                              n_rank, lim, k, p, supply_score, bound_of, progress)  # fmt: skip
-        b_n, b_s, b_d = _side(n_xy[n_rows], n_rows, n_actor, s_trees[rs], s_rows, s_actor,
-                              s_rank, lim, k, p, need_score, bound_of, progress)  # fmt: skip
-        si = np.concatenate([a_s, b_s])
-        ni = np.concatenate([a_n, b_n])
-        d = np.concatenate([a_d, b_d])
-        _, first = np.unique(si.astype(np.int64) * len(n_xy) + ni, return_index=True)
-        out_s.append(si[first].astype(np.int32))
-        out_n.append(ni[first].astype(np.int32))
-        out_d.append(d[first])
-        out_p.append(np.full(len(first), p, dtype=np.int32))
-    if out_s:
-        si, ni = np.concatenate(out_s), np.concatenate(out_n)
-        d, pidx = np.concatenate(out_d), np.concatenate(out_p)
-    else:
-        si = ni = pidx = np.zeros(0, dtype=np.int32)
-        d = np.zeros(0)
-    # across resource pairs: each flow's k best of the pairs each resource pair kept
-    keep = keep_top_k(si, ni, scorer.score(si, ni, d, pidx), d, s_rank, n_rank, k)
-    return {"si": si[keep], "ni": ni[keep], "d": d[keep], "pair": pidx[keep], "same_actor": 0}
+def _distances(a, b) -> np.ndarray:
+    return np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
 
 
 def keep_top_k(si, ni, score, d_m, s_rank, n_rank, k: int) -> np.ndarray:

@@ -299,3 +299,46 @@ def test_best_in_rows_equals_one_full_sort(seed, k):
     counts = ok.sum(axis=1)
     lowest = np.where(expected, score, np.inf).min(axis=1)
     np.testing.assert_array_equal(kth, np.where(counts >= k, lowest, -np.inf))
+
+
+# -------------------------------- a flow in several resource pairs, each its own limit and factor
+
+WIDE_COMPATIBILITY = pd.DataFrame(
+    {
+        "supply_resource": ["R1", "R1", "R1", "R2", "R2", "R3", "R4", "R5", "R5"],
+        "need_resource": ["R2", "R3", "R4", "R3", "R5", "R1", "R1", "R1", "R4"],
+        "factor": [0.8, 0.5, 0.9, 0.3, 1.0, 0.6, 0.4, 0.7, 0.2],
+    }
+)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("chunk", [None, 40])
+def test_top_k_over_several_pairs_of_each_resource(monkeypatch, seed, k, chunk):
+    """Each resource in up to five compatible pairs, the limits of the supply resource, of
+    the need resource or the fallback, dense places (scans) and sparse ones, actors on both
+    sides; a tiny chunk forces the scan of the undecided flows to go piece by piece."""
+    from eit_synergies.core.synergy import topk
+
+    if chunk is not None:
+        monkeypatch.setattr(topk, "CHUNK_PAIRS", chunk)
+    rng = np.random.default_rng(seed)
+    resources = ["R1", "R2", "R3", "R4", "R5"]
+    s = random_flows(rng, 260, "gisement", "S", resources, 250, 8_000, 70)
+    n = random_flows(rng, 240, "besoin", "N", resources, 250, 8_000, 70)
+    dense = rng.random(len(s)) < 0.3  # a crowded corner: many flows at equal distances
+    s.loc[dense, "geometry"] = [Point(X0 + 50 * (i % 3), Y0) for i in range(int(dense.sum()))]
+    defaults = {"R1": 2.0, "R3": 5.0, "R5": 0.7}  # R2, R4: the need's default or 3 km
+    every = find_candidates(
+        s, n, WIDE_COMPATIBILITY, 0, defaults, top_k=0, fallback_distance_km=3.0
+    ).candidates
+    assert every["max_distance_km"].nunique() >= 3
+    assert (every.groupby("supply_flow")["need_resource"].nunique() > 1).any()
+    top = find_candidates(
+        s, n, WIDE_COMPATIBILITY, 0, defaults, top_k=k, fallback_distance_km=3.0
+    ).candidates
+    assert set(top["candidate_id"]) == brute_top_k(every, k)
+    # no pair of one actor, none twice
+    assert not (top["supplier_id"] == top["receiver_id"]).any()
+    assert top["candidate_id"].is_unique
