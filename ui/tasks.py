@@ -91,10 +91,13 @@ def prepared_flows(parts, name: str):
 
 
 def forget_flows() -> None:
-    """Let go of the frames and placed flows kept for the next searches."""
+    """Let go of the frames, placed flows and neighbours kept for the next searches."""
+    from ..core.synergy.topk import forget_searches
+
     with _PLACED_LOCK:
         _PLACED.clear()
     _DETACHED.clear()
+    forget_searches()
 
 
 def attach(parts):
@@ -168,9 +171,9 @@ class CandidateSearchTask(QgsTask):
                 top_k=self.top_k,
             )
             if not self.isCanceled():
-                frame, self.carry = carry_over_decisions(
-                    self.previous, found.candidates, copy=False
-                )
+                frame = found.candidates
+                if self.previous is not None and len(self.previous):  # else nothing to carry
+                    frame, self.carry = carry_over_decisions(self.previous, frame, copy=False)
                 self.result = _parts(frame, copy=False)
         except Canceled:
             pass

@@ -26,6 +26,8 @@ the allocation then runs on the candidates kept.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,22 +185,33 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
     live = [
         p for p in range(len(pair_s)) if int(pair_s[p]) in s_groups and int(pair_n[p]) in n_groups
     ]
-    trees: dict[tuple[str, int], cKDTree] = {}
+    ask = FIRST_QUERY_FACTOR * k + 4
+    memo = _memo(_flows_key(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask))
+    flows = {"s": (s_xy, s_groups, s_actor), "n": (n_xy, n_groups, n_actor)}
 
-    def tree(side: str, code: int, xy, rows) -> cKDTree:
-        if (side, code) not in trees:
-            trees[side, code] = cKDTree(xy[rows])
-        return trees[side, code]
+    def tree(side: str, code: int) -> cKDTree:
+        if (side, code) not in memo:
+            xy, groups, _ = flows[side]
+            memo[side, code] = cKDTree(xy[groups[code]])
+        return memo[side, code]
+
+    def near(side: str, q_code: int, t_code: int):
+        if (side, q_code, t_code) not in memo:
+            other = "n" if side == "s" else "s"
+            memo[side, q_code, t_code] = _nearest(
+                *flows[side], q_code, *flows[other], t_code, tree(other, t_code), ask
+            )
+        return memo[side, q_code, t_code]
 
     supply_pairs = [
-        (p, s_groups[int(pair_s[p])], n_groups[int(pair_n[p])],
-         lambda p=p: tree("n", int(pair_n[p]), n_xy, n_groups[int(pair_n[p])]))
-        for p in live
+        (p, s_groups[rs], n_groups[rn], lambda rn=rn: tree("n", rn),
+         lambda rs=rs, rn=rn: near("s", rs, rn))
+        for p, rs, rn in ((p, int(pair_s[p]), int(pair_n[p])) for p in live)
     ]  # fmt: skip
     need_pairs = [
-        (p, n_groups[int(pair_n[p])], s_groups[int(pair_s[p])],
-         lambda p=p: tree("s", int(pair_s[p]), s_xy, s_groups[int(pair_s[p])]))
-        for p in live
+        (p, n_groups[rn], s_groups[rs], lambda rs=rs: tree("s", rs),
+         lambda rs=rs, rn=rn: near("n", rn, rs))
+        for p, rs, rn in ((p, int(pair_s[p]), int(pair_n[p])) for p in live)
     ]  # fmt: skip
     steps = max(2 * len(live), 1)
 
@@ -247,41 +260,33 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
     keep their ``k`` best of all their rows. Returns (query rows, target rows, distances,
     pair indices).
     """
-    ask_max = FIRST_QUERY_FACTOR * k + 4
-    q_parts, p_parts, t_parts, last_parts, seen_parts, blocks = [], [], [], [], [], []
-    first_row = 0
-    for i, (p, q_rows, t_rows, t_tree) in enumerate(pairs):
+    q_parts, p_parts, t_parts, d_parts, same_parts, seen_parts, last_parts = ([] for _ in range(7))
+    blocks, first_row = [], 0
+    for i, (p, q_rows, t_rows, t_tree, near) in enumerate(pairs):
         check_canceled(progress)
         if progress is not None:
             progress.report((done_steps + i) / steps)
-        n_t = len(t_rows)
-        ask = min(n_t, ask_max)
-        dist, idx = t_tree().query(q_xy[q_rows], k=ask, distance_upper_bound=limit_m[p] + 1e-3)
-        dist = dist.reshape(len(q_rows), ask)
-        idx = idx.reshape(len(q_rows), ask)
-        found = np.full((len(q_rows), ask_max), -1, dtype=np.int64)
-        found[:, :ask] = np.append(t_rows, -1)[idx]  # idx n_t: not found
+        found, dist, same, last, complete = near()
         q_parts.append(q_rows)
         p_parts.append(np.full(len(q_rows), p, dtype=np.int64))
         t_parts.append(found)
-        last_parts.append(dist[:, -1])
-        seen_parts.append((idx[:, -1] == n_t) | (ask >= n_t))
+        d_parts.append(dist)
+        same_parts.append(same)
+        last_parts.append(last)
+        # every target within the limit is among the nearest found
+        seen_parts.append(complete | (last > limit_m[p] + 1e-3))
         blocks.append((first_row, first_row + len(q_rows), p, t_rows, t_tree))
         first_row += len(q_rows)
     if not pairs:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, np.zeros(0), empty
-    qrow, pidx = np.concatenate(q_parts), np.concatenate(p_parts)
-    ti, last, seen = np.concatenate(t_parts), np.concatenate(last_parts), np.concatenate(seen_parts)
+    cat = np.concatenate
+    qrow, pidx, ti, d = cat(q_parts), cat(p_parts), cat(t_parts), cat(d_parts)
+    same, last, seen = cat(same_parts), cat(last_parts), cat(seen_parts)
     n_rows, cols = ti.shape
-    valid = ti >= 0
-    safe = np.where(valid, ti, 0)
     row = np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, cols))
-    d = np.full((n_rows, cols), np.inf)
-    d[valid] = _distances(q_xy[qrow[row[valid]]], t_xy[ti[valid]])
-    lim = limit_m[pidx]
-    ok = valid & (d <= lim[:, None] + DISTANCE_TOLERANCE_M)
-    ok &= q_actor[qrow][:, None] != t_actor[safe]
+    ok = (d <= limit_m[pidx][:, None] + DISTANCE_TOLERANCE_M) & ~same  # d inf: none found
+    safe = np.where(ti >= 0, ti, 0)
     score = np.full((n_rows, cols), -np.inf)
     r_ok = row[ok]
     score[ok] = score_of(qrow[r_ok], ti[ok], d[ok], pidx[r_ok])
@@ -313,7 +318,6 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
             out_d.append(dj[best])
             out_p.append(np.full(int(best.sum()), p, dtype=np.int64))
             out_s.append(sj[best])
-    cat = np.concatenate
     q, t, d, p, s = cat(out_q), cat(out_t), cat(out_d), cat(out_p), cat(out_s)
     # the flows in several resource pairs: their k best of every pair
     multi = (np.bincount(qrow, minlength=len(q_xy)) > 1)[q]
@@ -323,6 +327,58 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
         keep[m[best_of_groups(q[m], s[m], d[m], t_rank[t[m]], k)]] = True
         q, t, d, p = q[keep], t[keep], d[keep], p[keep]
     return q, t, d, p
+
+
+def _nearest(q_xy, q_groups, q_actor, q_code, t_xy, t_groups, t_actor, t_code, t_tree, ask):
+    """The ``ask`` nearest target flows of each query flow of one resource, whatever the
+    distance: ``(target rows (-1: none), exact distances (inf: none), same actor, distance
+    of the last found by the tree, every target found)``. The nearest within a limit are
+    these, cut at the limit: they serve every search over the same flows."""
+    q_rows, t_rows = q_groups[q_code], t_groups[t_code]
+    n_q, n_t = len(q_rows), len(t_rows)
+    found = np.full((n_q, ask), -1, dtype=np.int64)
+    dist = np.full((n_q, ask), np.inf)
+    got = min(ask, n_t)
+    tree_d, idx = t_tree.query(q_xy[q_rows], k=got)
+    idx = idx.reshape(n_q, got)
+    found[:, :got] = t_rows[idx]
+    row = np.repeat(q_rows, got)
+    dist[:, :got] = _distances(q_xy[row], t_xy[found[:, :got].ravel()]).reshape(n_q, got)
+    same = (q_actor[q_rows][:, None] == t_actor[np.where(found >= 0, found, 0)]) & (found >= 0)
+    last = tree_d.reshape(n_q, got)[:, -1]
+    return found, dist, same, last, got >= n_t
+
+
+#: the nearest flows and KD-trees of the last flows searched (see :func:`_memo`)
+_MEMO: dict = {"key": None, "parts": {}}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(key: bytes) -> dict:
+    """What a search over the same flows finds again whatever the distance (the KD-trees,
+    each flow's nearest flows of the other side with their exact distances), kept for the
+    next search: the dock searches the same flows at each move of its distance slider. One
+    set of flows is kept (the last); the parts are only read once made."""
+    with _MEMO_LOCK:
+        if _MEMO["key"] != key:
+            _MEMO["key"], _MEMO["parts"] = key, {}
+        return _MEMO["parts"]
+
+
+def forget_searches() -> None:
+    """Let go of what :func:`_memo` keeps."""
+    with _MEMO_LOCK:
+        _MEMO["key"], _MEMO["parts"] = None, {}
+
+
+def _flows_key(*arrays) -> bytes:
+    """A digest of the flows searched (places, resources, actors) and of the search's width."""
+    digest = hashlib.blake2b(digest_size=20)
+    for value in arrays:
+        value = np.ascontiguousarray(value)
+        digest.update(f"{value.dtype.str}{value.shape}".encode())
+        digest.update(value.tobytes())
+    return digest.digest()
 
 
 def _scan(pending, xy, t_tree, lim_m, progress):

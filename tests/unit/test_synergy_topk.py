@@ -342,3 +342,42 @@ def test_top_k_over_several_pairs_of_each_resource(monkeypatch, seed, k, chunk):
     # no pair of one actor, none twice
     assert not (top["supplier_id"] == top["receiver_id"]).any()
     assert top["candidate_id"].is_unique
+
+
+def test_searches_over_the_same_flows_reuse_their_neighbours_and_find_the_same():
+    """The dock searches the same flows at each distance: the nearest flows kept from one
+    search serve the next one, which finds what a first search would; flows moved, of
+    another resource or actor are searched afresh."""
+    from eit_synergies.core.synergy import topk
+
+    rng = np.random.default_rng(21)
+    resources = ["R1", "R2", "R3", "R4", "R5"]
+    s = random_flows(rng, 200, "gisement", "S", resources, 250, 8_000, 60)
+    n = random_flows(rng, 220, "besoin", "N", resources, 250, 8_000, 60)
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+
+    def search(supply, need, km):
+        found = find_candidates(supply, need, WIDE_COMPATIBILITY, km, top_k=3).candidates
+        return pd.DataFrame(found.drop(columns="geometry"))
+
+    fresh = {}
+    for km in (4.0, 1.0, 2.5):
+        topk.forget_searches()
+        fresh[km] = search(placed_s, placed_n, km)
+    topk.forget_searches()
+    for km in (1.0, 4.0, 2.5, 1.0):  # one set of neighbours for every distance
+        pd.testing.assert_frame_equal(search(placed_s, placed_n, km), fresh[km])
+        assert topk._MEMO["parts"]
+    moved = s.copy()
+    moved.loc[moved.index[:60], "geometry"] = [Point(X0 + 30 * i, Y0 + 7_000) for i in range(60)]
+    other = s.copy()
+    other.loc[other.index[:60], "resource"] = "R4"
+    actors = s.copy()
+    actors.loc[actors.index[:90], "actor_id"] = n["actor_id"].iloc[:90].to_numpy()
+    for changed in (moved, other, actors):
+        topk.forget_searches()
+        expected = search(changed, n, 2.5)
+        assert not expected.equals(fresh[2.5])
+        topk.forget_searches()
+        search(s, n, 2.5)  # the old flows' neighbours kept
+        pd.testing.assert_frame_equal(search(changed, n, 2.5), expected)
