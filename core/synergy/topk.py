@@ -319,13 +319,19 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
             out_p.append(np.full(int(best.sum()), p, dtype=np.int64))
             out_s.append(sj[best])
     q, t, d, p, s = cat(out_q), cat(out_t), cat(out_d), cat(out_p), cat(out_s)
-    # the flows in several resource pairs: their k best of every pair
+    # the flows in several resource pairs: their k best of every pair. A pair scored below
+    # the flow's lower bound of its k-th best is not among them; the flows left with more
+    # than k pairs are sorted
     multi = (np.bincount(qrow, minlength=len(q_xy)) > 1)[q]
     if multi.any():
-        m = np.flatnonzero(multi)
-        keep = ~multi
-        keep[m[best_of_groups(q[m], s[m], d[m], t_rank[t[m]], k)]] = True
-        q, t, d, p = q[keep], t[keep], d[keep], p[keep]
+        keep = ~multi | (s >= flow_kth[q])
+        q, t, d, p, s, multi = q[keep], t[keep], d[keep], p[keep], s[keep], multi[keep]
+        crowded = (np.bincount(q[multi], minlength=len(q_xy)) > k)[q]
+        if crowded.any():
+            m = np.flatnonzero(crowded)
+            keep = ~crowded
+            keep[m[best_of_groups(q[m], s[m], d[m], t_rank[t[m]], k)]] = True
+            q, t, d, p = q[keep], t[keep], d[keep], p[keep]
     return q, t, d, p
 
 
