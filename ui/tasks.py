@@ -10,6 +10,7 @@ from qgis.PyQt.QtCore import QObject, QTimer
 
 from ..core.errors import Canceled, EitError
 from ..translation import tr
+from .gc_pause import Pause
 
 
 class TaskProgress:
@@ -143,8 +144,16 @@ class CandidateSearchTask(QgsTask):
         self.exception: Exception | None = None
         self.seconds = 0.0
         self.progress = TaskProgress(self)
+        self.gc_pause: Pause | None = None
+
+    def end_gc_pause(self) -> None:
+        if self.gc_pause is not None:
+            self.gc_pause.end()
 
     def run(self) -> bool:
+        # the collector waits until the dock has taken the result (ui/gc_pause.py): the
+        # pause ends in finished(), whatever the outcome
+        self.gc_pause = Pause()
         # The work runs in a thread of its own, started and ended here: pyproj keeps one
         # PROJ context per OS thread and frees it with the Python thread state, which a
         # pooled QThread loses between two tasks; the next task in that thread would use
@@ -185,8 +194,11 @@ class CandidateSearchTask(QgsTask):
             self.seconds = time.perf_counter() - start
 
     def finished(self, result: bool) -> None:  # noqa: FBT001 - QgsTask API
-        if self.on_done is not None:
-            self.on_done(self)
+        try:
+            if self.on_done is not None:
+                self.on_done(self)
+        finally:
+            self.end_gc_pause()
 
 
 class SearchRunner(QObject):
@@ -249,6 +261,7 @@ class SearchRunner(QObject):
             task.cancel()
         for task in list(self.tasks.values()):
             task.waitForFinished(wait_ms)
+            task.end_gc_pause()
         forget_flows()
 
 
