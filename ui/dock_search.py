@@ -154,7 +154,7 @@ class Search:
         def start(*_args):
             try:
                 canvas.mapCanvasRefreshed.disconnect(start)
-            except TypeError:  # already started: by the signal or by the timer
+            except (TypeError, RuntimeError):  # already started, or the canvas is gone
                 pass
             self.start_pending_save()
 

@@ -6,19 +6,29 @@ for every need, its ``k`` best-scored supplies; the output is the union (at most
 ``k x (supplies + needs)`` pairs).
 
 The score (:mod:`.scoring`) is not the distance alone: it mixes compatibility, quantity fit,
-distance and season. The search is still exact. For each compatible resource pair and each
-side, a KD-tree gives every flow its nearest flows of the other side within the limit
-(``cKDTree.query`` with ``k`` and ``distance_upper_bound``); their scores are computed in
-arrays. A flow farther than the last one returned scores at most the *bound* at that distance:
-the score with a perfect quantity fit and a full season overlap, which only decreases with
-distance. When the flow's ``k``-th best score found is above that bound, nothing farther can
-enter its best ``k``. The flows left undecided (a far flow with a perfect fit may still beat
-near ones: the bound is often above the ``k``-th score in a dense region) get every flow
-within the limit scored, chunk by chunk, keeping only each one's best ``k``: the memory holds
-one chunk of pairs, never all of them.
+distance and season. The search is still exact. Each side is searched in one pass over every
+compatible resource pair: for each pair, a KD-tree gives every flow its ``2k + 4`` nearest
+flows of the other side (``cKDTree.query``); the rows of all pairs (one per flow and pair) are
+scored and sorted together, each row on its own. A flow farther than the last one returned
+scores at most the *bound* at that distance: the score with a perfect quantity fit and a
+full season overlap, which only decreases with distance. A row is decided when that bound is
+below a lower bound of its flow's ``k``-th best score over all its pairs (the best ``k``-th
+score of its rows): nothing farther can enter the flow's best ``k``. The rows left undecided
+(a far flow with a perfect fit may still beat near ones: the bound is often above the
+``k``-th score in a dense region) get every flow within the limit scored, chunk by chunk,
+keeping only each one's best ``k``: the memory holds one chunk of pairs, never all of them.
+Last, a flow in several resource pairs keeps its ``k`` best of them all, and the need side's
+choices are added to the supply side's, each pair once.
+
+The nearest flows do not depend on the distance limit (the nearest within a limit are the
+nearest, cut at the limit): they are kept with their exact distances and the KD-trees for the
+next search over the same flows when the caller placed them once to search them again
+(:func:`.place_flows`; the dock, at each move of its distance slider): :func:`_memo`.
 
 Order of the candidates of a flow (ties included, so the result is one set whatever the input
-order): score (best first), then distance (nearest first), then the other flow's id.
+order): score (best first), then distance (nearest first), then the other flow's id. The
+``k`` best of a row or group are found by a partition or one integer sort on the score; only
+the score ties at the ``k``-th place are ordered by distance and id.
 
 The score used to choose is the one before allocation (matched quantity = potential quantity);
 the allocation then runs on the candidates kept.
@@ -172,12 +182,15 @@ def best_in_rows(score, d_m, other_rank, ok, k: int) -> tuple[np.ndarray, np.nda
 
 
 def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pair_s, pair_n,
-                 limit_m, scorer: PairScorer, k: int, progress=None) -> dict:  # fmt: skip
+                 limit_m, scorer: PairScorer, k: int, progress=None,
+                 reuse: bool = False) -> dict:  # fmt: skip
     """The union of each supply's ``k`` best needs and each need's ``k`` best supplies.
 
     Arguments as :func:`.candidates.search_pairs`, plus ``s_rank``/``n_rank`` (each flow's
-    place in the order of the flow ids, the last tie-break) and the ``scorer``. Returns the
-    same arrays: ``si``, ``ni``, ``d``, ``pair``, ``same_actor`` (0: not counted here).
+    place in the order of the flow ids, the last tie-break) and the ``scorer``; ``reuse``
+    keeps the nearest flows for the next search over the same flows and uses those kept
+    (:func:`_memo`). Returns the same arrays: ``si``, ``ni``, ``d``, ``pair``,
+    ``same_actor`` (0: not counted here).
     """
     from .candidates import _groups
 
@@ -186,7 +199,7 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
         p for p in range(len(pair_s)) if int(pair_s[p]) in s_groups and int(pair_n[p]) in n_groups
     ]
     ask = FIRST_QUERY_FACTOR * k + 4
-    memo = _memo(_flows_key(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask))
+    memo = _memo(_flows_key(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask)) if reuse else {}
     flows = {"s": (s_xy, s_groups, s_actor), "n": (n_xy, n_groups, n_actor)}
 
     def tree(side: str, code: int) -> cKDTree:

@@ -345,9 +345,9 @@ def test_top_k_over_several_pairs_of_each_resource(monkeypatch, seed, k, chunk):
 
 
 def test_searches_over_the_same_flows_reuse_their_neighbours_and_find_the_same():
-    """The dock searches the same flows at each distance: the nearest flows kept from one
-    search serve the next one, which finds what a first search would; flows moved, of
-    another resource or actor are searched afresh."""
+    """The dock searches the same flows, placed once, at each distance: the nearest flows
+    kept from one search serve the next one, which finds what a first search would; flows
+    moved, of another resource or actor are searched afresh."""
     from eit_synergies.core.synergy import topk
 
     rng = np.random.default_rng(21)
@@ -375,9 +375,14 @@ def test_searches_over_the_same_flows_reuse_their_neighbours_and_find_the_same()
     actors = s.copy()
     actors.loc[actors.index[:90], "actor_id"] = n["actor_id"].iloc[:90].to_numpy()
     for changed in (moved, other, actors):
+        placed = place_flows(changed, "supply")
         topk.forget_searches()
-        expected = search(changed, n, 2.5)
+        expected = search(placed, placed_n, 2.5)
         assert not expected.equals(fresh[2.5])
         topk.forget_searches()
-        search(s, n, 2.5)  # the old flows' neighbours kept
-        pd.testing.assert_frame_equal(search(changed, n, 2.5), expected)
+        search(placed_s, placed_n, 2.5)  # the old flows' neighbours kept
+        pd.testing.assert_frame_equal(search(placed, placed_n, 2.5), expected)
+    # flows not placed once are searched once: nothing is kept for them
+    topk.forget_searches()
+    pd.testing.assert_frame_equal(search(s, n, 2.5), fresh[2.5])
+    assert not topk._MEMO["parts"]
