@@ -12,7 +12,9 @@ The canvas is set up as the QGIS desktop sets its own by default (render cache a
 rendering on). For each workspace, median and max over ``--repeat`` runs of:
 
 - the core search alone (``find_candidates`` on the dock's frames, with the dock's top-K):
-  the reference;
+  the reference; and the same search on the flows placed once (``place_flows``), as the
+  dock's task searches them (placed once, searched again at each distance: the top-K search
+  reuses their nearest flows);
 - slider released → redrawn map: the handle is dragged (debounced), then let go; the search
   starts at once, the candidates the map draws (at most the dock's ``MAP_LIMIT`` best, plus
   the decided ones) are written to the GeoPackage, the list, charts and map marks are updated
@@ -171,12 +173,14 @@ def rendered(canvas) -> None:
 
 def measure(dock, canvas, repeat: int, profiler=None) -> dict:
     """Seconds of each kind of change, ``repeat`` times."""
-    from eit_synergies.core.synergy import find_candidates
+    from eit_synergies.core.synergy import find_candidates, place_flows
     from qgis.PyQt.QtCore import Qt
 
     catalogue = dock.catalogue
+    placed = place_flows(dock.supply, "supply"), place_flows(dock.need, "need")
     out = {
         "core": [],
+        "placed": [],
         "release": [],
         "family": [],
         "score": [],
@@ -200,6 +204,12 @@ def measure(dock, canvas, repeat: int, profiler=None) -> dict:
             catalogue.max_distance_km(), top_k=dock.top_k.value(),
         )  # fmt: skip
         out["core"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        find_candidates(
+            *placed, catalogue.compatibility_frame, km, catalogue.max_distance_km(),
+            top_k=dock.top_k.value(),
+        )  # fmt: skip
+        out["placed"].append(time.perf_counter() - start)
 
         if profiler is not None:
             profiler.enable()
@@ -279,6 +289,11 @@ def report(name: str, figures: dict) -> bool:
     print(
         f"  core find_candidates alone (reference): median {core * 1000:7.1f} ms, "
         f"max {max(figures['core']) * 1000:7.1f} ms"
+    )
+    print(
+        f"  {'  the same, flows placed once':<36}: median "
+        f"{med(figures['placed']) * 1000:7.1f} ms, max {max(figures['placed']) * 1000:7.1f} ms "
+        "(as the dock's task searches them)"
     )
     ok = True
     for key, label in (

@@ -276,7 +276,7 @@ def decisions_to_carry(current, decisions) -> pd.DataFrame:
     columns = ["candidate_id", "status", "notes"]
     parts = []
     if current is not None and len(current) and "candidate_id" in current.columns:
-        decided = current[current["status"].astype(str).isin(STATUSES[1:])]
+        decided = current[current["status"].isin(STATUSES[1:])]
         parts.append(pd.DataFrame({c: decided[c] for c in columns if c in decided.columns}))
     last = latest_decisions(decisions)
     if len(last):

@@ -174,7 +174,7 @@ class Filters:
         mask = pd.Series(self.visible_mask(frame).copy(), index=frame.index)
         threshold = self.map_threshold(frame)
         if threshold is not None:
-            decided = frame["status"].astype(str).isin(DECIDED_STATUSES)
+            decided = frame["status"].isin(DECIDED_STATUSES)
             mask &= (pd.to_numeric(frame["score"], errors="coerce") >= threshold - 1e-9) | decided
         return mask
 

@@ -8,10 +8,14 @@ import time
 
 import pandas as pd
 from qgis.core import Qgis
+from qgis.PyQt.QtCore import QTimer
 
 from ..core.workspace import LAYERS, decisions_to_carry
 from ..translation import tr
 from .tasks import attach, detach
+
+#: the longest the whole table's write waits for the map to be redrawn (ms)
+SAVE_AFTER_MS = 2000
 
 
 class Search:
@@ -74,13 +78,16 @@ class Search:
             frame, _ = carry_over_decisions(
                 decisions_to_carry(self.candidates, self.decisions), frame
             )
+        # the previous candidates are let go once the panel is up to date, while the map
+        # draws (freeing 150,000 lines and their texts takes up to a tenth of a second)
+        let_go_later(self.candidates, self._mask_cache)
         self.candidates = frame  # what is written: no need to read it back
         self.write_candidates(frame)
         self.apply_filters()  # the map's share of the new candidates, the list, the legend
         self.refresh_charts()
         if self._search_started is not None:
             self.last_round_trip = time.perf_counter() - self._search_started
-        self.start_pending_save()  # once the panel is up to date: it competes for Python
+        self._save_when_drawn()
         self._update_status_line()
         self.candidatesUpdated.emit()
 
@@ -134,6 +141,26 @@ class Search:
         if plain is not None and self.store is not None:
             self.writer.start(self.store.path, LAYERS["candidates"], plain)
 
+    def _save_when_drawn(self) -> None:
+        """Start the background write of the whole table once the map has been redrawn (or
+        after ``SAVE_AFTER_MS`` if it is not): the writer competes with the map's drawing
+        for the processors and with the panel for Python. Any other write starts it at once
+        (:meth:`settle_writes`)."""
+        canvas = self.iface.mapCanvas() if self._pending_save is not None else None
+        if canvas is None:
+            self.start_pending_save()
+            return
+
+        def start(*_args):
+            try:
+                canvas.mapCanvasRefreshed.disconnect(start)
+            except (TypeError, RuntimeError):  # already started, or the canvas is gone
+                pass
+            self.start_pending_save()
+
+        canvas.mapCanvasRefreshed.connect(start)
+        QTimer.singleShot(SAVE_AFTER_MS, start)
+
     def saving(self) -> bool:
         """Is the whole candidates table still on its way to the GeoPackage?"""
         return self._pending_save is not None or self.writer.busy()
@@ -143,3 +170,10 @@ class Search:
         self.start_pending_save()
         if self.writer.busy():
             self.writer.wait()
+
+
+def let_go_later(*objects) -> None:
+    """Keep ``objects`` until the event loop turns again (what the GUI thread does next
+    first: the map's redraw starts in QGIS's threads), then drop them."""
+    held = list(objects)
+    QTimer.singleShot(0, held.clear)

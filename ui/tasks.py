@@ -10,6 +10,7 @@ from qgis.PyQt.QtCore import QObject, QTimer
 
 from ..core.errors import Canceled, EitError
 from ..translation import tr
+from .gc_pause import Pause
 
 
 class TaskProgress:
@@ -91,10 +92,13 @@ def prepared_flows(parts, name: str):
 
 
 def forget_flows() -> None:
-    """Let go of the frames and placed flows kept for the next searches."""
+    """Let go of the frames, placed flows and neighbours kept for the next searches."""
+    from ..core.synergy.topk import forget_searches
+
     with _PLACED_LOCK:
         _PLACED.clear()
     _DETACHED.clear()
+    forget_searches()
 
 
 def attach(parts):
@@ -140,8 +144,16 @@ class CandidateSearchTask(QgsTask):
         self.exception: Exception | None = None
         self.seconds = 0.0
         self.progress = TaskProgress(self)
+        self.gc_pause: Pause | None = None
+
+    def end_gc_pause(self) -> None:
+        if self.gc_pause is not None:
+            self.gc_pause.end()
 
     def run(self) -> bool:
+        # the collector waits until the dock has taken the result (ui/gc_pause.py): the
+        # pause ends in finished(), whatever the outcome
+        self.gc_pause = Pause()
         # The work runs in a thread of its own, started and ended here: pyproj keeps one
         # PROJ context per OS thread and frees it with the Python thread state, which a
         # pooled QThread loses between two tasks; the next task in that thread would use
@@ -168,9 +180,9 @@ class CandidateSearchTask(QgsTask):
                 top_k=self.top_k,
             )
             if not self.isCanceled():
-                frame, self.carry = carry_over_decisions(
-                    self.previous, found.candidates, copy=False
-                )
+                frame = found.candidates
+                if self.previous is not None and len(self.previous):  # else nothing to carry
+                    frame, self.carry = carry_over_decisions(self.previous, frame, copy=False)
                 self.result = _parts(frame, copy=False)
         except Canceled:
             pass
@@ -182,8 +194,11 @@ class CandidateSearchTask(QgsTask):
             self.seconds = time.perf_counter() - start
 
     def finished(self, result: bool) -> None:  # noqa: FBT001 - QgsTask API
-        if self.on_done is not None:
-            self.on_done(self)
+        try:
+            if self.on_done is not None:
+                self.on_done(self)
+        finally:
+            self.end_gc_pause()
 
 
 class SearchRunner(QObject):
@@ -246,6 +261,7 @@ class SearchRunner(QObject):
             task.cancel()
         for task in list(self.tasks.values()):
             task.waitForFinished(wait_ms)
+            task.end_gc_pause()
         forget_flows()
 
 

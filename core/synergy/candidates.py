@@ -41,7 +41,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import EitError
 from ..progress import SubProgress, check_canceled
-from ._common import MONTH_COUNT, metric_crs_of, months_masks, prepare_flows
+from ._common import MONTH_COUNT, PlacedFlows, metric_crs_of, months_masks, prepare_flows
 from .allocation import NOTE_NOT_ALLOCATED, NOTE_OUT_OF_ALLOCATION, allocate_arrays
 from .impacts import avoided_arrays, heat_named, impact_arrays, load_impact_factors
 from .network import RoadGraph
@@ -422,6 +422,8 @@ def find_candidates(
     ``precedents``: a callable taking the compatible pairs found (``supply_resource``,
     ``need_resource``) and returning their ``precedent_count`` and ``precedents``
     (:func:`core.precedents.precedent_pairs` bound to a catalogue); None gives 0 and "".
+    ``supply`` and ``need`` placed once (:func:`.place_flows`) to be searched again: the
+    top-K search keeps their nearest flows for the next search (:mod:`.topk`).
     """
     log: list[str] = []
     metric = metric_crs_of(metric_crs)
@@ -541,9 +543,11 @@ def find_candidates(
 
     search_progress = SubProgress(progress, 0.05, 0.55) if progress is not None else None
     if top_k and network is None:
+        # flows placed once are searched again (the dock): their neighbours are kept
+        again = isinstance(supply, PlacedFlows) and isinstance(need, PlacedFlows)
         found = search_top_k(
             s_xy, s_res, s_act, s_rank, n_xy, n_res, n_act, n_rank, pair_s, pair_n,
-            limit_km * 1000.0, scorer, top_k, search_progress,
+            limit_km * 1000.0, scorer, top_k, search_progress, reuse=again,
         )  # fmt: skip
     else:
         found = search_pairs(

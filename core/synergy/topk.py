@@ -6,19 +6,29 @@ for every need, its ``k`` best-scored supplies; the output is the union (at most
 ``k x (supplies + needs)`` pairs).
 
 The score (:mod:`.scoring`) is not the distance alone: it mixes compatibility, quantity fit,
-distance and season. The search is still exact. For each compatible resource pair and each
-side, a KD-tree gives every flow its nearest flows of the other side within the limit
-(``cKDTree.query`` with ``k`` and ``distance_upper_bound``); their scores are computed in
-arrays. A flow farther than the last one returned scores at most the *bound* at that distance:
-the score with a perfect quantity fit and a full season overlap, which only decreases with
-distance. When the flow's ``k``-th best score found is above that bound, nothing farther can
-enter its best ``k``. The flows left undecided (a far flow with a perfect fit may still beat
-near ones: the bound is often above the ``k``-th score in a dense region) get every flow
-within the limit scored, chunk by chunk, keeping only each one's best ``k``: the memory holds
-one chunk of pairs, never all of them.
+distance and season. The search is still exact. Each side is searched in one pass over every
+compatible resource pair: for each pair, a KD-tree gives every flow its ``2k + 4`` nearest
+flows of the other side (``cKDTree.query``); the rows of all pairs (one per flow and pair) are
+scored and sorted together, each row on its own. A flow farther than the last one returned
+scores at most the *bound* at that distance: the score with a perfect quantity fit and a
+full season overlap, which only decreases with distance. A row is decided when that bound is
+below a lower bound of its flow's ``k``-th best score over all its pairs (the best ``k``-th
+score of its rows): nothing farther can enter the flow's best ``k``. The rows left undecided
+(a far flow with a perfect fit may still beat near ones: the bound is often above the
+``k``-th score in a dense region) get every flow within the limit scored, chunk by chunk,
+keeping only each one's best ``k``: the memory holds one chunk of pairs, never all of them.
+Last, a flow in several resource pairs keeps its ``k`` best of them all, and the need side's
+choices are added to the supply side's, each pair once.
+
+The nearest flows do not depend on the distance limit (the nearest within a limit are the
+nearest, cut at the limit): they are kept with their exact distances and the KD-trees for the
+next search over the same flows when the caller placed them once to search them again
+(:func:`.place_flows`; the dock, at each move of its distance slider): :func:`_memo`.
 
 Order of the candidates of a flow (ties included, so the result is one set whatever the input
-order): score (best first), then distance (nearest first), then the other flow's id.
+order): score (best first), then distance (nearest first), then the other flow's id. The
+``k`` best of a row or group are found by a partition or one integer sort on the score; only
+the score ties at the ``k``-th place are ordered by distance and id.
 
 The score used to choose is the one before allocation (matched quantity = potential quantity);
 the allocation then runs on the candidates kept.
@@ -26,6 +36,8 @@ the allocation then runs on the candidates kept.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +57,8 @@ FIRST_QUERY_FACTOR = 2
 CHUNK_PAIRS = 2_000_000
 #: Scores are rounded to 1e-4 (:func:`.scoring.combine_score`): whole steps of a sort key.
 SCORE_STEPS = 10_000
+#: Groups that fit in one integer sort key with the score.
+_MAX_GROUPS = (2**62) // (SCORE_STEPS + 1)
 
 
 @dataclass
@@ -77,33 +91,65 @@ class PairScorer:
         dist = distance_score(d_m / 1000.0, self.limit_km[pidx])
         return combine_score(factor, fit, dist, season)
 
-    def bound(self, pidx: int, d_m: np.ndarray) -> np.ndarray:
-        """The best score a pair of resource pair ``pidx`` at ``d_m`` metres or more can have
-        (perfect fit, full season): every part but the distance at its maximum."""
+    def bound(self, pidx, d_m: np.ndarray) -> np.ndarray:
+        """The best score a pair of resource pair ``pidx`` (one per distance, or one for
+        all) at ``d_m`` metres or more can have (perfect fit, full season): every part but
+        the distance at its maximum."""
         d_m = np.asarray(d_m, dtype=float)
         ones = np.ones(len(d_m))
-        factor = np.full(len(d_m), self.factor[pidx])
-        dist = distance_score(d_m / 1000.0, np.full(len(d_m), self.limit_km[pidx]))
+        factor = np.broadcast_to(self.factor[pidx], d_m.shape)
+        dist = distance_score(d_m / 1000.0, np.broadcast_to(self.limit_km[pidx], d_m.shape))
         return combine_score(factor, ones, dist, ones)
 
 
 def best_of_groups(group, score, d_m, other_rank, k: int) -> np.ndarray:
     """Mask of the ``k`` first rows of each group, in the order score (best first), distance,
-    then the other flow's rank; ``group`` are integer codes."""
+    then the other flow's rank; ``group`` are integer codes >= 0."""
     n = len(group)
     if not n:
         return np.zeros(0, dtype=bool)
-    steps = np.rint(np.asarray(score, dtype=float) * SCORE_STEPS)
-    if len(steps) and steps.min() >= 0 and np.array_equal(steps / SCORE_STEPS, score):
-        # scores are whole steps of 1e-4 (combine_score): group and score in one integer key,
-        # one sort pass fewer, the same order
-        first = np.asarray(group, dtype=np.int64) * (SCORE_STEPS + 1) + (
-            SCORE_STEPS - steps.astype(np.int64)
-        )
-        order = np.lexsort((other_rank, d_m, first))
-    else:
+    score = np.asarray(score, dtype=float)
+    steps = np.rint(score * SCORE_STEPS)
+    top = int(np.max(group)) + 1
+    if steps.min() < 0 or not np.array_equal(steps / SCORE_STEPS, score) or top > _MAX_GROUPS:
         order = np.lexsort((other_rank, d_m, -score, group))
-    g = group[order]
+        return _first_k_of_sorted(np.asarray(group)[order], order, k)
+    # scores are whole steps of 1e-4 (combine_score): group and score in one integer key,
+    # sorted at once; only the runs of one score that straddle a group's k-th place are then
+    # ordered by distance and rank (the rest of a run is wholly in or wholly out)
+    first = np.asarray(group, dtype=np.int64) * (SCORE_STEPS + 1) + (
+        SCORE_STEPS - steps.astype(np.int64)
+    )
+    order = np.argsort(first)
+    f = first[order]
+    g = f // (SCORE_STEPS + 1)
+    idx = np.arange(n)
+    pos = idx - np.maximum.accumulate(np.where(np.r_[True, g[1:] != g[:-1]], idx, 0))
+    new_run = np.r_[True, f[1:] != f[:-1]]
+    run_first = np.flatnonzero(new_run)
+    run_len = np.diff(np.r_[run_first, n])
+    run_pos = pos[run_first]  # the group place of each run's first row
+    taken = pos < k
+    straddle = (run_pos < k) & (run_pos + run_len > k)
+    if straddle.any():
+        run_id = np.cumsum(new_run) - 1
+        sub = np.flatnonzero(straddle[run_id])  # sorted places of the rows to order
+        rows = order[sub]
+        sub_order = np.lexsort((np.asarray(other_rank)[rows], np.asarray(d_m)[rows], f[sub]))
+        sub = sub[sub_order]
+        runs = run_id[sub]
+        j = np.arange(len(sub))
+        in_run = j - np.maximum.accumulate(np.where(np.r_[True, runs[1:] != runs[:-1]], j, 0))
+        taken[sub] = run_pos[runs] + in_run < k
+    keep = np.zeros(n, dtype=bool)
+    keep[order[taken]] = True
+    return keep
+
+
+def _first_k_of_sorted(g, order, k: int) -> np.ndarray:
+    """Mask of the ``k`` first rows of each group, ``order`` sorting the rows (``g``: their
+    groups in that order)."""
+    n = len(order)
     idx = np.arange(n)
     start = np.maximum.accumulate(np.where(np.r_[True, g[1:] != g[:-1]], idx, 0))
     keep = np.zeros(n, dtype=bool)
@@ -111,167 +157,263 @@ def best_of_groups(group, score, d_m, other_rank, k: int) -> np.ndarray:
     return keep
 
 
-def _side(q_xy, q_rows, q_actor, t_tree, t_rows, t_actor, t_rank, lim_m, k, pidx, score_of,
-          bound_of, progress):  # fmt: skip
-    """For each query flow (one resource, one side), its ``k`` best flows of the target tree.
-
-    ``score_of(q, t, d)`` scores query rows ``q`` against target rows ``t`` at ``d`` metres.
-    First the nearest ``2k + 4`` of every query flow: a flow whose ``k``-th best score found
-    beats the bound of anything farther is decided. The others are scanned in chunks: every
-    flow within the limit is scored, the best ``k`` kept, the rest dropped at once (the
-    memory holds one chunk's pairs, never all of them). Returns (query rows, target rows,
-    distances) of the kept pairs.
-    """
-    n_t = len(t_rows)
-    ask = min(n_t, FIRST_QUERY_FACTOR * k + 4)
-    dist, idx = t_tree.query(q_xy, k=ask, distance_upper_bound=lim_m + 1e-3)
-    dist = dist.reshape(len(q_rows), ask)
-    idx = idx.reshape(len(q_rows), ask)
-    valid = idx < n_t
-    chosen_q, chosen_t, chosen_d, kth = _best_of_rows(
-        idx, valid, q_xy, q_rows, t_tree.data, t_rows, lim_m, q_actor, t_actor, t_rank, k,
-        score_of,
-    )  # fmt: skip
-    seen_all = ~valid[:, -1] | (ask >= n_t)
-    farther = bound_of(np.maximum(dist[:, -1] - DISTANCE_TOLERANCE_M, 0.0))
-    done = seen_all | (kth > np.where(seen_all, np.inf, farther))
-    keep = done[chosen_q]
-    out_q, out_t, out_d = [q_rows[chosen_q[keep]]], [chosen_t[keep]], [chosen_d[keep]]
-    pending = np.flatnonzero(~done)
-    if pending.size:
-        # chunks of about CHUNK_PAIRS pairs, the query flows in x order (compact chunks)
-        sample = pending[:: max(1, pending.size // 200)]
-        per_flow = float(np.mean(t_tree.query_ball_point(q_xy[sample], lim_m, return_length=True)))
-        size = int(max(64, CHUNK_PAIRS // max(per_flow, 1.0)))
-        pending = pending[np.argsort(q_xy[pending, 0], kind="stable")]
-        for start in range(0, pending.size, size):
-            check_canceled(progress)
-            part = pending[start : start + size]
-            found = cKDTree(q_xy[part]).sparse_distance_matrix(
-                t_tree, lim_m + 1e-3, output_type="ndarray"
-            )
-            local = part[found["i"]]
-            d = _distances(q_xy[local], t_tree.data[found["j"]])
-            chosen_q, chosen_t, chosen_d, _ = _best(
-                local, q_rows, t_rows[found["j"]], d, lim_m, q_actor, t_actor, t_rank, k,
-                score_of, len(q_rows),
-            )  # fmt: skip
-            out_q.append(q_rows[chosen_q])
-            out_t.append(chosen_t)
-            out_d.append(chosen_d)
-    cat = np.concatenate
-    return cat(out_q), cat(out_t), cat(out_d)
-
-
-def _best_of_rows(idx, valid, q_xy, q_rows, t_xy, t_rows, lim_m, q_actor, t_actor, t_rank, k,
-                  score_of):  # fmt: skip
-    """:func:`_best` for the first query: each query flow's neighbours are one row of
-    ``idx`` (``valid`` where found), and each row is sorted on its own (a few dozen values,
-    not one sort of every pair), in the same order as :func:`best_of_groups`."""
-    n_q, cols = idx.shape
-    n_t = len(t_rows)
-    safe = np.where(valid, idx, 0)
-    ti = t_rows[safe]
-    row = np.broadcast_to(np.arange(n_q)[:, None], (n_q, cols))
-    d = np.full((n_q, cols), np.inf)
-    d[valid] = _distances(q_xy[row[valid]], t_xy[safe[valid]])
-    qi = q_rows[row]
-    ok = valid & (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
-    score = np.full((n_q, cols), -np.inf)
-    score[ok] = score_of(qi[ok], ti[ok], d[ok])
-    d = np.where(ok, d, np.inf)
-    rank = np.where(ok, t_rank[ti], n_t + len(t_rank))
-    order = np.lexsort((rank, d, -score), axis=-1)[:, : min(k, cols)]
-    taken = np.take_along_axis(ok, order, axis=1)
-    kth = np.full(n_q, -np.inf)
-    if cols >= k:
-        last = taken[:, k - 1]
-        kth[last] = np.take_along_axis(score, order[:, k - 1 : k], axis=1)[last, 0]
-    r, c = np.nonzero(taken)
-    col = order[r, c]
-    return r, ti[r, col], d[r, col], kth
-
-
-def _distances(a, b) -> np.ndarray:
-    return np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
-
-
-def _best(local, q_rows, ti, d, lim_m, q_actor, t_actor, t_rank, k, score_of, n_query):
-    """The ``k`` best of each query flow among the given pairs (``local``: query positions),
-    after the exact distance check and the same-actor exclusion; with the ``k``-th best score
-    of each query flow (-inf when it has fewer than ``k``)."""
-    qi = q_rows[local]
-    keep = (d <= lim_m + DISTANCE_TOLERANCE_M) & (q_actor[qi] != t_actor[ti])
-    local, qi, ti, d = local[keep], qi[keep], ti[keep], d[keep]
-    score = score_of(qi, ti, d)
-    best = best_of_groups(local, score, d, t_rank[ti], k)
-    kth = np.full(n_query, -np.inf)
-    if best.any():
-        counts = np.bincount(local[best], minlength=n_query)
-        lowest = np.full(n_query, np.inf)
-        np.minimum.at(lowest, local[best], score[best])
-        kth = np.where(counts >= k, lowest, -np.inf)
-    return local[best], ti[best], d[best], kth
+def best_in_rows(score, d_m, other_rank, ok, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` best columns among the ``ok`` ones, in the order of
+    :func:`best_of_groups`: ``(taken mask, k-th best score of each row, -inf when it has
+    fewer than k)``. The ``k``-th best score of a row is found by a partition; only the rows
+    where that score is shared by more columns than places left are sorted (score, distance,
+    rank)."""
+    n, cols = score.shape
+    key = np.where(ok, -score, np.inf)
+    if cols > k:
+        t = np.partition(key, k - 1, axis=1)[:, k - 1]
+    else:
+        t = np.full(n, np.inf)
+    taken = key < t[:, None]
+    at = (key == t[:, None]) & ok
+    over = np.flatnonzero(at.sum(axis=1) > k - taken.sum(axis=1))
+    taken |= at
+    if over.size:
+        sub = np.lexsort((other_rank[over], d_m[over], key[over]), axis=-1)[:, :k]
+        taken[over] = False
+        taken[over[:, None], sub] = True
+    kth = np.where(np.isfinite(t), -t, -np.inf)
+    return taken, kth
 
 
 def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pair_s, pair_n,
-                 limit_m, scorer: PairScorer, k: int, progress=None) -> dict:  # fmt: skip
+                 limit_m, scorer: PairScorer, k: int, progress=None,
+                 reuse: bool = False) -> dict:  # fmt: skip
     """The union of each supply's ``k`` best needs and each need's ``k`` best supplies.
 
     Arguments as :func:`.candidates.search_pairs`, plus ``s_rank``/``n_rank`` (each flow's
-    place in the order of the flow ids, the last tie-break) and the ``scorer``. Returns the
-    same arrays: ``si``, ``ni``, ``d``, ``pair``, ``same_actor`` (0: not counted here).
+    place in the order of the flow ids, the last tie-break) and the ``scorer``; ``reuse``
+    keeps the nearest flows for the next search over the same flows and uses those kept
+    (:func:`_memo`). Returns the same arrays: ``si``, ``ni``, ``d``, ``pair``,
+    ``same_actor`` (0: not counted here).
     """
     from .candidates import _groups
 
     s_groups, n_groups = _groups(s_res), _groups(n_res)
-    s_trees: dict[int, cKDTree] = {}
-    n_trees: dict[int, cKDTree] = {}
-    out_s, out_n, out_d, out_p = [], [], [], []
-    for p in range(len(pair_s)):
+    live = [
+        p for p in range(len(pair_s)) if int(pair_s[p]) in s_groups and int(pair_n[p]) in n_groups
+    ]
+    ask = FIRST_QUERY_FACTOR * k + 4
+    memo = _memo(_flows_key(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask)) if reuse else {}
+    flows = {"s": (s_xy, s_groups, s_actor), "n": (n_xy, n_groups, n_actor)}
+
+    def tree(side: str, code: int) -> cKDTree:
+        if (side, code) not in memo:
+            xy, groups, _ = flows[side]
+            memo[side, code] = cKDTree(xy[groups[code]])
+        return memo[side, code]
+
+    def near(side: str, q_code: int, t_code: int):
+        if (side, q_code, t_code) not in memo:
+            other = "n" if side == "s" else "s"
+            memo[side, q_code, t_code] = _nearest(
+                *flows[side], q_code, *flows[other], t_code, tree(other, t_code), ask
+            )
+        return memo[side, q_code, t_code]
+
+    supply_pairs = [
+        (p, s_groups[rs], n_groups[rn], lambda rn=rn: tree("n", rn),
+         lambda rs=rs, rn=rn: near("s", rs, rn))
+        for p, rs, rn in ((p, int(pair_s[p]), int(pair_n[p])) for p in live)
+    ]  # fmt: skip
+    need_pairs = [
+        (p, n_groups[rn], s_groups[rs], lambda rs=rs: tree("s", rs),
+         lambda rs=rs, rn=rn: near("n", rn, rs))
+        for p, rs, rn in ((p, int(pair_s[p]), int(pair_n[p])) for p in live)
+    ]  # fmt: skip
+    steps = max(2 * len(live), 1)
+
+    def supply_score(q, t, d, p):
+        return scorer.score(q, t, d, p)
+
+    def need_score(q, t, d, p):
+        return scorer.score(t, q, d, p)
+
+    a_s, a_n, a_d, a_p = _best_of_side(
+        supply_pairs, s_xy, s_actor, n_xy, n_actor, n_rank, limit_m, scorer, supply_score, k,
+        progress, 0, steps,
+    )  # fmt: skip
+    b_n, b_s, b_d, b_p = _best_of_side(
+        need_pairs, n_xy, n_actor, s_xy, s_actor, s_rank, limit_m, scorer, need_score, k,
+        progress, len(live), steps,
+    )  # fmt: skip
+    # each pair once: a need's choice that is also its supply's
+    width = np.int64(len(n_xy))
+    known = np.sort(a_s.astype(np.int64) * width + a_n)
+    key = b_s.astype(np.int64) * width + b_n
+    at = np.minimum(np.searchsorted(known, key), max(len(known) - 1, 0))
+    new = known[at] != key if len(known) else np.ones(len(key), dtype=bool)
+    return {
+        "si": np.concatenate([a_s, b_s[new]]).astype(np.int32),
+        "ni": np.concatenate([a_n, b_n[new]]).astype(np.int32),
+        "d": np.concatenate([a_d, b_d[new]]).astype(float),
+        "pair": np.concatenate([a_p, b_p[new]]).astype(np.int32),
+        "same_actor": 0,
+    }
+
+
+def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, score_of, k,
+                  progress, done_steps, steps):  # fmt: skip
+    """Each query flow's ``k`` best flows of the other side, over every resource pair it is
+    in. ``pairs``: ``(pair index, query rows, target rows, target tree)`` (the tree a
+    callable); ``score_of(q, t, d, p)`` scores query rows ``q`` against target rows ``t``.
+
+    First, for each resource pair, the nearest ``2k + 4`` targets of every query flow (one
+    KD-tree query per pair; the rows of every pair then scored and sorted together, one row
+    per query flow and pair). A row is decided when the best that anything farther can
+    score (:meth:`PairScorer.bound`) is below a lower bound of its flow's ``k``-th best
+    score overall (the best ``k``-th score of the flow's rows). The other rows are scanned
+    in chunks (every target within the limit scored, each row's best ``k`` kept: the memory
+    holds one chunk's pairs, never all of them). Last, the flows in several resource pairs
+    keep their ``k`` best of all their rows. Returns (query rows, target rows, distances,
+    pair indices).
+    """
+    q_parts, p_parts, t_parts, d_parts, same_parts, seen_parts, last_parts = ([] for _ in range(7))
+    blocks, first_row = [], 0
+    for i, (p, q_rows, t_rows, t_tree, near) in enumerate(pairs):
         check_canceled(progress)
         if progress is not None:
-            progress.report(p / max(len(pair_s), 1))
-        rs, rn = int(pair_s[p]), int(pair_n[p])
-        if rs not in s_groups or rn not in n_groups:
+            progress.report((done_steps + i) / steps)
+        found, dist, same, last, complete = near()
+        q_parts.append(q_rows)
+        p_parts.append(np.full(len(q_rows), p, dtype=np.int64))
+        t_parts.append(found)
+        d_parts.append(dist)
+        same_parts.append(same)
+        last_parts.append(last)
+        # every target within the limit is among the nearest found
+        seen_parts.append(complete | (last > limit_m[p] + 1e-3))
+        blocks.append((first_row, first_row + len(q_rows), p, t_rows, t_tree))
+        first_row += len(q_rows)
+    if not pairs:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), empty
+    cat = np.concatenate
+    qrow, pidx, ti, d = cat(q_parts), cat(p_parts), cat(t_parts), cat(d_parts)
+    same, last, seen = cat(same_parts), cat(last_parts), cat(seen_parts)
+    n_rows, cols = ti.shape
+    row = np.broadcast_to(np.arange(n_rows)[:, None], (n_rows, cols))
+    ok = (d <= limit_m[pidx][:, None] + DISTANCE_TOLERANCE_M) & ~same  # d inf: none found
+    safe = np.where(ti >= 0, ti, 0)
+    score = np.full((n_rows, cols), -np.inf)
+    r_ok = row[ok]
+    score[ok] = score_of(qrow[r_ok], ti[ok], d[ok], pidx[r_ok])
+    taken, kth = best_in_rows(score, d, t_rank[safe], ok, k)
+    # a lower bound of each flow's k-th best score overall: the best k-th of its rows
+    flow_kth = np.full(len(q_xy), -np.inf)
+    np.maximum.at(flow_kth, qrow, kth)
+    farther = scorer.bound(pidx, np.maximum(last - DISTANCE_TOLERANCE_M, 0.0))
+    done = seen | (flow_kth[qrow] > farther)
+    r, c = np.nonzero(taken & done[:, None])
+    out_q, out_t, out_d, out_p, out_s = [qrow[r]], [ti[r, c]], [d[r, c]], [pidx[r]], [score[r, c]]
+    for first, stop, p, t_rows, t_tree in blocks:
+        pending = first + np.flatnonzero(~done[first:stop])
+        if not pending.size:
             continue
-        s_rows, n_rows = s_groups[rs], n_groups[rn]
-        if rs not in s_trees:
-            s_trees[rs] = cKDTree(s_xy[s_rows])
-        if rn not in n_trees:
-            n_trees[rn] = cKDTree(n_xy[n_rows])
-        lim = float(limit_m[p])
+        for part in _scan(pending, q_xy[qrow[pending]], t_tree(), limit_m[p], progress):
+            found = cKDTree(q_xy[qrow[part]]).sparse_distance_matrix(
+                t_tree(), limit_m[p] + 1e-3, output_type="ndarray"
+            )
+            local = part[found["i"]]
+            tj = t_rows[found["j"]]
+            dj = _distances(q_xy[qrow[local]], t_xy[tj])
+            keep = (dj <= limit_m[p] + DISTANCE_TOLERANCE_M) & (q_actor[qrow[local]] != t_actor[tj])
+            local, tj, dj = local[keep], tj[keep], dj[keep]
+            sj = score_of(qrow[local], tj, dj, np.full(len(local), p))
+            best = best_of_groups(local, sj, dj, t_rank[tj], k)
+            out_q.append(qrow[local[best]])
+            out_t.append(tj[best])
+            out_d.append(dj[best])
+            out_p.append(np.full(int(best.sum()), p, dtype=np.int64))
+            out_s.append(sj[best])
+    q, t, d, p, s = cat(out_q), cat(out_t), cat(out_d), cat(out_p), cat(out_s)
+    # the flows in several resource pairs: their k best of every pair. A pair scored below
+    # the flow's lower bound of its k-th best is not among them; the flows left with more
+    # than k pairs are sorted
+    multi = (np.bincount(qrow, minlength=len(q_xy)) > 1)[q]
+    if multi.any():
+        keep = ~multi | (s >= flow_kth[q])
+        q, t, d, p, s, multi = q[keep], t[keep], d[keep], p[keep], s[keep], multi[keep]
+        crowded = (np.bincount(q[multi], minlength=len(q_xy)) > k)[q]
+        if crowded.any():
+            m = np.flatnonzero(crowded)
+            keep = ~crowded
+            keep[m[best_of_groups(q[m], s[m], d[m], t_rank[t[m]], k)]] = True
+            q, t, d, p = q[keep], t[keep], d[keep], p[keep]
+    return q, t, d, p
 
-        def bound_of(d, p=p):
-            return scorer.bound(p, d)
 
-        def supply_score(si, ni, d, p=p):
-            return scorer.score(si, ni, d, np.full(len(si), p))
+def _nearest(q_xy, q_groups, q_actor, q_code, t_xy, t_groups, t_actor, t_code, t_tree, ask):
+    """The ``ask`` nearest target flows of each query flow of one resource, whatever the
+    distance: ``(target rows (-1: none), exact distances (inf: none), same actor, distance
+    of the last found by the tree, every target found)``. The nearest within a limit are
+    these, cut at the limit: they serve every search over the same flows."""
+    q_rows, t_rows = q_groups[q_code], t_groups[t_code]
+    n_q, n_t = len(q_rows), len(t_rows)
+    found = np.full((n_q, ask), -1, dtype=np.int64)
+    dist = np.full((n_q, ask), np.inf)
+    got = min(ask, n_t)
+    tree_d, idx = t_tree.query(q_xy[q_rows], k=got)
+    idx = idx.reshape(n_q, got)
+    found[:, :got] = t_rows[idx]
+    row = np.repeat(q_rows, got)
+    dist[:, :got] = _distances(q_xy[row], t_xy[found[:, :got].ravel()]).reshape(n_q, got)
+    same = (q_actor[q_rows][:, None] == t_actor[np.where(found >= 0, found, 0)]) & (found >= 0)
+    last = tree_d.reshape(n_q, got)[:, -1]
+    return found, dist, same, last, got >= n_t
 
-        def need_score(ni, si, d, p=p):
-            return scorer.score(si, ni, d, np.full(len(si), p))
 
-        a_s, a_n, a_d = _side(s_xy[s_rows], s_rows, s_actor, n_trees[rn], n_rows, n_actor,
-                              n_rank, lim, k, p, supply_score, bound_of, progress)  # fmt: skip
-        b_n, b_s, b_d = _side(n_xy[n_rows], n_rows, n_actor, s_trees[rs], s_rows, s_actor,
-                              s_rank, lim, k, p, need_score, bound_of, progress)  # fmt: skip
-        si = np.concatenate([a_s, b_s])
-        ni = np.concatenate([a_n, b_n])
-        d = np.concatenate([a_d, b_d])
-        _, first = np.unique(si.astype(np.int64) * len(n_xy) + ni, return_index=True)
-        out_s.append(si[first].astype(np.int32))
-        out_n.append(ni[first].astype(np.int32))
-        out_d.append(d[first])
-        out_p.append(np.full(len(first), p, dtype=np.int32))
-    if out_s:
-        si, ni = np.concatenate(out_s), np.concatenate(out_n)
-        d, pidx = np.concatenate(out_d), np.concatenate(out_p)
-    else:
-        si = ni = pidx = np.zeros(0, dtype=np.int32)
-        d = np.zeros(0)
-    # across resource pairs: each flow's k best of the pairs each resource pair kept
-    keep = keep_top_k(si, ni, scorer.score(si, ni, d, pidx), d, s_rank, n_rank, k)
-    return {"si": si[keep], "ni": ni[keep], "d": d[keep], "pair": pidx[keep], "same_actor": 0}
+#: the nearest flows and KD-trees of the last flows searched (see :func:`_memo`)
+_MEMO: dict = {"key": None, "parts": {}}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(key: bytes) -> dict:
+    """What a search over the same flows finds again whatever the distance (the KD-trees,
+    each flow's nearest flows of the other side with their exact distances), kept for the
+    next search: the dock searches the same flows at each move of its distance slider. One
+    set of flows is kept (the last); the parts are only read once made."""
+    with _MEMO_LOCK:
+        if _MEMO["key"] != key:
+            _MEMO["key"], _MEMO["parts"] = key, {}
+        return _MEMO["parts"]
+
+
+def forget_searches() -> None:
+    """Let go of what :func:`_memo` keeps."""
+    with _MEMO_LOCK:
+        _MEMO["key"], _MEMO["parts"] = None, {}
+
+
+def _flows_key(*arrays) -> bytes:
+    """A digest of the flows searched (places, resources, actors) and of the search's width."""
+    digest = hashlib.blake2b(digest_size=20)
+    for value in arrays:
+        value = np.ascontiguousarray(value)
+        digest.update(f"{value.dtype.str}{value.shape}".encode())
+        digest.update(value.tobytes())
+    return digest.digest()
+
+
+def _scan(pending, xy, t_tree, lim_m, progress):
+    """The ``pending`` rows in chunks of about ``CHUNK_PAIRS`` pairs within ``lim_m`` of the
+    target tree, in x order (compact chunks); ``xy`` the pending rows' points."""
+    sample = xy[:: max(1, len(pending) // 200)]
+    per_flow = float(np.mean(t_tree.query_ball_point(sample, lim_m, return_length=True)))
+    size = int(max(64, CHUNK_PAIRS // max(per_flow, 1.0)))
+    pending = pending[np.argsort(xy[:, 0], kind="stable")]
+    for start in range(0, pending.size, size):
+        check_canceled(progress)
+        yield pending[start : start + size]
+
+
+def _distances(a, b) -> np.ndarray:
+    return np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1])
 
 
 def keep_top_k(si, ni, score, d_m, s_rank, n_rank, k: int) -> np.ndarray:

@@ -417,9 +417,21 @@ def test_the_map_draws_the_best_lines_first_then_the_whole_table_is_saved(
 ):
     layer = dock.layers["candidates"]
     dock.map_limit.setValue(10)
-    handed = []
-    monkeypatch.setattr(dock.writer, "start", lambda path, table, frame: handed.append(frame))
+    handed, events = [], []
+
+    def start(path, table, frame):
+        handed.append(frame)
+        events.append("whole table handed")
+
+    monkeypatch.setattr(dock.writer, "start", start)
+    dock.iface.mapCanvas().mapCanvasRefreshed.connect(lambda: events.append("map drawn"))
+    dock.candidatesUpdated.connect(lambda: events.append("panel updated"))
     move_slider_and_wait(dock, 12)
+    assert dock.saving()
+    # the whole table waits for the map to be redrawn (it would compete with the drawing)
+    assert wait_for(lambda: handed)
+    after = events[events.index("panel updated") :]
+    assert after[:3] == ["panel updated", "map drawn", "whole table handed"]
     total = len(dock.candidates)
     assert total > 20
     best = sorted(dock.candidates["score"], reverse=True)[9]
@@ -466,7 +478,7 @@ def test_a_decision_on_a_line_not_drawn_waits_for_the_whole_table(dock, workspac
     move_slider_and_wait(dock, 12)
     drawn = {f["candidate_id"] for f in dock.layers["candidates"].getFeatures()}
     hidden = next(c for c in dock.candidates["candidate_id"] if c not in drawn)
-    assert dock.writer.busy()  # the whole table is still on its way
+    assert dock.saving()  # the whole table is still on its way (after the map, or written)
     dock.write_decision(hidden, "to_explore", "hors carte")
     assert not dock.saving()
     rows = {f["candidate_id"]: f for f in read_table(workspace, "synergies")}

@@ -98,3 +98,66 @@ def test_the_task_finds_what_the_core_finds_and_places_the_flows_once():
     runner.stop()
     assert not tasks._PLACED
     assert tasks.detach(supply) is not supply_parts
+
+
+def test_the_collector_waits_until_the_dock_has_taken_a_search():
+    """Python's cycle collector is paused from the start of a search until its result is
+    taken (ui/gc_pause.py), and runs again after, whatever the outcome; pauses nest, end
+    once each, from any thread; a collector the host turned off stays off."""
+    import gc
+    import threading
+
+    from eit_synergies.core.catalogue import Catalogue
+    from eit_synergies.ui import gc_pause, tasks
+
+    assert gc.isenabled()
+    first, second = gc_pause.Pause(), gc_pause.Pause()
+    assert not gc.isenabled() and gc_pause.paused()
+    ender = threading.Thread(target=first.end)
+    ender.start()
+    ender.join()
+    first.end()  # a second end of the same pause counts for nothing
+    assert not gc.isenabled()
+    second.end()
+    assert gc.isenabled() and not gc_pause.paused()
+    gc.disable()
+    try:
+        with gc_pause.Pause():
+            assert gc_pause.paused()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    rng = np.random.default_rng(3)
+    supply_parts = tasks.detach(flows(rng, 80, "S", ["R1", "R2"]))
+    need_parts = tasks.detach(flows(rng, 80, "N", ["R1", "R2"]))
+    catalogue = Catalogue.builtin()
+    seen = []
+
+    def taken(task):
+        seen.append((task, gc.isenabled(), gc_pause.paused()))
+
+    for km in (3, -1):  # a search, a search that fails (a negative distance)
+        task = tasks.CandidateSearchTask(
+            supply_parts, need_parts, catalogue, km, None, taken, km, top_k=3
+        )
+        QgsApplication.taskManager().addTask(task)
+        assert wait_for(lambda t=task: seen and seen[-1][0] is t)
+        assert seen[-1][1:] == (False, True)  # paused while the dock takes the result
+        assert (task.result is not None) == (km > 0)
+        assert (task.error is not None) == (km < 0)
+        assert gc.isenabled() and not gc_pause.paused()  # and no longer once taken
+    # a task canceled on its way, and the runner's tasks when the dock stops
+    runner = tasks.SearchRunner(
+        lambda: {"supply": supply_parts, "need": need_parts, "catalogue": catalogue,
+                 "max_distance_km": 3, "previous": None, "top_k": 3},
+        lambda task: seen.append((task, gc.isenabled(), gc_pause.paused())),
+    )  # fmt: skip
+    runner.start_now()
+    newest = runner.start_now()  # cancels the first one
+    assert wait_for(lambda: seen[-1][0] is newest)
+    assert runner.canceled == 1
+    assert wait_for(lambda: gc.isenabled() and not gc_pause.paused())
+    runner.start_now()
+    runner.stop()
+    assert gc.isenabled() and not gc_pause.paused()

@@ -242,3 +242,147 @@ def test_placing_checks_like_the_search():
     with pytest.raises(EitError) as error:
         place_flows(s, "supply")
     assert error.value.code == "duplicate_flow_id"
+
+
+# ------------------------------------------------ the k first of each group, ties included
+
+
+def lexsorted_first_k(group, score, d_m, rank, k):
+    """The k first rows of each group by one full sort (score best first, distance, rank)."""
+    order = np.lexsort((rank, d_m, -score, group))
+    keep = np.zeros(len(group), dtype=bool)
+    seen: dict[int, int] = {}
+    for row in order:
+        seen[group[row]] = seen.get(group[row], 0) + 1
+        keep[row] = seen[group[row]] <= k
+    return keep
+
+
+def tied_rows(rng, n, groups, steps=True):
+    """Few scores, few distances (many rows equal on both), distinct ranks in a group."""
+    group = rng.integers(0, groups, n)
+    score = rng.integers(0, 6, n) / 8 if steps else rng.integers(0, 6, n) / 7
+    d_m = rng.integers(0, 4, n) * 250.0
+    rank = rng.permutation(n)
+    return group, score, d_m, rank
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 2, 5])
+@pytest.mark.parametrize("steps", [True, False])
+def test_best_of_groups_equals_one_full_sort(seed, k, steps):
+    from eit_synergies.core.synergy.topk import best_of_groups
+
+    rng = np.random.default_rng(seed)
+    group, score, d_m, rank = tied_rows(rng, 3000, 150, steps)
+    expected = lexsorted_first_k(group, score, d_m, rank, k)
+    assert 0 < expected.sum() < len(group)
+    np.testing.assert_array_equal(best_of_groups(group, score, d_m, rank, k), expected)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 3, 8, 12])
+def test_best_in_rows_equals_one_full_sort(seed, k):
+    from eit_synergies.core.synergy.topk import best_in_rows
+
+    rng = np.random.default_rng(seed)
+    n, cols = 400, 10
+    _, score, d_m, rank = tied_rows(rng, n * cols, 1)
+    score, d_m, rank = score.reshape(n, cols), d_m.reshape(n, cols), rank.reshape(n, cols)
+    ok = rng.random((n, cols)) < 0.8
+    ok[:40] = rng.random((40, cols)) < 0.2  # rows with fewer than k columns
+    taken, kth = best_in_rows(np.where(ok, score, -np.inf), d_m, rank, ok, k)
+    group = np.broadcast_to(np.arange(n)[:, None], (n, cols))[ok]
+    expected = np.zeros((n, cols), dtype=bool)
+    expected[ok] = lexsorted_first_k(group, score[ok], d_m[ok], rank[ok], k)
+    np.testing.assert_array_equal(taken, expected)
+    counts = ok.sum(axis=1)
+    lowest = np.where(expected, score, np.inf).min(axis=1)
+    np.testing.assert_array_equal(kth, np.where(counts >= k, lowest, -np.inf))
+
+
+# -------------------------------- a flow in several resource pairs, each its own limit and factor
+
+WIDE_COMPATIBILITY = pd.DataFrame(
+    {
+        "supply_resource": ["R1", "R1", "R1", "R2", "R2", "R3", "R4", "R5", "R5"],
+        "need_resource": ["R2", "R3", "R4", "R3", "R5", "R1", "R1", "R1", "R4"],
+        "factor": [0.8, 0.5, 0.9, 0.3, 1.0, 0.6, 0.4, 0.7, 0.2],
+    }
+)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("chunk", [None, 40])
+def test_top_k_over_several_pairs_of_each_resource(monkeypatch, seed, k, chunk):
+    """Each resource in up to five compatible pairs, the limits of the supply resource, of
+    the need resource or the fallback, dense places (scans) and sparse ones, actors on both
+    sides; a tiny chunk forces the scan of the undecided flows to go piece by piece."""
+    from eit_synergies.core.synergy import topk
+
+    if chunk is not None:
+        monkeypatch.setattr(topk, "CHUNK_PAIRS", chunk)
+    rng = np.random.default_rng(seed)
+    resources = ["R1", "R2", "R3", "R4", "R5"]
+    s = random_flows(rng, 260, "gisement", "S", resources, 250, 8_000, 70)
+    n = random_flows(rng, 240, "besoin", "N", resources, 250, 8_000, 70)
+    dense = rng.random(len(s)) < 0.3  # a crowded corner: many flows at equal distances
+    s.loc[dense, "geometry"] = [Point(X0 + 50 * (i % 3), Y0) for i in range(int(dense.sum()))]
+    defaults = {"R1": 2.0, "R3": 5.0, "R5": 0.7}  # R2, R4: the need's default or 3 km
+    every = find_candidates(
+        s, n, WIDE_COMPATIBILITY, 0, defaults, top_k=0, fallback_distance_km=3.0
+    ).candidates
+    assert every["max_distance_km"].nunique() >= 3
+    assert (every.groupby("supply_flow")["need_resource"].nunique() > 1).any()
+    top = find_candidates(
+        s, n, WIDE_COMPATIBILITY, 0, defaults, top_k=k, fallback_distance_km=3.0
+    ).candidates
+    assert set(top["candidate_id"]) == brute_top_k(every, k)
+    # no pair of one actor, none twice
+    assert not (top["supplier_id"] == top["receiver_id"]).any()
+    assert top["candidate_id"].is_unique
+
+
+def test_searches_over_the_same_flows_reuse_their_neighbours_and_find_the_same():
+    """The dock searches the same flows, placed once, at each distance: the nearest flows
+    kept from one search serve the next one, which finds what a first search would; flows
+    moved, of another resource or actor are searched afresh."""
+    from eit_synergies.core.synergy import topk
+
+    rng = np.random.default_rng(21)
+    resources = ["R1", "R2", "R3", "R4", "R5"]
+    s = random_flows(rng, 200, "gisement", "S", resources, 250, 8_000, 60)
+    n = random_flows(rng, 220, "besoin", "N", resources, 250, 8_000, 60)
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+
+    def search(supply, need, km):
+        found = find_candidates(supply, need, WIDE_COMPATIBILITY, km, top_k=3).candidates
+        return pd.DataFrame(found.drop(columns="geometry"))
+
+    fresh = {}
+    for km in (4.0, 1.0, 2.5):
+        topk.forget_searches()
+        fresh[km] = search(placed_s, placed_n, km)
+    topk.forget_searches()
+    for km in (1.0, 4.0, 2.5, 1.0):  # one set of neighbours for every distance
+        pd.testing.assert_frame_equal(search(placed_s, placed_n, km), fresh[km])
+        assert topk._MEMO["parts"]
+    moved = s.copy()
+    moved.loc[moved.index[:60], "geometry"] = [Point(X0 + 30 * i, Y0 + 7_000) for i in range(60)]
+    other = s.copy()
+    other.loc[other.index[:60], "resource"] = "R4"
+    actors = s.copy()
+    actors.loc[actors.index[:90], "actor_id"] = n["actor_id"].iloc[:90].to_numpy()
+    for changed in (moved, other, actors):
+        placed = place_flows(changed, "supply")
+        topk.forget_searches()
+        expected = search(placed, placed_n, 2.5)
+        assert not expected.equals(fresh[2.5])
+        topk.forget_searches()
+        search(placed_s, placed_n, 2.5)  # the old flows' neighbours kept
+        pd.testing.assert_frame_equal(search(placed, placed_n, 2.5), expected)
+    # flows not placed once are searched once: nothing is kept for them
+    topk.forget_searches()
+    pd.testing.assert_frame_equal(search(s, n, 2.5), fresh[2.5])
+    assert not topk._MEMO["parts"]
