@@ -71,6 +71,10 @@ def memory_layer(frame, kind: str, crs: str, name: str) -> QgsVectorLayer:
             data = pd.DataFrame(data.drop(columns="geometry"))
             data["geometry"] = geometry.to_numpy()
         frame_to_sink(data, layer.dataProvider(), fields, None, "geometry")
+    if has_geometry:
+        # each page's map, and its legend's hit test, then read the features in view only,
+        # not all 50,000 flows of a region for every page
+        layer.dataProvider().createSpatialIndex()
     layer.updateExtents()
     return layer
 

@@ -34,3 +34,22 @@ def test_flow_symbols_read_fields_not_expressions_for_what_does_not_depend_on_th
         # the focus of the page stays an expression
         fill = properties.property(QgsSymbolLayer.Property.PropertyFillColor)
         assert "hl_flows" in fill.expressionString()
+
+
+def test_the_atlas_layers_with_geometry_have_a_spatial_index():
+    import geopandas as gpd
+    import shapely
+    from eit_synergies.layers.atlas import memory_layer
+    from qgis.core import QgsFeatureSource, QgsRectangle
+
+    frame = gpd.GeoDataFrame(
+        {"flow_id": [f"F{i}" for i in range(50)]},
+        geometry=shapely.points(np.arange(50) * 100.0, np.zeros(50)),
+        crs="EPSG:2154",
+    )
+    layer = memory_layer(frame, "Point", "EPSG:2154", "flows")
+    assert layer.hasSpatialIndex() == QgsFeatureSource.SpatialIndexPresence.SpatialIndexPresent
+    near = {f["flow_id"] for f in layer.getFeatures(QgsRectangle(-1, -1, 250, 1))}
+    assert near == {"F0", "F1", "F2"}
+    table = memory_layer(frame.drop(columns="geometry").assign(geometry=None), "None", "", "t")
+    assert table.featureCount() == 50
