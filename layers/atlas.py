@@ -48,6 +48,7 @@ from .atlas_data import (  # noqa: F401 - the atlas's interface, re-exported
     Published,
     publish,
 )
+from .atlas_legend import AtlasLegends, atlas_sources
 from .atlas_pages import PageBuilder, _extent, coverage_blocks
 from .atlas_rings import offset_text, ring_offsets
 from .atlas_text import ReportText
@@ -92,8 +93,6 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
         gpd.GeoDataFrame(
             point_flows[["flow_id", "family", "direction", "size_class", "masked"]].assign(
                 family=point_flows["family"].fillna(""),
-                # one flow of each family: what the cover's legend needs to test (below)
-                legend_rep=~point_flows["family"].fillna("").duplicated().to_numpy(),
                 # what the symbols read as fields (no expression evaluated per flow)
                 offset=offset_text(offsets),
                 shape=np.where(point_flows["direction"].to_numpy() == "need", "square", "circle"),
@@ -304,14 +303,10 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         content = [layers[k] for k in ("groups", "links", "flows", "actors") if k in layers]
         legend = [layers[k] for k in ("flows", "links", "groups") if k in layers]
         overview = [layers["overview"]] if "overview" in layers else [layers["flows"]]
-        filters = {
-            layers["flows"].id(): sty.cover_or_focus("legend_rep", "hl_flows", "flow_id"),
-            layers["links"].id(): sty.focus("hl_cands", "candidate_id"),
-        }
         # a synergy page is about two flows: the mutualisation groups around them (faint
         # outlines, often hundreds in a dense town) are left out of its map
         left_out = {"synergy": [layers["groups"]]} if "groups" in layers else {}
-        map_layers = lay.MapLayers(background, content, legend, overview, filters, left_out)
+        map_layers = lay.MapLayers(background, content, legend, overview, left_out)
         lay.link_maps(
             layout,
             map_layers,
@@ -320,6 +315,14 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
             _rectangle(extent),
             not options.public,
         )
+        # the legends list what their map shows, worked out from the data (atlas_legend.py)
+        legends = AtlasLegends(atlas_sources(published, layers), left_out)
+        for legend_id, map_id in (("eit_cover_legend", None), ("eit_legend", "eit_map")):
+            legend_item, map_item = lay.item(layout, legend_id), lay.item(layout, map_id or "")
+            if legend_item is not None and map_id is None:
+                legends.show_all(legend_item)
+            elif legend_item is not None and map_item is not None:
+                legends.follow(legend_item, map_item)
         lay.set_variables(
             layout,
             {
@@ -395,7 +398,7 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
                     report.write_table(table, path, headers, options.title, options.lang)
             result.csv, result.xlsx = options.csv, options.xlsx
         if options.png:
-            export_slide(project, layers, map_layers, extent, options, t, published)
+            export_slide(project, map_layers, legends, extent, options, t, published)
             result.png = options.png
         _progress(feedback, 100)
         del layout
@@ -450,7 +453,7 @@ def table_headers(t: ReportText) -> dict[str, str]:
     }
 
 
-def export_slide(project, layers, map_layers, extent, options, t, published) -> Path:
+def export_slide(project, map_layers, legends, extent, options, t, published) -> Path:
     """A 16:9 map of the whole territory for slides (PNG), from the same published layers."""
     from qgis.core import QgsLayoutExporter as Exporter
     from qgis.core import QgsLayoutSize, QgsPrintLayout, QgsUnitTypes
@@ -488,7 +491,8 @@ def export_slide(project, layers, map_layers, extent, options, t, published) -> 
     north = lay._add_north(layout, "eit_north", (168, 23, 8, 11))
     for linked in (scalebar, north):
         linked.setLinkedMap(map_item)
-    lay.setup_legend(legend, map_item, {})
+    lay.setup_legend(legend, map_item)
+    legends.show_all(legend)
     lay.add_label(
         layout, "eit_attribution", (8, 135, 238, 6), attribution_text(published, options, t),
         5.5, sty.MUTED,

@@ -671,7 +671,6 @@ class MapLayers:
     content: list
     legend: list
     overview: list = field(default_factory=list)
-    legend_filters: dict = field(default_factory=dict)  # layer id -> expression
     #: page kind -> layers the pages' map leaves out on pages of that kind
     left_out: dict = field(default_factory=dict)
 
@@ -701,9 +700,7 @@ def page_layer_set(stack: list, left_out: dict) -> QgsProperty | None:
 def link_maps(layout, layers: MapLayers, crs, extent, cover_extent, mode_warning: bool):
     """Give the template's maps their layers, extents, overview, legends and scale bars.
 
-    The legends list the layers of the project's layer tree (only the legend's layers are
-    put there), filtered by what the page's map shows and, for the layers given in
-    ``layers.legend_filters``, by what the page is about.
+    The legends are linked to their maps; what they list is set by ``layers/atlas_legend.py``.
     """
     stack = list(reversed(layers.background + layers.content))
     atlas_map = item(layout, "eit_map")
@@ -718,10 +715,7 @@ def link_maps(layout, layers: MapLayers, crs, extent, cover_extent, mode_warning
         map_item.setKeepLayerSet(True)
         size = map_item.sizeWithUnits()
         map_item.setExtent(fitted_extent(cover_extent, size.width(), size.height()))
-    if cover_map is not None:
-        park_off_cover(cover_map)
     if atlas_map is not None:
-        park_on_cover(atlas_map)
         layer_set = page_layer_set(stack, layers.left_out)
         if layer_set is not None:
             properties = atlas_map.dataDefinedProperties()
@@ -754,64 +748,15 @@ def link_maps(layout, layers: MapLayers, crs, extent, cover_extent, mode_warning
             north.setLinkedMap(map_item)
         legend = item(layout, f"{prefix}_legend")
         if legend is not None and map_item is not None:
-            setup_legend(legend, map_item, layers.legend_filters)
+            setup_legend(legend, map_item)
     mode = item(layout, "eit_mode")
     if mode is not None and mode_warning:
         mode.setFontColor(QColor(WARNING))
 
 
-def park_off_cover(map_item) -> None:
-    """On the pages, where the cover's map is not exported, it looks at an empty square metre
-    beside the territory: its legend (filtered by what the map shows) is recomputed on every
-    page, and over the whole territory that hit test scanned every flow and actor each time."""
-    rect = map_item.extent()
-    away = {
-        "XMin": rect.xMinimum() - 2 * rect.width(),
-        "YMin": rect.yMinimum() - 2 * rect.height(),
-    }
-    away.update(XMax=away["XMin"] + 1.0, YMax=away["YMin"] + 1.0)
-    now = {
-        "XMin": rect.xMinimum(),
-        "YMin": rect.yMinimum(),
-        "XMax": rect.xMaximum(),
-        "YMax": rect.yMaximum(),
-    }
-    properties = map_item.dataDefinedProperties()
-    for key in ("XMin", "YMin", "XMax", "YMax"):
-        properties.setProperty(
-            getattr(QgsLayoutObject.DataDefinedProperty, f"Map{key}"),
-            QgsProperty.fromExpression(f"if({KIND} = 'cover', {now[key]!r}, {away[key]!r})"),
-        )
-    map_item.setDataDefinedProperties(properties)
-    map_item.refreshDataDefinedProperty(QgsLayoutObject.DataDefinedProperty.AllProperties)
-
-
-def park_on_cover(map_item) -> None:
-    """On the cover, where the pages' map is not exported, it looks at an empty square metre
-    beside the territory (its legend would otherwise test every feature of the territory
-    once more); on the pages the expressions are NULL and the atlas sets its extent."""
-    rect = map_item.extent()
-    away = {"XMin": rect.xMinimum() - 2 * rect.width(), "YMin": rect.yMinimum() - 2 * rect.height()}
-    away.update(XMax=away["XMin"] + 1.0, YMax=away["YMin"] + 1.0)
-    properties = map_item.dataDefinedProperties()
-    for key, value in away.items():
-        properties.setProperty(
-            getattr(QgsLayoutObject.DataDefinedProperty, f"Map{key}"),
-            QgsProperty.fromExpression(f"if({KIND} = 'cover', {value!r}, NULL)"),
-        )
-    map_item.setDataDefinedProperties(properties)
-
-
-def setup_legend(legend, map_item, filters: dict) -> None:
-    """Link a legend to its map; filter it by the map's content and by ``filters``
-    (layer id -> expression: only the symbols of the features it selects are listed)."""
-    from qgis.core import QgsLayerTreeUtils
-
+def setup_legend(legend, map_item) -> None:
+    """Link a legend to its map, with a tree of its own: what it lists is set by
+    ``layers/atlas_legend.py`` (not by QGIS's filter by map, a hit test of every feature)."""
     legend.setLinkedMap(map_item)
     legend.setAutoUpdateModel(False)  # a copy of the project's tree, kept with the legend
-    for node in legend.model().rootGroup().findLayers():
-        expression = filters.get(node.layerId())
-        if expression:
-            QgsLayerTreeUtils.setLegendFilterByExpression(node, expression, True)
-    legend.setLegendFilterByMapEnabled(True)
-    legend.updateLegend()
+    legend.setLegendFilterByMapEnabled(False)

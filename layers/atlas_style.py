@@ -123,16 +123,6 @@ def focus(attribute: str, field: str) -> str:
     return f"({ALL_IN_FOCUS} OR {in_list(attribute, field)})"
 
 
-def cover_or_focus(representative: str, attribute: str, field: str) -> str:
-    """A legend filter: on the cover (every feature in focus, the whole territory in view)
-    only the features flagged ``representative``, one per symbol, so that the legend's hit
-    test looks at a few dozen features rather than every flow; on the pages, :func:`focus`."""
-    return (
-        f"CASE WHEN coalesce({_page('kind')}, 'cover') = 'cover' THEN \"{representative}\" "
-        f"ELSE {focus(attribute, field)} END"
-    )
-
-
 # --------------------------------------------------------------------------- layers
 
 

@@ -347,6 +347,87 @@ def test_family_atlas(plugin, french_report, demo, tmp_path):
     assert "98 765 t/an" in pdf_text(Path(working["OUTPUT"]))
 
 
+def _listed(legend) -> set[tuple[str, str]]:
+    """(layer, legend key) of every entry a legend lists now."""
+    from qgis.core import QgsLayerTreeModelLegendNode
+
+    role = QgsLayerTreeModelLegendNode.LegendNodeRoles.RuleKeyRole
+    model = legend.model()
+    return {
+        (node.layer().name(), entry.data(role))
+        for node in model.rootGroup().findLayers()
+        for entry in model.layerLegendNodes(node)
+    }
+
+
+def _hit_test(map_item, layers, filters: dict) -> set[tuple[str, str]]:
+    """What QGIS's own legend filter would list: its hit test of ``map_item`` as the legend
+    runs it, the page's focus expressions applied."""
+    from qgis.core import QgsGeometry, QgsMapHitTest, QgsUnitTypes
+    from qgis.PyQt.QtCore import QSizeF
+
+    rect = map_item.requestedExtent()
+    dpi = 96.0
+    scale = (
+        map_item.layout()
+        .convertFromLayoutUnits(
+            map_item.mapUnitsToLayoutUnits(), QgsUnitTypes.LayoutUnit.LayoutMillimeters
+        )
+        .length()
+        * dpi
+        / 25.4
+    )
+    settings = map_item.mapSettings(rect, QSizeF(rect.width(), rect.height()) * scale, dpi, True)
+    hit = QgsMapHitTest(settings, QgsGeometry(), filters)  # the map's extent, as a legend
+    hit.run()
+    drawn = {layer.id() for layer in settings.layers()}
+    return {
+        (layer.name(), item.ruleKey())
+        for layer in layers
+        if layer.id() in drawn
+        for item in layer.renderer().legendSymbolItems()
+        if hit.legendKeyVisible(item.ruleKey(), layer)
+    }
+
+
+@pytest.mark.parametrize("coverage", [0, 1, 2])
+def test_legends_list_what_qgis_own_hit_test_finds(plugin, demo, tmp_path, monkeypatch, coverage):
+    """The legends are worked out from the data (layers/atlas_legend.py); on every page and
+    the cover they list what QGIS's filter by map and by the page's focus would."""
+    from eit_synergies.layers import atlas, atlas_legend
+    from eit_synergies.layers import atlas_style as sty
+
+    seen = []
+
+    class Checked(atlas_legend.AtlasLegends):
+        def page_changed(self):
+            super().page_changed()
+            feature = self.map_item.layout().reportContext().feature()
+            if feature["kind"] == "cover":
+                layout = self.map_item.layout()
+                cover_map = layout.itemById("eit_cover_map")
+                layers = [s.layer for s in self.sources.values()]
+                cover = _listed(layout.itemById("eit_cover_legend"))
+                seen.append(("cover", cover, _hit_test(cover_map, layers, {})))
+                return
+            layers = {key: s.layer for key, s in self.sources.items()}
+            filters = {
+                layers["flows"].id(): sty.focus("hl_flows", "flow_id"),
+                layers["links"].id(): sty.focus("hl_cands", "candidate_id"),
+            }
+            theirs = _hit_test(self.map_item, list(layers.values()), filters)
+            seen.append((feature["page_key"], _listed(self.legend), theirs))
+
+    monkeypatch.setattr(atlas, "AtlasLegends", Checked)
+    result = run_atlas(demo, tmp_path, COVERAGE=coverage)
+    assert len(seen) == result["PAGES"]  # the cover and every page
+    for page, ours, theirs in seen:
+        assert ours == theirs, page
+    cover = seen[0][1]
+    assert all(len(ours) < len(cover) for _, ours, _ in seen[1:])  # the pages' are filtered
+    assert any({name for name, _ in ours} != {name for name, _ in cover} for _, ours, _ in seen)
+
+
 def test_english_portrait_atlas(plugin, demo, tmp_path):
     result = run_atlas(demo, tmp_path, COVERAGE=0, PUBLIC=True, LANGUAGE=1, ORIENTATION=1, TITLE="")
     pdf = Path(result["OUTPUT"])
