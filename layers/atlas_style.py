@@ -266,7 +266,10 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
     in_focus = focus("hl_flows", "flow_id")
     # shape, size and dotted outline are the flow's own fields (layers/atlas.py), not
     # expressions: read, not evaluated, for every flow of every map; in a legend (no
-    # feature) the symbol's own circle, size and solid outline
+    # feature) the symbol's own circle, size and solid outline. The flows a page is not
+    # about are drawn without outline: a faint white one (alpha 60) changed little on the
+    # page, but a translucent pen is written to the PDF as a filled outline path, and these
+    # outlines were most of a page in a dense town (2 MB of the page's drawing, then deflated)
     layer.setDataDefinedProperty(
         QgsSymbolLayer.Property.PropertyName, QgsProperty.fromField("shape")
     )
@@ -285,7 +288,8 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
         ),
     )
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.Property.PropertyStrokeStyle, QgsProperty.fromField("stroke")
+        QgsSymbolLayer.Property.PropertyStrokeStyle,
+        QgsProperty.fromExpression(f"if({in_focus}, \"stroke\", 'no')"),
     )
     # its place on the ring of the flows that share its point (layers/atlas_rings.py)
     layer.setDataDefinedProperty(

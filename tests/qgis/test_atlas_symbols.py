@@ -25,15 +25,50 @@ def test_flow_symbols_read_fields_not_expressions_for_what_does_not_depend_on_th
         for key, field in (
             (QgsSymbolLayer.Property.PropertyName, "shape"),
             (QgsSymbolLayer.Property.PropertySize, "size_mm"),
-            (QgsSymbolLayer.Property.PropertyStrokeStyle, "stroke"),
             (QgsSymbolLayer.Property.PropertyOffset, "offset"),
         ):
             prop = properties.property(key)
             assert prop.propertyType() == QgsProperty.Type.FieldBasedProperty
             assert prop.field() == field
-        # the focus of the page stays an expression
+        # the focus of the page stays an expression: the outline, the "stroke" field's
+        # (dotted for a flow placed at its commune) in focus, none otherwise
         fill = properties.property(QgsSymbolLayer.Property.PropertyFillColor)
         assert "hl_flows" in fill.expressionString()
+        outline = properties.property(QgsSymbolLayer.Property.PropertyStrokeStyle)
+        assert _outline(outline, "synergy", ",F1,F7,", "dot") == "dot"
+        assert _outline(outline, "synergy", ",F1,F7,", "solid") == "solid"
+        assert _outline(outline, "synergy", ",F2,", "dot") == "no"
+        assert _outline(outline, "cover", None, "solid") == "solid"
+
+
+def _outline(prop, kind: str, highlighted, stroke: str) -> str:
+    """The outline style of flow F7 (its ``stroke`` field) on an atlas page of ``kind``."""
+    from qgis.core import QgsFeature, QgsPrintLayout, QgsProject
+
+    project = QgsProject()
+    uri = "Point?crs=EPSG:2154&field=kind:string&field=hl_flows:string"
+    pages = QgsVectorLayer(uri, "p", "memory")
+    page = QgsFeature(pages.fields())
+    page.setAttributes([kind, highlighted])
+    pages.dataProvider().addFeatures([page])
+    project.addMapLayer(pages)
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    atlas = layout.atlas()
+    atlas.setCoverageLayer(pages)
+    atlas.setEnabled(True)
+    atlas.beginRender()
+    assert atlas.seekTo(0)
+    uri = "Point?crs=EPSG:2154&field=flow_id:string&field=stroke:string"
+    flows = QgsVectorLayer(uri, "f", "memory")
+    flow = QgsFeature(flows.fields())
+    flow.setAttributes(["F7", stroke])
+    context = layout.createExpressionContext()
+    context.setFeature(flow)
+    value, ok = prop.valueAsString(context, "")
+    atlas.endRender()
+    assert ok
+    return value
 
 
 def test_the_atlas_layers_with_geometry_have_a_spatial_index():
