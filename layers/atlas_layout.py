@@ -516,6 +516,7 @@ class Block:
     name: str = ""  # the block's key (a table's key by default)
     columns: list[Column] = field(default_factory=list)
     chart: str | None = None  # the page attribute holding the chart's path
+    raster: bool = False  # the chart is an image (PNG), not an SVG drawing
     height: float = 30.0  # mm, heading included
     max_lines: int = 0  # table lines that fit (computed by :func:`layout_blocks`)
     rect: Rect = (0, 0, 0, 0)
@@ -635,7 +636,11 @@ def add_chart(layout, block: Block, exclude: str):
         PRIMARY, "bold", exclude=exclude, valign=Qt.AlignmentFlag.AlignVCenter,
     )  # fmt: skip
     picture = QgsLayoutItemPicture(layout)
-    picture.setMode(QgsLayoutItemPicture.Format.FormatRaster)
+    picture.setMode(
+        QgsLayoutItemPicture.Format.FormatRaster
+        if block.raster
+        else QgsLayoutItemPicture.Format.FormatSVG
+    )
     picture.setResizeMode(QgsLayoutItemPicture.ResizeMode.Zoom)
     picture.setPictureAnchor(QgsLayoutItem.ReferencePoint.UpperLeft)
     picture.dataDefinedProperties().setProperty(

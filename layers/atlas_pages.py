@@ -672,6 +672,7 @@ def coverage_blocks(
                 t.tr("Metabolism of the territory"),
                 name="cover_metabolism",
                 chart="chart2",
+                raster=True,  # drawn as SVG, handed over as PNG (metabolism_view.svg_to_png)
                 height=62,
             ),
         )
