@@ -35,6 +35,7 @@ from qgis.PyQt.QtCore import Qt
 from ..core import report, report_words
 from ..core.errors import Canceled
 from . import atlas_layout as lay
+from . import atlas_split as split
 from . import atlas_style as sty
 from .atlas_charts import ChartMaker
 from .atlas_data import (  # noqa: F401 - the atlas's interface, re-exported
@@ -315,14 +316,6 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
             _rectangle(extent),
             not options.public,
         )
-        # the legends list what their map shows, worked out from the data (atlas_legend.py)
-        legends = AtlasLegends(atlas_sources(published, layers), left_out)
-        for legend_id, map_id in (("eit_cover_legend", None), ("eit_legend", "eit_map")):
-            legend_item, map_item = lay.item(layout, legend_id), lay.item(layout, map_id or "")
-            if legend_item is not None and map_id is None:
-                legends.show_all(legend_item)
-            elif legend_item is not None and map_item is not None:
-                legends.follow(legend_item, map_item)
         lay.set_variables(
             layout,
             {
@@ -338,19 +331,28 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
                 "eit_label_all": 0,
             },
         )
-        exclude = lay.ONLY_ON_PAGES
+        # the cover and the pages as two layouts, each without the other's items (atlas_split)
+        cover_layout = layout.clone()
+        split.keep_only(cover_layout, "cover")
+        split.keep_only(layout, "pages")
+        split.number_pages(cover_layout, 0, len(builder.pages))
+        split.number_pages(layout, 1, len(builder.pages))
+        split.set_coverage(cover_layout, layers["pages"], split.COVER_FILTER)
+        split.set_coverage(layout, layers["pages"], split.PAGES_FILTER)
+        # the legends list what their map shows, worked out from the data (atlas_legend.py)
+        legends = AtlasLegends(atlas_sources(published, layers), left_out)
+        if lay.item(cover_layout, "eit_cover_legend") is not None:
+            legends.show_all(lay.item(cover_layout, "eit_cover_legend"))
+        if lay.item(layout, "eit_legend") is not None and lay.item(layout, "eit_map") is not None:
+            legends.follow(lay.item(layout, "eit_legend"), lay.item(layout, "eit_map"))
         for name, group in blocks.items():
-            hide = lay.ONLY_ON_COVER if name == "cover" else exclude
+            target = cover_layout if name == "cover" else layout
+            hide = lay.ONLY_ON_COVER if name == "cover" else lay.ONLY_ON_PAGES
             for block in group:
                 if block.table:
-                    lay.add_table(layout, layers["rows"], block, hide)
+                    lay.add_table(target, layers["rows"], block, hide)
                 else:
-                    lay.add_chart(layout, block, hide)
-        atlas = layout.atlas()
-        atlas.setCoverageLayer(layers["pages"])
-        atlas.setHideCoverage(True)
-        atlas.setEnabled(True)
-        atlas.setPageNameExpression('"page_key"')
+                    lay.add_chart(target, block, hide)
         settings = QgsLayoutExporter.PdfExportSettings()
         settings.dpi = options.dpi
         settings.rasterizeWholeImage = False
@@ -361,7 +363,8 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         pdf = Path(options.pdf)
         pdf.parent.mkdir(parents=True, exist_ok=True)
         export_feedback = _sub_feedback(feedback, 20, 92)
-        status, error = QgsLayoutExporter.exportToPdf(atlas, str(pdf), settings, export_feedback)
+        pages = split.CoverThenPages(cover_layout, layout)
+        status, error = QgsLayoutExporter.exportToPdf(pages, str(pdf), settings, export_feedback)
         if status == QgsLayoutExporter.ExportResult.Canceled:
             raise Canceled()
         if status != QgsLayoutExporter.ExportResult.Success:
@@ -401,7 +404,7 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
             export_slide(project, map_layers, legends, extent, options, t, published)
             result.png = options.png
         _progress(feedback, 100)
-        del layout
+        del pages, cover_layout, layout
         return result
 
 

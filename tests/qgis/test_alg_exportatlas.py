@@ -400,16 +400,15 @@ def test_legends_list_what_qgis_own_hit_test_finds(plugin, demo, tmp_path, monke
     seen = []
 
     class Checked(atlas_legend.AtlasLegends):
+        def show_all(self, legend):
+            super().show_all(legend)
+            cover_map = legend.layout().itemById("eit_cover_map")
+            layers = [s.layer for s in self.sources.values()]
+            seen.append(("cover", _listed(legend), _hit_test(cover_map, layers, {})))
+
         def page_changed(self):
             super().page_changed()
             feature = self.map_item.layout().reportContext().feature()
-            if feature["kind"] == "cover":
-                layout = self.map_item.layout()
-                cover_map = layout.itemById("eit_cover_map")
-                layers = [s.layer for s in self.sources.values()]
-                cover = _listed(layout.itemById("eit_cover_legend"))
-                seen.append(("cover", cover, _hit_test(cover_map, layers, {})))
-                return
             layers = {key: s.layer for key, s in self.sources.items()}
             filters = {
                 layers["flows"].id(): sty.focus("hl_flows", "flow_id"),
