@@ -12,9 +12,10 @@ variables (``@eit_report_title``…) and attributes of the current page (``title
 The cover is the first feature of the atlas: cover items are excluded from the export on the
 other pages and page items on the cover (data-defined "exclude from exports"), so the
 template is one layout; the export then makes of it a cover layout and a pages layout, each
-without the other's items, written into one PDF (``atlas_split.py``). :func:`fill_layout` links the maps, legend and scale bars to
-the export's layers and lays the coverage's tables and charts out in the ``eit_panel`` and
-``eit_cover_panel`` rectangles (a custom template may move or resize them).
+without the other's items, written into one PDF (``atlas_split.py``). :func:`fill_layout`
+links the maps, legend and scale bars to the export's layers and lays the coverage's tables
+and charts out in the ``eit_panel`` and ``eit_cover_panel`` rectangles (a custom template may
+move or resize them).
 """
 
 from __future__ import annotations
