@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from qgis.core import QgsCategorizedSymbolRenderer, QgsMapLayerLegendUtils
+from qgis.core import QgsCategorizedSymbolRenderer, QgsLayerTreeLayer, QgsMapLayerLegendUtils
 
 #: the page attribute listing the features a page is about, and the field it lists
 FOCUS = {"flows": ("hl_flows", "flow_id"), "links": ("hl_cands", "candidate_id")}
@@ -103,6 +103,7 @@ class AtlasLegends:
         self.left_out = left_out or {}  # page kind -> layers the pages' map leaves out
         self.legend = None
         self.map_item = None
+        self.shown = {}  # id of a legend -> what it lists now
 
     def show_all(self, legend) -> None:
         """Every symbol the data has (the cover, the slide)."""
@@ -142,14 +143,18 @@ class AtlasLegends:
     def fill(self, legend, entries: dict[str, list[int]]) -> None:
         """Put in ``legend`` the layers that have entries, in the sources' order, each
         listing its entries (their indices in the layer's legend)."""
+        shown = {key: list(indices) for key, indices in entries.items() if indices}
+        if self.shown.get(id(legend)) == shown:
+            return  # as on the page before: nothing to redo
         legend.setLegendFilterByMapEnabled(False)
         root = legend.model().rootGroup()
         root.removeAllChildren()
-        for key, indices in entries.items():
-            if indices:
-                node = root.addLayer(self.sources[key].layer)
-                QgsMapLayerLegendUtils.setLegendNodeOrder(node, indices)
-                legend.model().refreshLayerLegend(node)
+        for key, indices in shown.items():
+            # the entries set before the node joins the tree: the model makes them once
+            node = QgsLayerTreeLayer(self.sources[key].layer)
+            QgsMapLayerLegendUtils.setLegendNodeOrder(node, indices)
+            root.addChildNode(node)
+        self.shown[id(legend)] = shown
         legend.adjustBoxSize()
         legend.update()
 
