@@ -99,6 +99,7 @@ def build_layers(published: Published, pages: PageBuilder, crs: str, t: ReportTe
                 shape=np.where(point_flows["direction"].to_numpy() == "need", "square", "circle"),
                 size_mm=sizes,
                 stroke=np.where(point_flows["masked"].to_numpy(dtype=bool), "dot", "solid"),
+                outline=sty.outline_colours(point_flows["masked"].to_numpy(dtype=bool)),
             ),
             geometry=point_flows.geometry,
             crs=crs,

@@ -109,7 +109,6 @@ def _page(attribute: str) -> str:
     return f"attribute(@atlas_feature, '{attribute}')"
 
 
-NOT_IN_LEGEND = "@legend_column_count IS NULL"
 #: True in legends (their scope has @legend_column_count), on the cover and the slide image.
 ALL_IN_FOCUS = f"(@legend_column_count IS NOT NULL OR coalesce({_page('kind')}, 'cover') = 'cover')"
 
@@ -252,6 +251,13 @@ def marker_sizes(size_class) -> np.ndarray:
     return np.asarray(SIZES_MM)[index.clip(0, len(SIZES_MM) - 1)]
 
 
+def outline_colours(masked) -> np.ndarray:
+    """The ``outline`` field of the atlas's flows: dark for a flow placed at its commune
+    (public mode; its outline is dotted), white for the others."""
+    masked = np.asarray(masked, dtype=bool)
+    return np.where(masked, rgba(TEXT, 255), "255,255,255,255")
+
+
 def _flow_symbol(colour: str) -> QgsMarkerSymbol:
     symbol = QgsMarkerSymbol.createSimple(
         {
@@ -264,7 +270,7 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
     )
     layer = symbol.symbolLayer(0)
     in_focus = focus("hl_flows", "flow_id")
-    # shape, size and dotted outline are the flow's own fields (layers/atlas.py), not
+    # shape, size, outline colour and dotted outline are the flow's own fields (atlas.py), not
     # expressions: read, not evaluated, for every flow of every map; in a legend (no
     # feature) the symbol's own circle, size and solid outline. The flows a page is not
     # about are drawn without outline: a faint white one (alpha 60) changed little on the
@@ -280,12 +286,10 @@ def _flow_symbol(colour: str) -> QgsMarkerSymbol:
         QgsSymbolLayer.Property.PropertyFillColor,
         QgsProperty.fromExpression(f"if({in_focus}, '{rgba(colour, 255)}', '{rgba(colour, 55)}')"),
     )
+    # the outline's colour too (dark for a flow placed at its commune, see OUTLINE): only
+    # the flows in focus have one
     layer.setDataDefinedProperty(
-        QgsSymbolLayer.Property.PropertyStrokeColor,
-        QgsProperty.fromExpression(
-            f"if({in_focus}, if({NOT_IN_LEGEND} AND \"masked\", '{rgba(TEXT, 255)}', "
-            "'255,255,255,255'), '255,255,255,60')"
-        ),
+        QgsSymbolLayer.Property.PropertyStrokeColor, QgsProperty.fromField("outline")
     )
     layer.setDataDefinedProperty(
         QgsSymbolLayer.Property.PropertyStrokeStyle,

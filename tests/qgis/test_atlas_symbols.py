@@ -16,6 +16,12 @@ def test_marker_size_of_each_class_and_the_first_for_unknown():
     assert np.all(np.diff(sty.SIZES_MM) > 0)
 
 
+def test_a_flow_placed_at_its_commune_has_a_dark_outline_the_others_a_white_one():
+    dark, white = sty.outline_colours([True, False])
+    assert white == "255,255,255,255"
+    assert dark != white and dark.endswith(",255")
+
+
 def test_flow_symbols_read_fields_not_expressions_for_what_does_not_depend_on_the_page():
     layer = QgsVectorLayer("Point?crs=EPSG:2154&field=family:string", "flows", "memory")
     sty.style_flows(layer, {"bois": ("Bois", "#8B5A2B")})
@@ -26,6 +32,7 @@ def test_flow_symbols_read_fields_not_expressions_for_what_does_not_depend_on_th
             (QgsSymbolLayer.Property.PropertyName, "shape"),
             (QgsSymbolLayer.Property.PropertySize, "size_mm"),
             (QgsSymbolLayer.Property.PropertyOffset, "offset"),
+            (QgsSymbolLayer.Property.PropertyStrokeColor, "outline"),
         ):
             prop = properties.property(key)
             assert prop.propertyType() == QgsProperty.Type.FieldBasedProperty
