@@ -270,14 +270,10 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         charts = ChartMaker(folder, options.lang)
         builder = PageBuilder(published, options, t, charts)
         builder.blocks = {b.key: b for group in blocks.values() for b in group}
-        everything = [
-            g
-            for g in list(published.flows.geometry) + list(published.candidates.geometry)
-            if g is not None
-        ]
+        parts = [published.flows.geometry, published.candidates.geometry]
         if published.communes is not None:
-            everything += list(published.communes.geometry)
-        extent = _extent(everything, 5000.0)
+            parts.append(published.communes.geometry)
+        extent = _extent(np.concatenate([p.to_numpy() for p in parts]), 5000.0)
         summary = report.summary_figures(
             published.flows, published.candidates, published.groups, published.n_actors
         )

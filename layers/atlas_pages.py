@@ -39,10 +39,11 @@ def _wrap_ids(values) -> str:
 
 def _extent(geometries, minimum: float = MIN_PAGE_EXTENT_M):
     """A polygon around the geometries, at least ``minimum`` metres wide and high."""
-    geoms = [g for g in geometries if g is not None and not g.is_empty]
-    if not geoms:
+    geoms = np.asarray(list(geometries), dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
+    if not len(geoms):
         return None
-    xmin, ymin, xmax, ymax = shapely.total_bounds(np.array(geoms, dtype=object))
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
     half_w = max(xmax - xmin, minimum) / 2
     half_h = max(ymax - ymin, minimum) / 2
