@@ -549,7 +549,7 @@ def publish_groups(groups, published_need, published_supply=None, *, public, lan
         if "combined_quantity" in groups.columns
         else np.full(len(groups), np.nan)
     )
-    records, geoms = [], []
+    records, geoms, hulls = [], [], []
     # plain dicts: a Series per group (iterrows) cost more than the rest of the loop
     group_geoms = groups.geometry.to_numpy()
     plain = pd.DataFrame(groups.drop(columns=groups.geometry.name)).to_dict("records")
@@ -587,8 +587,8 @@ def publish_groups(groups, published_need, published_supply=None, *, public, lan
             quantity_text = format_quantity(quantity, unit, lang)
         points = [row[3] for row in rows if row[3] is not None and not row[3].is_empty]
         if public and points:
-            hull = shapely.convex_hull(shapely.MultiPoint(points))
-            geometry = shapely.buffer(hull, 500.0)
+            geometry = None  # the hull of its members' places, made for all groups below
+            hulls.append((len(geoms), points))
         elif masked:
             geometry = None
         else:
@@ -615,6 +615,14 @@ def publish_groups(groups, published_need, published_supply=None, *, public, lan
             }
         )
         geoms.append(geometry)
+    if hulls:  # a public group's outline: 500 m around the hull of its members' places
+        places = shapely.multipoints(
+            [p for _, points in hulls for p in points],
+            indices=np.repeat(np.arange(len(hulls)), [len(points) for _, points in hulls]),
+        )
+        outlines = shapely.buffer(shapely.convex_hull(places), 500.0)
+        for (position, _), outline in zip(hulls, outlines, strict=True):
+            geoms[position] = outline
     return gpd.GeoDataFrame(
         pd.DataFrame.from_records(records, columns=columns), geometry=geoms, crs=groups.crs
     )

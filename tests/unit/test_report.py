@@ -334,6 +334,31 @@ def test_groups_rebuilt_from_published_positions():
     assert SECRET in kept["member_names"] and kept["quantity_value"] == SECRET_QTY + 18
 
 
+def test_each_public_group_is_the_hull_of_its_own_members_places():
+    published_flows = publish(public=True)
+    base = {
+        "resource": "WOOD_BARK", "resource_label": "Écorces", "family": "wood", "n_actors": 2,
+        "members": "", "member_names": "", "combined_quantity": 10.0, "unit_norm": "t/yr",
+        "providers": "", "status": "proposed", "notes": None, "confidential": False,
+    }  # fmt: skip
+    members = {"g1": "F1,F2,F3", "g2": "F2", "g3": "F3,F9", "g4": "F9"}
+    groups = gpd.GeoDataFrame(
+        [{**base, "group_id": g, "need_flows": f} for g, f in members.items()],
+        geometry=[Point(0, 0).buffer(10)] * len(members),
+        crs="EPSG:2154",
+    )
+    out = report.publish_groups(groups, published_flows, published_flows, public=True)
+    place = dict(zip(published_flows["flow_id"], published_flows.geometry, strict=True))
+    for group, flows in members.items():
+        points = [place[f] for f in flows.split(",") if f in place]
+        got = out.loc[out["group_id"] == group].geometry.iloc[0]
+        if points:
+            want = shapely.buffer(shapely.convex_hull(shapely.MultiPoint(points)), 500.0)
+            assert got.equals(want), group
+        else:  # no published place: the group's own outline (not masked here)
+            assert got.equals(Point(0, 0).buffer(10)), group
+
+
 # --------------------------------------------------------------------------- figures
 
 
