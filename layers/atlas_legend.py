@@ -23,7 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from qgis.core import QgsCategorizedSymbolRenderer, QgsLayerTreeLayer, QgsMapLayerLegendUtils
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsLayerTreeLayer,
+    QgsMapLayerLegendUtils,
+    QgsPropertyCollection,
+)
 
 #: the page attribute listing the features a page is about, and the field it lists
 FOCUS = {"flows": ("hl_flows", "flow_id"), "links": ("hl_cands", "candidate_id")}
@@ -39,6 +44,7 @@ class LegendSource:
     values: np.ndarray
     ids: np.ndarray | None = None
     focus_attribute: str | None = None
+    _legend_symbols: dict | None = None
 
     @classmethod
     def of_frame(cls, key: str, layer, frame) -> LegendSource:
@@ -56,6 +62,27 @@ class LegendSource:
             ids,
             attribute,
         )
+
+    def legend_symbols(self) -> dict:
+        """The symbols a legend draws for the categories whose symbol reads fields (the
+        flows' size, shape and outline): the category's symbol without its data-defined
+        properties. A legend has no feature to read them from, and QGIS draws such a symbol
+        as a dot unless a hit test of the map ran before."""
+        if self._legend_symbols is None:
+            self._legend_symbols = {}
+            renderer = self.layer.renderer()
+            if isinstance(renderer, QgsCategorizedSymbolRenderer):
+                for i, category in enumerate(renderer.categories()):
+                    symbol = category.symbol()
+                    if any(
+                        layer.dataDefinedProperties().hasActiveProperties()
+                        for layer in symbol.symbolLayers()
+                    ):
+                        plain = symbol.clone()
+                        for layer in plain.symbolLayers():
+                            layer.setDataDefinedProperties(QgsPropertyCollection())
+                        self._legend_symbols[i] = plain
+        return self._legend_symbols
 
     def listed(self, extent=None, focus: str | None = None) -> list[int]:
         """Indices of the legend entries to show: the categories of the features whose box
@@ -153,6 +180,9 @@ class AtlasLegends:
             # the entries set before the node joins the tree: the model makes them once
             node = QgsLayerTreeLayer(self.sources[key].layer)
             QgsMapLayerLegendUtils.setLegendNodeOrder(node, indices)
+            for index, symbol in self.sources[key].legend_symbols().items():
+                if index in indices:
+                    QgsMapLayerLegendUtils.setLegendNodeCustomSymbol(node, index, symbol)
             root.addChildNode(node)
         self.shown[id(legend)] = shown
         legend.adjustBoxSize()

@@ -22,6 +22,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProject,
+    QgsProperty,
     QgsReadWriteContext,
     QgsVectorLayer,
     QgsWkbTypes,
@@ -348,16 +349,27 @@ def test_family_atlas(plugin, french_report, demo, tmp_path):
 
 
 def _listed(legend) -> set[tuple[str, str]]:
-    """(layer, legend key) of every entry a legend lists now."""
+    """(layer, legend key) of every entry a legend lists now; each entry's symbol reads no
+    field (a legend has no feature: a marker sized by a field was drawn as a dot)."""
     from qgis.core import QgsLayerTreeModelLegendNode
 
     role = QgsLayerTreeModelLegendNode.LegendNodeRoles.RuleKeyRole
     model = legend.model()
-    return {
-        (node.layer().name(), entry.data(role))
-        for node in model.rootGroup().findLayers()
-        for entry in model.layerLegendNodes(node)
-    }
+    listed = set()
+    for node in model.rootGroup().findLayers():
+        for entry in model.layerLegendNodes(node):
+            listed.add((node.layer().name(), entry.data(role)))
+            symbol = None  # what it draws: its own symbol unless given one for the legend
+            if hasattr(entry, "symbol"):
+                symbol = entry.customSymbol() or entry.symbol()
+            for layer in symbol.symbolLayers() if symbol is not None else []:
+                properties = layer.dataDefinedProperties()
+                assert not any(
+                    properties.property(key).propertyType() == QgsProperty.Type.FieldBasedProperty
+                    for key in properties.propertyKeys()
+                    if properties.isActive(key)
+                ), node.layer().name()
+    return listed
 
 
 def _hit_test(map_item, layers, filters: dict) -> set[tuple[str, str]]:
