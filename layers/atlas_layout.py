@@ -437,7 +437,9 @@ def build_template(orientation: str, project) -> QgsPrintLayout:
     )  # fmt: skip
     cx, cy, cw, ch = g["cover_map"]
     _add_map(layout, "eit_cover_map", g["cover_map"], exclude=cover)
-    _add_north(layout, "eit_cover_north", (cx + cw - 6, cy + ch + 2.5, 6, 8.5), exclude=cover)
+    # inside the map's upper right corner: under it, the cover's legend (one column per
+    # few families) runs into it
+    _add_north(layout, "eit_cover_north", (cx + cw - 8, cy + 2, 6, 8.5), exclude=cover)
     _add_scalebar(layout, "eit_cover_scalebar", (cx + cw - 2, cy + ch - 2), cover)
     _add_legend(layout, "eit_cover_legend", g["cover_legend"], g["cover_columns"], cover)
     for i, rect in enumerate(g["cover_kpis"], start=1):
