@@ -338,18 +338,20 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         split.set_coverage(layout, layers["pages"], split.PAGES_FILTER)
         # the legends list what their map shows, worked out from the data (atlas_legend.py)
         legends = AtlasLegends(atlas_sources(published, layers), left_out)
-        if lay.item(cover_layout, "eit_cover_legend") is not None:
-            legends.show_all(lay.item(cover_layout, "eit_cover_legend"))
-        if lay.item(layout, "eit_legend") is not None and lay.item(layout, "eit_map") is not None:
-            legends.follow(lay.item(layout, "eit_legend"), lay.item(layout, "eit_map"))
+        cover_legend = lay.item(cover_layout, "eit_cover_legend")
+        page_legend, page_map = lay.item(layout, "eit_legend"), lay.item(layout, "eit_map")
+        if cover_legend is not None:
+            legends.show_all(cover_legend)
+        if page_legend is not None and page_map is not None:
+            legends.follow(page_legend, page_map)
+        # each block goes into its own layout only: no "exclude from exports" to evaluate
         for name, group in blocks.items():
             target = cover_layout if name == "cover" else layout
-            hide = lay.ONLY_ON_COVER if name == "cover" else lay.ONLY_ON_PAGES
             for block in group:
                 if block.table:
-                    lay.add_table(target, layers["rows"], block, hide)
+                    lay.add_table(target, layers["rows"], block)
                 else:
-                    lay.add_chart(target, block, hide)
+                    lay.add_chart(target, block)
         settings = QgsLayoutExporter.PdfExportSettings()
         settings.dpi = options.dpi
         settings.rasterizeWholeImage = False

@@ -585,7 +585,7 @@ def _table_style(colour: str) -> QgsLayoutTableStyle:
     return style
 
 
-def add_table(layout, rows_layer, block: Block, exclude: str):
+def add_table(layout, rows_layer, block: Block, exclude: str | None = None):
     """A heading and an attribute table of the rows of the current page for ``block``."""
     x, y, w, h = block.rect
     add_label(
@@ -628,12 +628,13 @@ def add_table(layout, rows_layer, block: Block, exclude: str):
     frame = QgsLayoutFrame(layout, table)
     _place(frame, (x, y + HEADING_MM, w, h - HEADING_MM))
     frame.setId(f"eit_t_{block.table}")
-    exclude_when(frame, exclude)
+    if exclude:
+        exclude_when(frame, exclude)
     table.addFrame(frame)
     return table
 
 
-def add_chart(layout, block: Block, exclude: str):
+def add_chart(layout, block: Block, exclude: str | None = None):
     x, y, w, h = block.rect
     add_label(
         layout, f"eit_h_{block.key}", (x, y, w, HEADING_MM - 0.6), block.heading, 8.0,
@@ -651,7 +652,9 @@ def add_chart(layout, block: Block, exclude: str):
         QgsLayoutObject.DataDefinedProperty.PictureSource,
         QgsProperty.fromExpression(f"attribute(@atlas_feature, '{block.chart}')"),
     )
-    hide = f"({exclude}) OR coalesce(attribute(@atlas_feature, '{block.chart}'), '') = ''"
+    hide = f"coalesce(attribute(@atlas_feature, '{block.chart}'), '') = ''"  # no chart
+    if exclude:
+        hide = f"({exclude}) OR {hide}"
     rect = (x, y + HEADING_MM, w, h - HEADING_MM)
     return _add(layout, picture, f"eit_c_{block.key}", rect, hide)
 

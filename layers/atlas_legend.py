@@ -14,7 +14,8 @@ what each map shows, so it works the legend out itself, with the same rule:
 
 :class:`AtlasLegends` fills the cover's legend once and keeps the pages' legend up to date as
 the atlas turns its pages (on the map's ``preparedForAtlas``, once the page's extent is set).
-``tests/qgis/test_atlas_legend.py`` checks the result against QGIS's own hit test.
+``test_legends_list_what_qgis_own_hit_test_finds`` (``tests/qgis/test_alg_exportatlas.py``)
+checks the result against QGIS's own hit test on every page of the three coverages.
 """
 
 from __future__ import annotations
@@ -64,10 +65,10 @@ class LegendSource:
         )
 
     def legend_symbols(self) -> dict:
-        """The symbols a legend draws for the categories whose symbol reads fields (the
-        flows' size, shape and outline): the category's symbol without its data-defined
-        properties. A legend has no feature to read them from, and QGIS draws such a symbol
-        as a dot unless a hit test of the map ran before."""
+        """The symbols a legend draws for the categories whose symbol has data-defined
+        properties (the flows' size, shape and outline are fields): the category's symbol
+        without them. A legend has no feature to read them from, and QGIS draws a marker
+        sized by a field as a dot unless a hit test of the map ran before."""
         if self._legend_symbols is None:
             self._legend_symbols = {}
             renderer = self.layer.renderer()
