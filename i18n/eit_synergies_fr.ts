@@ -1289,7 +1289,6 @@
     </message>
     <message>
       <location filename="../layers/workspace.py" />
-      <location filename="../layers/workspace_store.py" />
       <location filename="../ui/dock.py" />
       <location filename="../ui/workshop.py" />
       <source>EIT workshop</source>
@@ -1454,6 +1453,11 @@
     </message>
     <message>
       <location filename="../processing/alg_exportatlas.py" />
+      <source>Atlas of the industrial and territorial ecology synergies</source>
+      <translation>Atlas des synergies d'écologie industrielle et territoriale</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
       <source>Export the synergy atlas (PDF)</source>
       <translation>Exporter l'atlas des synergies (PDF)</translation>
     </message>
@@ -1461,6 +1465,11 @@
       <location filename="../processing/alg_exportatlas.py" />
       <source>Writes a PDF atlas for reports and elected officials: a cover with the territory's key figures (actors, supplies and needs by family, synergy candidates by status, tonnes and MWh they can move) and its map, then one page per synergy candidate (its flows, score parts, impact figures, status and open questions), per actor (its supplies, needs and candidates) or per resource family (every supply and need of the family, totals and a chart). Each page has a map, an overview of the territory, a legend, a scale bar, a north arrow, page numbers, the date and the data sources. Public version (on by default): a confidential flow appears without the actor's name (its category instead), with a size class instead of its quantity and at the centre of its commune; its quantities are left out of totals and charts, its notes are not printed; nothing confidential goes into the text, the tables, the map labels or the PDF's properties. The same rules apply to the optional synergy table (CSV, XLSX) and the map image for slides (PNG). Give the actors table to name confidential actors by their NAF activity and to place them by their INSEE code.</source>
       <translation>Produit un atlas PDF pour les rapports et les élus : une couverture avec les chiffres clés du territoire (acteurs, gisements et besoins par famille, pistes de synergies par statut, tonnes et MWh mobilisables) et sa carte, puis une fiche par piste de synergie (ses flux, les composantes du score, les impacts, le statut et les questions ouvertes), par acteur (ses gisements, ses besoins et ses pistes) ou par famille de ressources (tous les gisements et besoins de la famille, les totaux et un graphique). Chaque fiche a une carte, une carte de situation du territoire, une légende, une échelle, une flèche du nord, la pagination, la date et les sources des données. Version publique (activée par défaut) : un flux confidentiel figure sans le nom de l'acteur (sa catégorie à la place), avec une classe de taille au lieu de sa quantité et au centre de sa commune ; ses quantités sont exclues des totaux et des graphiques, ses notes ne sont pas imprimées ; rien de confidentiel n'apparaît dans le texte, les tableaux, les étiquettes de la carte ou les propriétés du PDF. Les mêmes règles s'appliquent au tableau des synergies (CSV, XLSX) et à l'image de carte pour diaporama (PNG), facultatifs. Donnez la table des acteurs pour désigner les acteurs confidentiels par leur activité NAF et les placer d'après leur code INSEE.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_exportatlas.py" />
+      <source>The French translation is not compiled: the report is in English.</source>
+      <translation>La traduction française n'est pas compilée : le rapport est en anglais.</translation>
     </message>
     <message>
       <location filename="../processing/alg_exportatlas.py" />
@@ -1559,8 +1568,8 @@
     </message>
     <message>
       <location filename="../processing/alg_exportatlas.py" />
-      <source>The French translation is not compiled: the report is in English.</source>
-      <translation>La traduction française n'est pas compilée : le rapport est en anglais.</translation>
+      <source>{pages} pages written to {file}; {masked} confidential flows masked.</source>
+      <translation>{pages} pages écrites dans {file} ; {masked} flux confidentiels masqués.</translation>
     </message>
     <message>
       <location filename="../processing/alg_exportatlas.py" />
@@ -1601,16 +1610,6 @@
       <location filename="../processing/alg_exportatlas.py" />
       <source>English</source>
       <translation>Anglais</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_exportatlas.py" />
-      <source>Atlas of the industrial and territorial ecology synergies</source>
-      <translation>Atlas des synergies d'écologie industrielle et territoriale</translation>
-    </message>
-    <message>
-      <location filename="../processing/alg_exportatlas.py" />
-      <source>{pages} pages written to {file}; {masked} confidential flows masked.</source>
-      <translation>{pages} pages écrites dans {file} ; {masked} flux confidentiels masqués.</translation>
     </message>
     <message>
       <location filename="../processing/alg_geocodeactors.py" />
@@ -2001,6 +2000,11 @@
       <location filename="../processing/alg_runpipeline.py" />
       <source>Previous run found: its decisions are carried over.</source>
       <translation>Exécution précédente trouvée : ses décisions sont reprises.</translation>
+    </message>
+    <message>
+      <location filename="../processing/alg_runpipeline.py" />
+      <source>Writing the workspace</source>
+      <translation>Écriture de l’espace de travail</translation>
     </message>
     <message>
       <location filename="../processing/alg_runpipeline.py" />

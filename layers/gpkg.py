@@ -20,12 +20,16 @@ class GpkgWriteError(RuntimeError):
     pass
 
 
-def write_layer(frame, path: Path, table: str, feedback=None, wkb_type=None) -> int:
+def write_layer(
+    frame, path: Path, table: str, feedback=None, wkb_type=None, transform_context=None
+) -> int:
     """Write ``frame`` as table ``table`` of the GeoPackage ``path`` (created or replaced).
 
     QGIS's writer makes the table (fields, geometry type, CRS, spatial index) and the rows go
     in bulk, in one SQLite transaction (:func:`.gpkg_rows.replace_rows`): a ``QgsFeature``
     per row cost ten times more. Single geometries go to a multi table as multi ones.
+    ``feedback`` only needs ``isCanceled()``; ``transform_context`` (default: the project's)
+    is read on the caller's thread when the writing runs on another one.
     """
     if wkb_type is None:
         wkb_type = geometry_type(frame)
@@ -43,8 +47,10 @@ def write_layer(frame, path: Path, table: str, feedback=None, wkb_type=None) -> 
         else QgsVectorFileWriter.ActionOnExistingFile.CreateOrOverwriteFile
     )
     crs = crs_of(frame) if has_geometry else QgsCoordinateReferenceSystem()
+    if transform_context is None:
+        transform_context = QgsProject.instance().transformContext()
     writer = QgsVectorFileWriter.create(
-        str(path), fields, wkb_type, crs, QgsProject.instance().transformContext(), options
+        str(path), fields, wkb_type, crs, transform_context, options
     )
     if writer.hasError() != QgsVectorFileWriter.WriterError.NoError:
         raise GpkgWriteError(f"{path}|{table}: {writer.errorMessage()}")
@@ -65,6 +71,62 @@ def fill_table(data, path, table: str, wkb_type, feedback=None) -> int:
         data["geometry"] = as_multi(data["geometry"].to_numpy())
     canceled = feedback.isCanceled if feedback is not None else None
     return replace_rows(path, table, data, is_canceled=canceled, wal=False)
+
+
+def stored_frame(frame, wkb_type=None, rows=None):
+    """``frame`` as :func:`.frames.ogr_frame` reads back the table :func:`write_layer` makes of
+    it, without the round trip through the file: ``fid`` (1, 2...) first, the columns as
+    written (booleans and integers with a null as floats, text as ``str`` or None, lists
+    joined, dates in milliseconds), the geometry last (multi in a multi table), same CRS.
+    ``rows``: positions of the rows to keep (what a subset string on the table keeps, in the
+    table's order); the columns' types are still those of the whole table.
+
+    A table with geometry only (``ogr_frame`` reads those). ``eit:runpipeline`` hands the
+    atlas these frames while its workspace is being written; the tests compare them with the
+    file read back.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from qgis.PyQt.QtCore import QVariant
+
+    from .gpkg_rows import column_values
+
+    if wkb_type is None:
+        wkb_type = geometry_type(frame)
+    if wkb_type == QgsWkbTypes.Type.NoGeometry or "geometry" not in frame.columns:
+        raise ValueError("stored_frame: a table with geometry")
+    fields = fields_for(frame, "geometry")  # the writer's types, from the whole table
+    rows = np.arange(len(frame)) if rows is None else np.sort(np.asarray(rows, dtype=np.int64))
+    part = frame.iloc[rows]
+    columns = {"fid": rows + 1}
+    for field in fields:
+        series = part[field.name()].reset_index(drop=True)
+        kind = field.type()
+        if kind in (QVariant.Bool, QVariant.LongLong):
+            nulls = series.isna().to_numpy()
+            if nulls.any():
+                numbers = np.zeros(len(series))
+                numbers[~nulls] = series[~nulls].to_numpy().astype(np.int64)
+                numbers[nulls] = np.nan
+                columns[field.name()] = numbers
+            else:
+                columns[field.name()] = series.to_numpy().astype(
+                    bool if kind == QVariant.Bool else np.int64
+                )
+        elif kind == QVariant.Double:
+            columns[field.name()] = series.to_numpy(dtype=float, na_value=np.nan)
+        elif kind == QVariant.DateTime:
+            columns[field.name()] = pd.to_datetime(series).dt.as_unit("ms")
+        else:  # text: the very values the writer binds
+            values = np.empty(len(series), dtype=object)
+            values[:] = column_values(series, "TEXT")
+            values[pd.isna(values)] = None
+            columns[field.name()] = values
+    geometry = part["geometry"].to_numpy()
+    if QgsWkbTypes.isMultiType(wkb_type) and len(geometry):
+        geometry = as_multi(geometry)
+    return gpd.GeoDataFrame(pd.DataFrame(columns), geometry=gpd.GeoSeries(geometry), crs=frame.crs)
 
 
 def gpkg_destination(destination: str):

@@ -20,6 +20,7 @@ from qgis.core import (
 
 from ..core.errors import Canceled, EitError
 from ..layers.compat import algorithm_flag
+from ..translation import tr
 from .base import EitAlgorithm
 from .inputs import flow_layer_parameters, read_table_parameter
 from .messages import processing_error
@@ -221,40 +222,21 @@ class ExportAtlasAlgorithm(EitAlgorithm):
         return ogr_frame(layer, QgsCoordinateReferenceSystem(METRIC_CRS))
 
     def export(self, parameters, context, feedback):
-        import pandas as pd
-
-        from ..core.catalogue import Catalogue
         from ..core.flows import read_actors
-        from ..core.report_words import read_naf_divisions
-        from ..layers.atlas import (
-            NAF_DIVISIONS,
-            REFERENCE_COMMUNES,
-            AtlasInputs,
-            AtlasOptions,
-            export_atlas,
-        )
-        from ..layers.atlas_text import ReportText
+        from ..layers.atlas import AtlasOptions
 
         lang = LANGUAGES[self.parameterAsEnum(parameters, self.LANGUAGE, context)]
-        text = ReportText(lang)
-        if not text.translated:
-            feedback.reportError(
-                self.tr("The French translation is not compiled: the report is in English.")
-            )
         actors = None
         if parameters.get(self.ACTORS):
             value, label, _ = read_table_parameter(self, parameters, self.ACTORS, context, feedback)
             actors = read_actors(value, name=label).frame
-        inputs = AtlasInputs(
+        inputs = standard_inputs(
             supply=self.frame(parameters, self.SUPPLY, context, feedback),
             need=self.frame(parameters, self.NEED, context, feedback),
             candidates=self.frame(parameters, self.SYNERGIES, context, feedback),
             groups=self.frame(parameters, self.MUTUALISATION, context, feedback, False),
             communes=self.frame(parameters, self.TERRITORY, context, feedback, False),
             actors=actors,
-            families=Catalogue.builtin().families_frame,
-            reference=pd.read_csv(REFERENCE_COMMUNES, dtype=str),
-            naf_divisions=read_naf_divisions(NAF_DIVISIONS),
         )
         statuses = [STATUSES[i] for i in self.parameterAsEnums(parameters, self.STATUS, context)]
         title = self.parameterAsString(parameters, self.TITLE, context).strip()
@@ -268,7 +250,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
             pdf=Path(self.parameterAsFileOutput(parameters, self.OUTPUT, context)),
             coverage=COVERAGES[self.parameterAsEnum(parameters, self.COVERAGE, context)],
             public=self.parameterAsBool(parameters, self.PUBLIC, context),
-            title=title or text.tr("Atlas of the industrial and territorial ecology synergies"),
+            title=title or default_title(lang),
             territory=self.parameterAsString(parameters, "TERRITORY_NAME", context).strip(),
             lang=lang,
             orientation=ORIENTATIONS[self.parameterAsEnum(parameters, self.ORIENTATION, context)],
@@ -280,12 +262,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
             png=outputs[self.OUTPUT_PNG],
             metric_crs=METRIC_CRS,
         )
-        result = export_atlas(inputs, options, feedback)
-        feedback.pushInfo(
-            self.tr("{pages} pages written to {file}; {masked} confidential flows masked.").format(
-                pages=result.pages, file=result.pdf, masked=result.masked_flows
-            )
-        )
+        result = write_atlas(inputs, options, feedback)
         return {
             self.OUTPUT: str(result.pdf),
             self.OUTPUT_CSV: str(result.csv) if result.csv else None,
@@ -294,3 +271,49 @@ class ExportAtlasAlgorithm(EitAlgorithm):
             "PAGES": result.pages,
             "MASKED_FLOWS": result.masked_flows,
         }
+
+
+def standard_inputs(supply, need, candidates=None, groups=None, communes=None, actors=None):
+    """The atlas's inputs: the given frames and the plugin's own tables (resource families,
+    commune centroids, NAF divisions)."""
+    import pandas as pd
+
+    from ..core.catalogue import Catalogue
+    from ..core.report_words import read_naf_divisions
+    from ..layers.atlas import NAF_DIVISIONS, REFERENCE_COMMUNES, AtlasInputs
+
+    return AtlasInputs(
+        supply=supply,
+        need=need,
+        candidates=candidates,
+        groups=groups,
+        communes=communes,
+        actors=actors,
+        families=Catalogue.builtin().families_frame,
+        reference=pd.read_csv(REFERENCE_COMMUNES, dtype=str),
+        naf_divisions=read_naf_divisions(NAF_DIVISIONS),
+    )
+
+
+def default_title(lang: str) -> str:
+    from ..layers.atlas_text import ReportText
+
+    return ReportText(lang).tr("Atlas of the industrial and territorial ecology synergies")
+
+
+def write_atlas(inputs, options, feedback):
+    """:func:`layers.atlas.export_atlas`, with its messages in the log."""
+    from ..layers.atlas import export_atlas
+    from ..layers.atlas_text import ReportText
+
+    if not ReportText(options.lang).translated:
+        feedback.reportError(
+            tr("The French translation is not compiled: the report is in English.")
+        )
+    result = export_atlas(inputs, options, feedback)
+    feedback.pushInfo(
+        tr("{pages} pages written to {file}; {masked} confidential flows masked.").format(
+            pages=result.pages, file=result.pdf, masked=result.masked_flows
+        )
+    )
+    return result

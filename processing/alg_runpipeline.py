@@ -23,7 +23,8 @@ from qgis.core import (
 
 from ..core.errors import Canceled, EitError
 from ..core.workspace import ATLAS_NAME, GPKG_NAME, LAYERS, PROJECT_NAME, SUMMARY_NAME
-from ..layers.gpkg import read_layer, write_layer
+from ..layers.gpkg import read_layer
+from ..layers.workspace_writer import WorkspaceWriter
 from ..translation import tr
 from .base import EitAlgorithm
 from .feedback import FeedbackProgress
@@ -57,6 +58,7 @@ class StageClock:
 
     def __init__(self):
         self.inner: dict = {}  # run_pipeline's own stages
+        self.background: dict = {}  # wall seconds of work done on another thread meanwhile
         self.done: list[tuple[str, float, float]] = []
         self._wall, self._cpu = time.perf_counter(), time.process_time()
 
@@ -68,20 +70,35 @@ class StageClock:
     def line(self) -> str:
         stages = ", ".join(f"{n} {w:.1f} s (CPU {c:.1f} s)" for n, w, c in self.done)
         inner = ", ".join(f"{n} {w:.1f}" for n, w in self.inner.items())
-        return f"stage timings: {stages}; pipeline stages (s): {inner}"
+        background = "".join(
+            f"; {n} on its own thread during the atlas {w:.1f} s"
+            for n, w in self.background.items()
+        )
+        return f"stage timings: {stages}; pipeline stages (s): {inner}{background}"
 
 
-def atlas_subset(candidates, count: int) -> str:
-    """A subset string keeping the ``count`` first candidates in the atlas's order (retained,
-    to explore, proposed, rejected; best score first; then by id)."""
+def atlas_rows(candidates, count: int):
+    """Positions of the ``count`` first candidates in the atlas's order (retained, to
+    explore, proposed, rejected; best score first; then by id), in the table's order."""
+    import numpy as np
+    import pandas as pd
+
     from ..core.report_words import STATUS_ORDER
 
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    ordered = candidates.assign(
-        _rank=candidates["status"].map(lambda s: rank.get(s, len(rank))).to_numpy(),
-        _score=candidates["score"].fillna(-1).to_numpy(),
+    ordered = pd.DataFrame(
+        {
+            "_rank": candidates["status"].map(lambda s: rank.get(s, len(rank))).to_numpy(),
+            "_score": candidates["score"].fillna(-1).to_numpy(),
+            "candidate_id": candidates["candidate_id"].to_numpy(),
+        }
     ).sort_values(["_rank", "_score", "candidate_id"], ascending=[True, False, True])
-    ids = ordered["candidate_id"].astype(str).head(count)
+    return np.sort(ordered.index.to_numpy()[:count])
+
+
+def atlas_subset(candidates, count: int) -> str:
+    """A subset string keeping the rows :func:`atlas_rows` gives (the atlas's synergies)."""
+    ids = candidates["candidate_id"].astype(str).to_numpy()[atlas_rows(candidates, count)]
     quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
     return f'"candidate_id" IN ({quoted})'
 
@@ -362,17 +379,25 @@ class RunPipelineAlgorithm(EitAlgorithm):
             ("runs", runs, QgsWkbTypes.Type.NoGeometry),
             ("decisions", decisions, QgsWkbTypes.Type.NoGeometry),
         ]  # fmt: skip
-        for i, (role, frame, wkb_type) in enumerate(tables):
-            if frame is None:
-                continue
-            if role == "actors":
-                wkb_type = QgsWkbTypes.Type.Point
-            write_layer(frame, gpkg, LAYERS[role], None, wkb_type)
-            steps.setProgressText(LAYERS[role])
-            steps.setProgress(100.0 * (i + 1) / len(tables))
-            self.check(steps)
-        clock.stage("workspace")
-        steps.setCurrentStep(2)
+        # the workspace is written by a thread of its own while the atlas is drawn from the
+        # same frames (layers.workspace_writer)
+        writing = [
+            (LAYERS[role], frame, QgsWkbTypes.Type.Point if role == "actors" else wkb_type)
+            for role, frame, wkb_type in tables
+            if frame is not None
+        ]
+        with WorkspaceWriter(gpkg, writing, steps.isCanceled) as writer:
+            clock.stage("workspace tables")
+            atlas = self.export_atlas(parameters, context, steps, work, public, result,
+                                      territory, name)  # fmt: skip
+            clock.stage("atlas")
+            steps.setCurrentStep(2)
+            steps.setProgressText(self.tr("Writing the workspace"))
+            writer.wait(steps.isCanceled)
+        clock.stage("workspace wait")
+        clock.background["workspace"] = writer.seconds
+        self.check(steps)
+        steps.setCurrentStep(3)
 
         from ..layers.project import build_project
 
@@ -389,13 +414,6 @@ class RunPipelineAlgorithm(EitAlgorithm):
             database=database,
         )  # fmt: skip
         clock.stage("project")
-        steps.setCurrentStep(3)
-        self.check(steps)
-
-        atlas = self.export_atlas(
-            parameters, context, steps, gpkg, work, public, result.candidates, name
-        )
-        clock.stage("atlas")
         steps.setCurrentStep(4)
         self.check(steps)
 
@@ -481,46 +499,72 @@ class RunPipelineAlgorithm(EitAlgorithm):
         return territory_name(territory, actors, reference, given) or folder.resolve().name
 
     def export_atlas(
-        self, parameters, context, feedback, gpkg, work, public, candidates, name=""
+        self, parameters, context, feedback, work, public, result, territory, name=""
     ) -> bool:
-        """The public atlas, through eit:exportatlas (when it is available): one page per
-        synergy, the :data:`ATLAS_SYNERGIES` first in the atlas's order on a large territory
-        (the workspace and the dock hold them all)."""
+        """The public atlas (when eit:exportatlas can run): one page per synergy, the
+        :data:`ATLAS_SYNERGIES` first in the atlas's order on a large territory (the
+        workspace and the dock hold them all). Drawn from the run's frames as the workspace
+        holds them (:func:`layers.gpkg.stored_frame`): the atlas eit:exportatlas makes of
+        the finished workspace with its defaults."""
         if not self.parameterAsBool(parameters, "ATLAS", context):
             return False
-        registry = QgsApplication.processingRegistry()
-        if registry.algorithmById("eit:exportatlas") is None:
+        alg = QgsApplication.processingRegistry().algorithmById("eit:exportatlas")
+        if alg is None or not alg.canExecute()[0]:
             feedback.pushWarning(self.tr("The atlas export is not available: no atlas written."))
             return False
-        from qgis import processing
+        from ..layers.atlas import AtlasOptions
+        from ..layers.gpkg import stored_frame
+        from .alg_exportatlas import (
+            COVERAGES,
+            LANGUAGES,
+            METRIC_CRS,
+            ORIENTATIONS,
+            STATUSES,
+            default_title,
+            standard_inputs,
+            write_atlas,
+        )
 
-        layer = f"{gpkg}|layername="
-        synergies = layer + LAYERS["candidates"]
+        candidates = result.candidates
+        rows = None
         if len(candidates) > ATLAS_SYNERGIES:
-            synergies += "|subset=" + atlas_subset(candidates, ATLAS_SYNERGIES)
+            rows = atlas_rows(candidates, ATLAS_SYNERGIES)
             feedback.pushInfo(
                 self.tr(
                     "The atlas shows the {shown} first synergies of {total} (decided ones, "
                     "then the best scores); the workspace holds them all."
                 ).format(shown=ATLAS_SYNERGIES, total=len(candidates))
             )
-        processing.run(
-            "eit:exportatlas",
-            {
-                "SYNERGIES": synergies,
-                "SUPPLY": layer + LAYERS["supply"],
-                "NEED": layer + LAYERS["need"],
-                "MUTUALISATION": layer + LAYERS["groups"],
-                "TERRITORY": layer + LAYERS["territory"],
-                "COVERAGE": 0,
-                "PUBLIC": public,
-                "TERRITORY_NAME": name,
-                "OUTPUT": str(work / ATLAS_NAME),
-            },
-            context=context,
-            feedback=feedback,
-            is_child_algorithm=True,
+        point, line = QgsWkbTypes.Type.Point, QgsWkbTypes.Type.LineString
+
+        def stored(frame, wkb_type=None, rows=None):
+            if frame is None:
+                return None
+            return stored_frame(frame, wkb_type, rows).to_crs(METRIC_CRS)
+
+        inputs = standard_inputs(
+            supply=stored(result.supply, point),
+            need=stored(result.need, point),
+            candidates=stored(candidates, line, rows),
+            groups=stored(result.groups, QgsWkbTypes.Type.MultiPolygon),
+            communes=stored(territory),
         )
+        lang = LANGUAGES[0]
+        options = AtlasOptions(
+            pdf=work / ATLAS_NAME,
+            coverage=COVERAGES[0],
+            public=public,
+            title=default_title(lang),
+            territory=name,
+            lang=lang,
+            orientation=ORIENTATIONS[0],
+            statuses=tuple(STATUSES[:3]),
+            metric_crs=METRIC_CRS,
+        )
+        try:
+            write_atlas(inputs, options, feedback)
+        except (ValueError, OSError) as error:
+            raise QgsProcessingException(str(error)) from error
         return (work / ATLAS_NAME).exists()
 
     def publish(self, work: Path, folder: Path) -> list[str]:

@@ -69,3 +69,29 @@ def test_qgis_process_without_libraries_says_what_to_install(tmp_path):
     for module in ("pandas", "geopandas", "shapely"):
         assert PYPI_NAMES[module] in output, output
     assert "pip install" in output, output
+
+
+def test_the_main_job_without_the_atlas_library_writes_the_rest(tmp_path):
+    """Without pyqtgraph (the atlas's charts), eit:runpipeline still writes the workspace,
+    the project and the summary, and says the atlas is not written."""
+    from .test_qgis_process import qgis_process_command, qgis_process_env
+
+    env = qgis_process_env(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join([str(BLOCK), env["PYTHONPATH"]])
+    env["EIT_BLOCK_MODULES"] = "pyqtgraph"
+    subprocess.run(
+        qgis_process_command() + ["plugins", "enable", "eit_synergies"],
+        env=env, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    demo, out = ROOT / "data" / "demo", tmp_path / "sortie"
+    result = subprocess.run(
+        qgis_process_command() + ["run", "eit:runpipeline", "--",
+                                  f"ACTORS={demo / 'actors.csv'}", f"FLOWS={demo / 'flows.csv'}",
+                                  f"OUTPUT_FOLDER={out}"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["eit.gpkg", "eit.qgz", "synthese.html"]
+    assert "atlas" in output.lower() and "no atlas written" in output, output[-3000:]

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,6 @@ def test_the_workspace_knows_its_territory_s_name(first_run, qgis_processing):
     """The demo's communes all belong to one EPCI: its name, from the reference communes,
     is the territory's (not the first commune's), in the run record, the project's title and
     on the atlas cover."""
-    import subprocess
-
     import pandas as pd
 
     out, results = first_run
@@ -301,6 +300,92 @@ def test_cancelled_run_leaves_previous_outputs_intact(first_run, tmp_path, plugi
     after = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
     assert after == before
     assert not (out / ".eit-run-en-cours").exists()
+
+
+def test_the_run_s_atlas_is_the_one_its_workspace_gives(first_run, tmp_path, plugin):
+    """The run draws its atlas while the workspace is being written, from its frames as the
+    file holds them: eit:exportatlas on the finished workspace gives the same pages."""
+    from eit_synergies.processing.alg_runpipeline import ATLAS_SYNERGIES, atlas_subset
+    from qgis import processing
+
+    out, results = first_run
+    assert results["CANDIDATES"] > ATLAS_SYNERGIES  # the atlas's subset is used
+    layers = f"{out / 'eit.gpkg'}|layername="
+    synergies = layer(out, "synergies")
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [{n: f[n] for n in ("candidate_id", "status", "score")} for f in synergies.getFeatures()]
+    )
+    again = tmp_path / "atlas.pdf"
+    processing.run(
+        "eit:exportatlas",
+        {
+            "SYNERGIES": layers + "synergies|subset=" + atlas_subset(frame, ATLAS_SYNERGIES),
+            "SUPPLY": layers + "gisements",
+            "NEED": layers + "besoins",
+            "MUTUALISATION": layers + "mutualisations",
+            "TERRITORY": layers + "territoire",
+            "PUBLIC": True,
+            "TERRITORY_NAME": results["TERRITORY_NAME"],
+            "OUTPUT": str(again),
+        },
+        context=QgsProcessingContext(),
+        feedback=QgsProcessingFeedback(),
+    )
+
+    def pages(path):
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout  # fmt: skip
+        return text.split("\f")
+
+    run_pages = pages(out / "atlas.pdf")
+    assert len(run_pages) > ATLAS_SYNERGIES
+    assert run_pages == pages(again)
+
+    def picture(path, page):
+        return subprocess.run(
+            ["pdftoppm", "-r", "30", "-f", str(page), "-l", str(page), "-png", str(path)],
+            capture_output=True, check=True,
+        ).stdout  # fmt: skip
+
+    for page in (1, 2, len(run_pages) - 1):
+        assert picture(out / "atlas.pdf", page) == picture(again, page), page
+
+
+class CancelInAtlas(QgsProcessingFeedback):
+    """Cancels the run halfway through its atlas (the second of its five steps: 20-40 %),
+    while the workspace is being written on its own thread."""
+
+    def __init__(self):
+        super().__init__()
+        self.at = None
+        self.progressChanged.connect(self._maybe_cancel)
+
+    def _maybe_cancel(self, value):
+        if value >= 30 and self.at is None:
+            self.at = value
+            self.cancel()
+
+
+def test_a_run_cancelled_during_its_atlas_leaves_the_previous_outputs(first_run, tmp_path,
+                                                                      plugin):  # fmt: skip
+    import threading
+
+    out = tmp_path / "sortie"
+    shutil.copytree(first_run[0], out)
+    before = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
+    feedback = CancelInAtlas()
+    run_in_process(
+        {"ACTORS": str(DEMO / "actors.csv"), "FLOWS": str(DEMO / "flows.csv"),
+         "OUTPUT_FOLDER": str(out)},
+        feedback,
+    )  # fmt: skip
+    assert feedback.isCanceled() and 30 <= feedback.at < 40
+    after = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert not (out / ".eit-run-en-cours").exists()
+    assert not any(t.name == "eit-workspace" for t in threading.enumerate())
 
 
 def test_defaults_keep_each_flows_ten_best_and_the_atlas_subset_is_their_head(first_run):
