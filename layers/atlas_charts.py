@@ -1,42 +1,30 @@
-"""Charts of the atlas pages, drawn with pyqtgraph and saved as SVG pictures.
+"""Charts of the atlas pages: horizontal bars painted with ``QPainter`` into SVG pictures.
 
 QGIS 3.22's layouts have no chart item, so each chart is a picture that the page's picture
 item reads from the path stored on the page. Charts only ever receive published figures
-(see ``core/report.py``). pyqtgraph is imported here, after ``PYQTGRAPH_QT_LIB`` is set to
-the Qt binding of ``qgis.PyQt``. Its items are laid out in a bare ``QGraphicsScene`` and
-painted (what pyqtgraph's exporters do, without the widget they need, so charts are drawn
-off-screen, in any thread) onto a ``QSvgGenerator``: the PDF gets the chart as vectors and
-text, sharp at any zoom, and nothing is compressed as a PNG to be decoded and compressed
-again as a JPEG (about 10 ms a chart; a region's atlas has a hundred).
+(see ``core/report.py``). They are painted straight onto a ``QSvgGenerator`` (off-screen,
+in any thread): the PDF gets the chart as vectors and text, sharp at any zoom, and nothing
+is compressed as a PNG to be decoded and compressed again as a JPEG. A chart is a few bars
+and labels: painting them costs about a millisecond, where building a pyqtgraph plot for
+each (as the dock does, for charts one clicks) cost twenty; a region's atlas has a hundred.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import math
-import os
 from pathlib import Path
 
-from qgis.PyQt.QtCore import PYQT_VERSION_STR, QCoreApplication, QRectF, QSize
-from qgis.PyQt.QtGui import QFontMetricsF, QPainter
+from qgis.PyQt.QtCore import QPointF, QRectF, QSize, Qt
+from qgis.PyQt.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from qgis.PyQt.QtSvg import QSvgGenerator
 
 from .atlas_style import MUTED, RULE, TEXT, font
 
 SCREEN_PX_PER_MM = 6.0  # drawing scale of the widget
 EXPORT_PX_PER_MM = 13.0  # ~330 dpi in the PDF (the pictures that are images)
-_pg = None
-
-
-def _pyqtgraph():
-    global _pg
-    if _pg is None:
-        os.environ.setdefault("PYQTGRAPH_QT_LIB", "PyQt5" if PYQT_VERSION_STR < "6" else "PyQt6")
-        import pyqtgraph
-
-        _pg = pyqtgraph
-    return _pg
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def _font(points: float, weight: str = "normal"):
@@ -93,97 +81,93 @@ class ChartMaker:
         path, done = self._path(*key)
         if done:
             return path
-        pg = _pyqtgraph()
         width_px, height_px = width_mm * SCREEN_PX_PER_MM, height_mm * SCREEN_PX_PER_MM
-        scene = pg.GraphicsScene()
-        layout = pg.GraphicsLayout()
-        scene.addItem(layout)
-        layout.setContentsMargins(2, 2, 6, 2)
-        plot = layout.addPlot(row=1, col=0)
-        plot.hideButtons()
-        # the ranges are set once everything is in (below): no auto-range on each item added
-        plot.disableAutoRange()
-        plot.setMenuEnabled(False)
-        plot.getViewBox().setMouseEnabled(False, False)
-        plot.hideAxis("bottom")
         n = max(len(labels), 1)
         k = max(len(series), 1)
         thickness = 0.8 / k
         values = [v for _, vals, _ in series for v in vals if _finite(v)]
         top = maximum if maximum is not None else max(values + [0.0]) or 1.0
-        value_font = _font(6.0 if k == 1 else 5.4)
-        for j, (_, vals, colour) in enumerate(series):
-            ys = [n - 1 - i + (k - 1) * thickness / 2 - j * thickness for i in range(len(vals))]
-            widths = [float(v) if _finite(v) else 0.0 for v in vals]
-            plot.addItem(
-                pg.BarGraphItem(
-                    x0=0, y=ys, height=thickness * 0.9, width=widths, brush=colour, pen=None
-                )
-            )
-            for i, (y, v) in enumerate(zip(ys, vals, strict=True)):
-                if value_texts:
-                    text = value_texts[j][i]
-                else:
-                    text = self._number(v) if _finite(v) and v else ""
-                if not text:
-                    continue
-                item = pg.TextItem(text, color=TEXT, anchor=(0, 0.5))
-                item.setFont(value_font)
-                item.setPos((float(v) if _finite(v) else 0.0) + top * 0.015, y)
-                plot.addItem(item)
-        # category labels drawn as text left of the bars (no axis: exact control of the
-        # room they take)
-        plot.hideAxis("left")
-        tick_font = _font(6.0)
-        shown = [_short(t, 30) for t in labels]
-        metrics = QFontMetricsF(tick_font)
-        label_px = max([metrics.horizontalAdvance(t) for t in shown] + [10.0]) + 8.0
-        right = top * 1.32
-        per_px = right / max(width_px - 10.0 - label_px, 10.0)
-        x_low = -label_px * per_px
-        for i, text in enumerate(shown):
-            item = pg.TextItem(text, color=TEXT, anchor=(1, 0.5))
-            item.setFont(tick_font)
-            item.setPos(-3.0 * per_px, n - 1 - i)
-            plot.addItem(item)
-        plot.addItem(pg.PlotDataItem([0, 0], [-0.5, n - 0.5], pen=pg.mkPen(RULE, width=1)))
-        if len(series) > 1 or unit:
-            parts = [
-                f'<span style="color:{c}">&#9632;</span>&nbsp;{html.escape(name)}'
-                for name, _, c in series
-                if len(series) > 1
-            ]
-            if unit:
-                parts.append(f'<span style="color:{MUTED}">{html.escape(unit)}</span>')
-            key = layout.addLabel(
-                "&nbsp;&nbsp;&nbsp;".join(parts),
-                row=0,
-                col=0,
-                justify="right",
-                color=TEXT,
-                size=f"{max(int(round(6.3 * 0.3528 * SCREEN_PX_PER_MM)), 6)}px",
-            )
-            key.item.setFont(_font(6.3))
-            layout.layout.setRowStretchFactor(1, 10)
-        # lay the scene out (no widget: this also works outside the GUI thread)
-        layout.setGeometry(QRectF(0, 0, width_px, height_px))
-        layout.layout.activate()
-        plot.setXRange(x_low, right, padding=0)
-        plot.setYRange(-0.55, n - 0.45, padding=0)
-        QCoreApplication.processEvents()
-        scene.prepareForPaint()
         svg = QSvgGenerator()
         svg.setFileName(str(path))
         svg.setSize(QSize(int(round(width_px)), int(round(height_px))))
         svg.setViewBox(QRectF(0, 0, width_px, height_px))
         svg.setResolution(int(round(SCREEN_PX_PER_MM * 25.4)))
         painter = QPainter(svg)
-        area = QRectF(0, 0, width_px, height_px)
-        scene.render(painter, area, area)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        plot = QRectF(2.0, 2.0, width_px - 8.0, height_px - 4.0)  # inside the margins
+        if len(series) > 1 or unit:
+            plot.setTop(plot.top() + self._key(painter, plot, series, unit))
+        # category labels left of the bars, the bars from 0 to their value, the value
+        # after each bar; x in the values' unit, y in rows (row i at n - 1 - i)
+        tick_font = _font(6.0)
+        shown = [_short(t, 30) for t in labels]
+        label_px = max([QFontMetricsF(tick_font).horizontalAdvance(t) for t in shown] + [10.0])
+        label_px += 8.0
+        right = top * 1.32
+        per_px = right / max(plot.width() - 10.0 - label_px, 10.0)
+        x_low = -label_px * per_px
+        y_low, y_high = -0.55, n - 0.45
+
+        def x_of(value):
+            return plot.left() + (value - x_low) / (right - x_low) * plot.width()
+
+        def y_of(row):
+            return plot.top() + (y_high - row) / (y_high - y_low) * plot.height()
+
+        row_px = plot.height() / (y_high - y_low)
+        painter.setPen(Qt.PenStyle.NoPen)
+        value_font = _font(6.0 if k == 1 else 5.4)
+        texts = []  # drawn after the bars
+        for j, (_, vals, colour) in enumerate(series):
+            painter.setBrush(QColor(colour))
+            for i, value in enumerate(vals):
+                row = n - 1 - i + (k - 1) * thickness / 2 - j * thickness
+                width = float(value) if _finite(value) else 0.0
+                half = thickness * 0.9 / 2
+                painter.drawRect(QRectF(QPointF(x_of(0.0), y_of(row + half)),
+                                        QPointF(x_of(width), y_of(row - half))))  # fmt: skip
+                if value_texts:
+                    text = value_texts[j][i]
+                else:
+                    text = self._number(value) if _finite(value) and value else ""
+                if text:
+                    texts.append((x_of(width + top * 0.015), y_of(row), text))
+        painter.setPen(QColor(TEXT))
+        painter.setFont(value_font)
+        for x, y, text in texts:
+            painter.drawText(QRectF(x, y - row_px, width_px, 2 * row_px), _LEFT, text)
+        painter.setFont(tick_font)
+        label_right = x_of(-3.0 * per_px)
+        for i, text in enumerate(shown):
+            y = y_of(n - 1 - i)
+            painter.drawText(QRectF(0.0, y - row_px, label_right, 2 * row_px), _RIGHT, text)
+        painter.setPen(QPen(QColor(RULE), 1.0))
+        painter.drawLine(QPointF(x_of(0.0), y_of(-0.5)), QPointF(x_of(0.0), y_of(n - 0.5)))
         painter.end()
-        scene.clear()
         self.count += 1
         return path
+
+    def _key(self, painter, plot: QRectF, series, unit: str) -> float:
+        """The key on top, right-aligned: a coloured square and the name of each series (when
+        there are several), then the unit. Returns the height it takes."""
+        key_font = _font(6.3)
+        metrics = QFontMetricsF(key_font)
+        pieces = []  # (text, colour)
+        if len(series) > 1:
+            for name, _, colour in series:
+                pieces += [("\u25a0", colour), ("\u00a0" + str(name) + "\u2003", TEXT)]
+        if unit:
+            pieces.append((str(unit), MUTED))
+        total = sum(metrics.horizontalAdvance(text) for text, _ in pieces)
+        height = metrics.height() + 4.0
+        painter.setFont(key_font)
+        x = plot.right() - total
+        for text, colour in pieces:
+            painter.setPen(QColor(colour))
+            advance = metrics.horizontalAdvance(text)
+            painter.drawText(QRectF(x, plot.top(), advance + 1.0, height), _LEFT, text)
+            x += advance
+        return height
 
     def score(self, width_mm: float, height_mm: float, parts: list[tuple[str, float]]) -> Path:
         """The parts of a candidate's score as bars on a 0–1 scale."""

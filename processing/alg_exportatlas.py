@@ -56,7 +56,7 @@ class ExportAtlasAlgorithm(EitAlgorithm):
     OUTPUT_PNG = "OUTPUT_PNG"
 
     def flags(self):
-        # print layouts, their legends and the charts (pyqtgraph) need the main thread
+        # print layouts and their legends need the main thread
         return super().flags() | algorithm_flag("NoThreading")
 
     def displayName(self):

@@ -74,7 +74,7 @@ ALGORITHMS: tuple[AlgorithmEntry, ...] = (
         "exportatlas",
         "alg_exportatlas",
         "ExportAtlasAlgorithm",
-        (*_TABLES, "pyqtgraph", "openpyxl"),
+        (*_TABLES, "openpyxl"),
     ),
 )
 

@@ -72,13 +72,14 @@ def test_qgis_process_without_libraries_says_what_to_install(tmp_path):
 
 
 def test_the_main_job_without_the_atlas_library_writes_the_rest(tmp_path):
-    """Without pyqtgraph (the atlas's charts), eit:runpipeline still writes the workspace,
-    the project and the summary, and says the atlas is not written."""
+    """Without openpyxl (the spreadsheet output of eit:exportatlas, which then is not
+    available), eit:runpipeline still writes the workspace, the project and the summary, and
+    says the atlas is not written."""
     from .test_qgis_process import qgis_process_command, qgis_process_env
 
     env = qgis_process_env(tmp_path)
     env["PYTHONPATH"] = os.pathsep.join([str(BLOCK), env["PYTHONPATH"]])
-    env["EIT_BLOCK_MODULES"] = "pyqtgraph"
+    env["EIT_BLOCK_MODULES"] = "openpyxl"
     subprocess.run(
         qgis_process_command() + ["plugins", "enable", "eit_synergies"],
         env=env, capture_output=True, text=True, timeout=300, check=True,
