@@ -363,6 +363,8 @@ def export_atlas(inputs: AtlasInputs, options: AtlasOptions, feedback=None) -> A
         pdf.parent.mkdir(parents=True, exist_ok=True)
         export_feedback = _sub_feedback(feedback, 20, 92)
         pages = split.CoverThenPages(cover_layout, layout)
+        if options.before_drawing is not None:
+            options.before_drawing()
         status, error = QgsLayoutExporter.exportToPdf(pages, str(pdf), settings, export_feedback)
         if status == QgsLayoutExporter.ExportResult.Canceled:
             raise Canceled()

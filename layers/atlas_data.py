@@ -69,6 +69,9 @@ class AtlasOptions:
     dpi: int = 200
     today: dt.date | None = None
     progress: object = None  # anything with is_canceled()
+    #: called once the pages are laid out, just before QGIS draws them (the drawing releases
+    #: Python's lock: eit:runpipeline writes its workspace meanwhile)
+    before_drawing: object = None
 
 
 @dataclass

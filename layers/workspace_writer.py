@@ -2,17 +2,19 @@
 
 ``eit:runpipeline`` writes a dozen tables (on a region, 140,000 synergy lines: about five
 seconds, mostly inside SQLite) and draws the atlas from the same frames (QGIS drawing and
-compressing pages, half a minute that releases Python's lock): the two overlap. The atlas
-gets the frames as the file will hold them (:func:`.gpkg.stored_frame`), so it is the atlas
-the finished workspace gives.
+compressing pages, twenty seconds that release Python's lock): the two overlap. The writing
+starts when the drawing does (:meth:`WorkspaceWriter.start`, called by the atlas once its
+pages are laid out, which is Python work: two threads taking turns at Python's lock there
+both ran slower). The atlas gets the frames as the file will hold them
+(:func:`.gpkg.stored_frame`), so it is the atlas the finished workspace gives.
 
 The thread only writes, each table with its own connections (QGIS's file writer for the
 table, SQLite for the rows); it says nothing to the run's feedback (not made to be called from
 two threads at once): the caller learns the outcome from :meth:`WorkspaceWriter.wait`, which
 raises what the writing raised. A cancel is seen between two chunks of rows (the table being
 written is rolled back, as in the sequential run). Used as a context manager, an error on the
-caller's side stops the thread and waits for it before going on: nothing writes into the
-run's folder once the caller has left.
+caller's side stops the writing (if it started) and waits for it before going on: nothing
+writes into the run's folder once the caller has left.
 """
 
 from __future__ import annotations
@@ -51,14 +53,22 @@ class WorkspaceWriter:
         self._thread = threading.Thread(target=self._run, name="eit-workspace", daemon=True)
 
     def __enter__(self):
-        self._thread.start()
         return self
 
     def __exit__(self, kind, error, trace):
-        if kind is not None:  # the caller failed or was canceled: stop, then let it go on
-            self._stop.set()
+        if kind is not None and self._started:  # the caller failed or was canceled: stop,
+            self._stop.set()  # then let it go on
             self._thread.join()
         return False
+
+    @property
+    def _started(self) -> bool:
+        return self._thread.ident is not None
+
+    def start(self) -> None:
+        """Start the writing (once; later calls do nothing)."""
+        if not self._started:
+            self._thread.start()
 
     def _stopped(self) -> bool:
         return self._stop.is_set() or bool(self._is_canceled())
@@ -81,7 +91,9 @@ class WorkspaceWriter:
 
     def wait(self, is_canceled=None, poll_s: float = 0.1) -> None:
         """Wait for the writing to end; raises what it raised (``Canceled`` after a cancel).
-        ``is_canceled``, polled meanwhile on the caller's thread, stops it."""
+        ``is_canceled``, polled meanwhile on the caller's thread, stops it. Starts the writing
+        if it was not started."""
+        self.start()
         while self._thread.is_alive():
             self._thread.join(poll_s)
             if is_canceled is not None and is_canceled():

@@ -379,8 +379,10 @@ class RunPipelineAlgorithm(EitAlgorithm):
             ("runs", runs, QgsWkbTypes.Type.NoGeometry),
             ("decisions", decisions, QgsWkbTypes.Type.NoGeometry),
         ]  # fmt: skip
-        # the workspace is written by a thread of its own while the atlas is drawn from the
-        # same frames (layers.workspace_writer)
+        # the workspace is written by a thread of its own while QGIS draws the atlas's pages
+        # from the same frames (layers.workspace_writer); it starts once the pages are laid
+        # out: the drawing releases Python's lock, laying them out does not (started before,
+        # the two threads took turns at the lock and both ran slower)
         writing = [
             (LAYERS[role], frame, QgsWkbTypes.Type.Point if role == "actors" else wkb_type)
             for role, frame, wkb_type in tables
@@ -389,7 +391,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
         with WorkspaceWriter(gpkg, writing, steps.isCanceled) as writer:
             clock.stage("workspace tables")
             atlas = self.export_atlas(parameters, context, steps, work, public, result,
-                                      territory, name)  # fmt: skip
+                                      territory, name, writer.start)  # fmt: skip
             clock.stage("atlas")
             steps.setCurrentStep(2)
             steps.setProgressText(self.tr("Writing the workspace"))
@@ -499,8 +501,9 @@ class RunPipelineAlgorithm(EitAlgorithm):
         return territory_name(territory, actors, reference, given) or folder.resolve().name
 
     def export_atlas(
-        self, parameters, context, feedback, work, public, result, territory, name=""
-    ) -> bool:
+        self, parameters, context, feedback, work, public, result, territory, name="",
+        before_drawing=None,
+    ) -> bool:  # fmt: skip
         """The public atlas (when eit:exportatlas can run): one page per synergy, the
         :data:`ATLAS_SYNERGIES` first in the atlas's order on a large territory (the
         workspace and the dock hold them all). Drawn from the run's frames as the workspace
@@ -560,6 +563,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
             orientation=ORIENTATIONS[0],
             statuses=tuple(STATUSES[:3]),
             metric_crs=METRIC_CRS,
+            before_drawing=before_drawing,
         )
         try:
             write_atlas(inputs, options, feedback)

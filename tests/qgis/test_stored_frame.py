@@ -131,6 +131,8 @@ def test_the_thread_writes_what_the_sequential_writing_wrote(demo_run, tmp_path)
     for name, frame in frames.items():
         write_layer(frame, tmp_path / "sequential.gpkg", name, None, POINT)
     with WorkspaceWriter(tmp_path / "threaded.gpkg", writing(frames)) as writer:
+        writer.start()
+        writer.start()  # once only
         writer.wait()
     assert writer.written == list(frames) and writer.seconds > 0
     for name in frames:
@@ -145,7 +147,7 @@ def test_a_failed_write_is_raised_to_the_caller(demo_run, tmp_path):
     blocked.write_text("a file where the folder should be")
     writer = WorkspaceWriter(blocked / "eit.gpkg", writing({"gisements": demo_run.supply}))
     with pytest.raises(Exception, match="not-a-folder"), writer:
-        writer.wait()
+        writer.wait()  # starts it when it was not started
     assert writer.written == []
 
 
@@ -167,7 +169,28 @@ def test_the_thread_never_outlives_a_caller_that_failed(tmp_path):
     frames = {f"t{i}": big for i in range(4)}
     writer = WorkspaceWriter(tmp_path / "eit.gpkg", writing(frames))
     with pytest.raises(RuntimeError, match="the atlas failed"), writer:
+        writer.start()
         raise RuntimeError("the atlas failed")
     # stopped at once: no thread left, the tables not reached never written
     assert not any(t.name == "eit-workspace" for t in threading.enumerate())
     assert len(writer.written) < len(frames)
+
+
+def test_the_atlas_calls_for_the_writing_once_its_pages_are_laid_out(demo_run, tmp_path):
+    """eit:runpipeline starts its workspace's thread from this call: once, when QGIS starts
+    drawing (the PDF not yet written)."""
+    from eit_synergies.layers.atlas import AtlasOptions
+    from eit_synergies.processing.alg_exportatlas import standard_inputs, write_atlas
+    from qgis.core import QgsProcessingFeedback
+
+    pdf = tmp_path / "atlas.pdf"
+    calls = []
+    inputs = standard_inputs(
+        supply=stored_frame(demo_run.supply, POINT),
+        need=stored_frame(demo_run.need, POINT),
+        candidates=stored_frame(demo_run.candidates, QgsWkbTypes.Type.LineString, rows=range(5)),
+    )
+    options = AtlasOptions(pdf=pdf, before_drawing=lambda: calls.append(pdf.exists()))
+    result = write_atlas(inputs, options, QgsProcessingFeedback())
+    assert calls == [False]
+    assert result.pages == 6 and pdf.stat().st_size > 0
