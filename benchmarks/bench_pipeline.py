@@ -895,8 +895,12 @@ def main(argv=None) -> None:
         help="eit:runpipeline through qgis_process on a region, vs its floor",
     )
     parser.add_argument("--region-half-km", type=float, default=110.0)
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="rounds of --region (start, floor, run), the best of each kept")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=2,
+        help="rounds of --region (start, floor, run), the best of each kept",
+    )
     parser.add_argument("--floor", nargs=3, metavar=("ACTORS", "FLOWS", "OUT"), help="internal")
     parser.add_argument("--compatible", action="store_true", help="internal (with --floor)")
     parser.add_argument("--actors", type=int, default=5000, help="synthetic actors")
