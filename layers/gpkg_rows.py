@@ -147,6 +147,8 @@ def column_values(series: pd.Series, declared: str) -> list:
     if declared not in _REAL_TYPES + _INTEGER_TYPES + ("BOOLEAN", "DATETIME", "DATE") and (
         kind in ("string", "empty")
     ):
+        if series.dtype == object:  # NaN and None both go in as NULL
+            return series.to_numpy(dtype=object).tolist()
         return series.to_numpy(dtype=object, na_value=None).tolist()  # pd.NA is no SQLite value
     return [_convert(v, declared) for v in series.to_numpy(dtype=object).tolist()]
 
