@@ -96,13 +96,6 @@ def atlas_rows(candidates, count: int):
     return np.sort(ordered.index.to_numpy()[:count])
 
 
-def atlas_subset(candidates, count: int) -> str:
-    """A subset string keeping the rows :func:`atlas_rows` gives (the atlas's synergies)."""
-    ids = candidates["candidate_id"].astype(str).to_numpy()[atlas_rows(candidates, count)]
-    quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
-    return f'"candidate_id" IN ({quoted})'
-
-
 def read_previous(folder: Path) -> dict:
     """The previous run's frames (empty dict on a first run)."""
     gpkg = folder / GPKG_NAME

@@ -29,6 +29,16 @@ TABLES = [
 ]  # fmt: skip
 
 
+def atlas_subset(candidates, count: int) -> str:
+    """The subset string that keeps, in the synergies table, the rows the run's atlas shows
+    (``atlas_rows``): what a user gives eit:exportatlas to draw that atlas again."""
+    from eit_synergies.processing.alg_runpipeline import atlas_rows
+
+    ids = candidates["candidate_id"].astype(str).to_numpy()[atlas_rows(candidates, count)]
+    quoted = ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+    return f'"candidate_id" IN ({quoted})'
+
+
 def qgis_process_module():
     spec = importlib.util.spec_from_file_location("eit_qp", ROOT / "scripts/qgis_process_run.py")
     module = importlib.util.module_from_spec(spec)
@@ -305,7 +315,7 @@ def test_cancelled_run_leaves_previous_outputs_intact(first_run, tmp_path, plugi
 def test_the_run_s_atlas_is_the_one_its_workspace_gives(first_run, tmp_path, plugin):
     """The run draws its atlas while the workspace is being written, from its frames as the
     file holds them: eit:exportatlas on the finished workspace gives the same pages."""
-    from eit_synergies.processing.alg_runpipeline import ATLAS_SYNERGIES, atlas_subset
+    from eit_synergies.processing.alg_runpipeline import ATLAS_SYNERGIES
     from qgis import processing
 
     out, results = first_run
@@ -389,8 +399,6 @@ def test_a_run_cancelled_during_its_atlas_leaves_the_previous_outputs(first_run,
 
 
 def test_defaults_keep_each_flows_ten_best_and_the_atlas_subset_is_their_head(first_run):
-    from eit_synergies.processing.alg_runpipeline import atlas_subset
-
     out, _ = first_run
     synergies = layer(out, "synergies")
     rows = [
