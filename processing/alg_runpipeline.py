@@ -358,7 +358,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
 
             decisions = pd.DataFrame({c: pd.Series(dtype=str) for c in DECISION_COLUMNS})
         tables = [
-            ("actors", result.actors, None),
+            ("actors", result.actors, QgsWkbTypes.Type.Point),
             ("supply", result.supply, QgsWkbTypes.Type.Point),
             ("need", result.need, QgsWkbTypes.Type.Point),
             ("candidates", result.candidates, QgsWkbTypes.Type.LineString),
@@ -376,15 +376,12 @@ class RunPipelineAlgorithm(EitAlgorithm):
         # from the same frames (layers.workspace_writer); it starts once the pages are laid
         # out: the drawing releases Python's lock, laying them out does not (started before,
         # the two threads took turns at the lock and both ran slower)
-        writing = [
-            (LAYERS[role], frame, QgsWkbTypes.Type.Point if role == "actors" else wkb_type)
-            for role, frame, wkb_type in tables
-            if frame is not None
-        ]
+        writing = [(LAYERS[role], frame, kind) for role, frame, kind in tables if frame is not None]
+        kinds = {role: kind for role, _, kind in tables}
         with WorkspaceWriter(gpkg, writing, steps.isCanceled) as writer:
             clock.stage("workspace tables")
             atlas = self.export_atlas(parameters, context, steps, work, public, result,
-                                      territory, name, writer.start)  # fmt: skip
+                                      territory, name, kinds, writer.start)  # fmt: skip
             clock.stage("atlas")
             steps.setCurrentStep(2)
             steps.setProgressText(self.tr("Writing the workspace"))
@@ -494,7 +491,7 @@ class RunPipelineAlgorithm(EitAlgorithm):
         return territory_name(territory, actors, reference, given) or folder.resolve().name
 
     def export_atlas(
-        self, parameters, context, feedback, work, public, result, territory, name="",
+        self, parameters, context, feedback, work, public, result, territory, name, kinds,
         before_drawing=None,
     ) -> bool:  # fmt: skip
         """The public atlas (when eit:exportatlas can run): one page per synergy, the
@@ -531,19 +528,18 @@ class RunPipelineAlgorithm(EitAlgorithm):
                     "then the best scores); the workspace holds them all."
                 ).format(shown=ATLAS_SYNERGIES, total=len(candidates))
             )
-        point, line = QgsWkbTypes.Type.Point, QgsWkbTypes.Type.LineString
 
-        def stored(frame, wkb_type=None, rows=None):
+        def stored(role, frame, rows=None):  # as the workspace's table ``role`` holds it
             if frame is None:
                 return None
-            return stored_frame(frame, wkb_type, rows).to_crs(METRIC_CRS)
+            return stored_frame(frame, kinds[role], rows).to_crs(METRIC_CRS)
 
         inputs = standard_inputs(
-            supply=stored(result.supply, point),
-            need=stored(result.need, point),
-            candidates=stored(candidates, line, rows),
-            groups=stored(result.groups, QgsWkbTypes.Type.MultiPolygon),
-            communes=stored(territory),
+            supply=stored("supply", result.supply),
+            need=stored("need", result.need),
+            candidates=stored("candidates", candidates, rows),
+            groups=stored("groups", result.groups),
+            communes=stored("territory", territory),
         )
         lang = LANGUAGES[0]
         options = AtlasOptions(
