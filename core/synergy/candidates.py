@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.spatial import cKDTree
 
 from ..errors import EitError
@@ -45,6 +44,7 @@ from ._common import MONTH_COUNT, PlacedFlows, metric_crs_of, months_masks, prep
 from .allocation import NOTE_NOT_ALLOCATED, NOTE_OUT_OF_ALLOCATION, allocate_arrays
 from .impacts import avoided_arrays, heat_named, impact_arrays, load_impact_factors
 from .network import RoadGraph
+from .pair_parts import lines_and_ids
 from .scoring import add_ranks, combine_score, distance_score, quantity_fit
 from .topk import PairScorer, flow_ranks, keep_top_k, search_top_k
 
@@ -386,12 +386,6 @@ def _constant(value, n: int) -> np.ndarray:
     return np.array([value], dtype=object)[np.zeros(n, dtype=np.intp)]
 
 
-def _candidate_ids(s_ids: np.ndarray, n_ids: np.ndarray) -> np.ndarray:
-    """``<supply flow id>><need flow id>``: stable, readable and unique per pair of flows."""
-    pairs = zip(s_ids.tolist(), n_ids.tolist(), strict=True)
-    return np.array([f"{a}>{b}" for a, b in pairs], dtype=object)
-
-
 def find_candidates(
     supply,
     need,
@@ -423,7 +417,8 @@ def find_candidates(
     ``need_resource``) and returning their ``precedent_count`` and ``precedents``
     (:func:`core.precedents.precedent_pairs` bound to a catalogue); None gives 0 and "".
     ``supply`` and ``need`` placed once (:func:`.place_flows`) to be searched again: the
-    top-K search keeps their nearest flows for the next search (:mod:`.topk`).
+    top-K search keeps their nearest flows for the next search (:mod:`.topk`), and the pairs
+    found keep their lines and identifiers (:mod:`.pair_parts`).
     """
     log: list[str] = []
     metric = metric_crs_of(metric_crs)
@@ -542,9 +537,10 @@ def find_candidates(
     s_rank, n_rank = flow_ranks(s_frame["flow_id"]), flow_ranks(n_frame["flow_id"])
 
     search_progress = SubProgress(progress, 0.05, 0.55) if progress is not None else None
+    # flows placed once are searched again (the dock): what does not depend on the distance
+    # is kept for the next search
+    again = isinstance(supply, PlacedFlows) and isinstance(need, PlacedFlows)
     if top_k and network is None:
-        # flows placed once are searched again (the dock): their neighbours are kept
-        again = isinstance(supply, PlacedFlows) and isinstance(need, PlacedFlows)
         found = search_top_k(
             s_xy, s_res, s_act, s_rank, n_xy, n_res, n_act, n_rank, pair_s, pair_n,
             limit_km * 1000.0, scorer, top_k, search_progress, reuse=again,
@@ -737,8 +733,12 @@ def find_candidates(
     if fam_missing.any():
         family = np.where(fam_missing, n_col("family"), family)
     explanation = pairs["explanation_fr"].to_numpy(dtype=object)[pidx[order]]
+    # flows placed once and searched again (the dock): the pairs found before keep their
+    # lines and identifiers
+    lines, ids = lines_and_ids(si[order], ni[order], s_xy, n_xy, s_frame["flow_id"].to_numpy(),
+                               n_frame["flow_id"].to_numpy(), keep=again)  # fmt: skip
     data = {
-        "candidate_id": _candidate_ids(s_ids, n_ids),
+        "candidate_id": ids,
         "supply_flow": s_ids,
         "need_flow": n_ids,
         "supplier_id": s_col("actor_id"),
@@ -784,10 +784,6 @@ def find_candidates(
     }
     for name, values in impacts.items():
         data[name] = values[order]
-    coords = np.empty((len(order), 2, 2))
-    coords[:, 0, :] = s_xy[si[order]]
-    coords[:, 1, :] = n_xy[ni[order]]
-    lines = shapely.linestrings(coords)
     frame = gpd.GeoDataFrame(
         data, geometry=gpd.GeoSeries(lines, crs=metric), crs=metric, copy=False
     )

@@ -386,3 +386,50 @@ def test_searches_over_the_same_flows_reuse_their_neighbours_and_find_the_same()
     topk.forget_searches()
     pd.testing.assert_frame_equal(search(s, n, 2.5), fresh[2.5])
     assert not topk._MEMO["parts"]
+
+
+def test_pairs_found_again_keep_their_lines_and_identifiers():
+    """Searched again over the same flows placed once, a pair found before keeps its line and
+    identifier (the same objects, not made again), and every search gives what a first one
+    would, lines included; other flows (even at the same places) never get the kept ones."""
+    from eit_synergies.core.synergy import pair_parts, topk
+
+    rng = np.random.default_rng(5)
+    resources = ["R1", "R2", "R3"]
+    s = random_flows(rng, 150, "gisement", "S", resources, 250, 6_000, 40)
+    n = random_flows(rng, 160, "besoin", "N", resources, 250, 6_000, 40)
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+
+    def search(supply, need, km):
+        return find_candidates(supply, need, WIDE_COMPATIBILITY, km, top_k=3).candidates
+
+    def forget():
+        topk.forget_searches()
+        pair_parts.forget_pairs()
+
+    fresh = {}
+    for km in (3.0, 1.5):
+        forget()
+        fresh[km] = search(s, n, km)  # flows not placed: nothing kept
+        assert not pair_parts._KEPT
+    forget()
+    first = search(placed_s, placed_n, 3.0)
+    second = search(placed_s, placed_n, 1.5)
+    for found, km in ((first, 3.0), (second, 1.5)):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(found.drop(columns="geometry")),
+            pd.DataFrame(fresh[km].drop(columns="geometry")),
+        )
+        assert found.geometry.geom_equals_exact(fresh[km].geometry, 0.0).all()
+    before = dict(zip(first["candidate_id"], first.geometry.to_numpy(), strict=True))
+    again = [(cid, line) for cid, line in zip(second["candidate_id"], second.geometry, strict=True)
+             if cid in before]  # fmt: skip
+    assert len(again) > len(second) // 2
+    assert all(line is before[cid] for cid, line in again)
+    # the same places under other flow ids: new identifiers, not the kept ones
+    renamed = s.copy()
+    renamed["flow_id"] = "X" + renamed["flow_id"].astype(str)
+    moved = search(place_flows(renamed, "supply"), placed_n, 1.5)
+    assert moved["supply_flow"].str.startswith("X").all()
+    assert (moved["candidate_id"] == moved["supply_flow"] + ">" + moved["need_flow"]).all()
+    forget()

@@ -1,0 +1,104 @@
+"""The line and the identifier of each candidate pair, made once for the same placed flows.
+
+A candidate's line (supply point to need point) and its ``candidate_id``
+(``<supply flow id>><need flow id>``) depend on its two flows only, not on the distance limit
+nor the score. The workshop dock searches the same placed flows (:func:`._common.place_flows`)
+again at each move of its distance slider, and most pairs found at 12 km were already found at
+10 km: :func:`lines_and_ids` takes those from the last search over the same flows (the same
+places and ids, in the same order: a digest of them) and makes only the new ones (making
+150,000 lines and identifiers took a fifth of the search). Lines are immutable shapely
+geometries: a frame sharing them with the previous one is never changed by it.
+
+One set of flows is kept (the last searched with ``keep``); the algorithms and the pipeline,
+which search once, keep nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import numpy as np
+import pandas as pd
+import shapely
+
+#: the last search kept: the digest of its flows, its pair keys (sorted), and their lines and
+#: identifiers in that order
+_KEPT: dict = {}
+_LOCK = threading.Lock()
+
+
+def candidate_ids(s_ids: np.ndarray, n_ids: np.ndarray) -> np.ndarray:
+    """``<supply flow id>><need flow id>``: stable, readable and unique per pair of flows."""
+    pairs = zip(s_ids.tolist(), n_ids.tolist(), strict=True)
+    return np.array([f"{a}>{b}" for a, b in pairs], dtype=object)
+
+
+def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, keep: bool = False):
+    """``(lines, candidate ids)`` of the pairs (supply row ``si[i]``, need row ``ni[i]``).
+
+    ``s_xy``/``n_xy``: every row's coordinates; ``s_flow_ids``/``n_flow_ids``: every row's
+    flow id; ``keep``: keep the pairs for the next search over the same flows, and use those
+    kept from the last one.
+    """
+    si = np.asarray(si, dtype=np.int64)
+    ni = np.asarray(ni, dtype=np.int64)
+    n = len(si)
+    key = si * max(len(n_xy), 1) + ni
+    order = np.argsort(key, kind="stable")  # looked up in order, and kept in that order
+    sorted_key = key[order]
+    lines = np.empty(n, dtype=object)  # in the order of the pairs' keys, then put back
+    ids = np.empty(n, dtype=object)
+    new = np.ones(n, dtype=bool)
+    flows = _digest(s_xy, n_xy, s_flow_ids, n_flow_ids) if keep else None
+    kept = _kept(flows)
+    if kept is not None and n:
+        kept_key, kept_lines, kept_ids = kept
+        at = np.minimum(np.searchsorted(kept_key, sorted_key), len(kept_key) - 1)
+        hit = kept_key[at] == sorted_key
+        lines[hit] = kept_lines[at[hit]]
+        ids[hit] = kept_ids[at[hit]]
+        new = ~hit
+    if new.any():
+        rows = np.flatnonzero(new)
+        s_rows, n_rows = si[order[rows]], ni[order[rows]]
+        coords = np.empty((len(rows), 2, 2))
+        coords[:, 0, :] = s_xy[s_rows]
+        coords[:, 1, :] = n_xy[n_rows]
+        lines[rows] = shapely.linestrings(coords)
+        ids[rows] = candidate_ids(
+            np.asarray(s_flow_ids, dtype=object)[s_rows],
+            np.asarray(n_flow_ids, dtype=object)[n_rows],
+        )
+    if flows is not None:
+        with _LOCK:
+            _KEPT.update(flows=flows, pairs=(sorted_key, lines, ids))
+    back = np.empty(n, dtype=np.intp)
+    back[order] = np.arange(n)
+    return lines[back], ids[back]
+
+
+def _digest(s_xy, n_xy, s_flow_ids, n_flow_ids) -> bytes:
+    """What the rows of both sides are: their places and flow ids, in order."""
+    digest = hashlib.blake2b(digest_size=20)
+    for xy in (s_xy, n_xy):
+        xy = np.ascontiguousarray(xy, dtype=float)
+        digest.update(f"{xy.shape}".encode())
+        digest.update(xy.tobytes())
+    for ids in (s_flow_ids, n_flow_ids):
+        text = np.asarray([str(v) for v in ids], dtype=object)
+        digest.update(pd.util.hash_array(text, categorize=False).tobytes())
+    return digest.digest()
+
+
+def _kept(flows):
+    if flows is None:
+        return None
+    with _LOCK:
+        return _KEPT["pairs"] if _KEPT.get("flows") == flows else None
+
+
+def forget_pairs() -> None:
+    """Let go of the pairs kept."""
+    with _LOCK:
+        _KEPT.clear()
