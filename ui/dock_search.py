@@ -78,9 +78,9 @@ class Search:
             frame, _ = carry_over_decisions(
                 decisions_to_carry(self.candidates, self.decisions), frame
             )
-        # the previous candidates are let go once the panel is up to date, while the map
-        # draws (freeing 150,000 lines and their texts takes up to a tenth of a second)
-        let_go_later(self.candidates, self._mask_cache)
+        # the previous candidates are let go while the map draws (freeing 150,000 lines and
+        # their texts takes up to a tenth of a second: done before, it delays the redraw)
+        let_go_later(self.iface.mapCanvas(), self.candidates, self._mask_cache)
         self.candidates = frame  # what is written: no need to read it back
         self.write_candidates(frame)
         self.apply_filters()  # the map's share of the new candidates, the list, the legend
@@ -156,7 +156,9 @@ class Search:
                 canvas.mapCanvasRefreshed.disconnect(start)
             except (TypeError, RuntimeError):  # already started, or the canvas is gone
                 pass
-            self.start_pending_save()
+            # once the canvas has told everyone else it has drawn: the writer's thread then
+            # competes for Python with nobody waiting for the map
+            QTimer.singleShot(0, self.start_pending_save)
 
         canvas.mapCanvasRefreshed.connect(start)
         QTimer.singleShot(SAVE_AFTER_MS, start)
@@ -172,8 +174,26 @@ class Search:
             self.writer.wait()
 
 
-def let_go_later(*objects) -> None:
-    """Keep ``objects`` until the event loop turns again (what the GUI thread does next
-    first: the map's redraw starts in QGIS's threads), then drop them."""
+#: the longest the previous candidates are kept waiting for the map's redraw to start (ms)
+LET_GO_AFTER_MS = 1000
+
+
+def let_go_later(canvas, *objects) -> None:
+    """Keep ``objects`` until ``canvas`` has started its redraw (drawn in QGIS's threads,
+    while the GUI thread frees them), at most ``LET_GO_AFTER_MS``; then drop them. Without a
+    canvas, when the event loop turns again."""
     held = list(objects)
-    QTimer.singleShot(0, held.clear)
+    if canvas is None:
+        QTimer.singleShot(0, held.clear)
+        return
+
+    def let_go(*_args):
+        try:
+            canvas.renderStarting.disconnect(let_go)
+        except (TypeError, RuntimeError):  # already let go, or the canvas is gone
+            pass
+        # after the redraw's start has returned: its threads are drawing
+        QTimer.singleShot(0, held.clear)
+
+    canvas.renderStarting.connect(let_go)
+    QTimer.singleShot(LET_GO_AFTER_MS, let_go)
