@@ -157,6 +157,8 @@ def column_values(series: pd.Series, declared: str) -> list:
 CACHE_KIB = 512 * 1024
 #: rows per ``executemany``: between two, a cancel request is honoured (rollback)
 CHUNK = 5000
+#: SQLite steps between two questions "canceled?" inside a statement
+PROGRESS_STEPS = 2000
 
 
 def replace_rows(
@@ -176,8 +178,41 @@ def replace_rows(
     ``wal``: turn the file to WAL mode first, as QGIS does when it edits (the dock); False
     keeps the file's mode and a fully synced commit (a file written once, then moved).
     """
-    connection = sqlite3.connect(str(path), timeout=timeout_s, isolation_level=None)
-    try:
+    return Replacement(path, table, timeout_s, wal=wal).fill(frame, is_canceled)
+
+
+class Replacement:
+    """The rows of ``table`` deleted in a transaction left open (:func:`replace_rows` in two
+    steps): :meth:`fill` writes the new rows and commits, :meth:`rollback` gives up (the table
+    as it was). The workshop dock empties its candidates table while the search runs, in a
+    thread of its own, and fills it when the search ends. Until then, readers (the map, in
+    WAL mode) see the old rows and other writers wait (``timeout_s``).
+
+    Made in one thread, it may be filled or rolled back in another (one at a time);
+    :meth:`interrupt` may be called from any thread.
+    """
+
+    def __init__(self, path, table: str, timeout_s: float = 30.0, *, wal: bool = True):
+        self.table = table
+        self.path = str(path)
+        self.connection = sqlite3.connect(
+            self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False
+        )
+        self._interrupted = False
+        try:
+            self._begin(wal)
+            try:
+                self.schema = _clear(self.connection, table)
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+        except BaseException:
+            self.connection.close()
+            self.connection = None
+            raise
+
+    def _begin(self, wal: bool) -> None:
+        connection = self.connection
         _register_functions(connection)
         try:  # as QGIS does when it edits a GeoPackage: readers (the map) never wait
             wal = wal and connection.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
@@ -198,18 +233,64 @@ def replace_rows(
         # freed pages as they are (the file already holds the same data in its tables)
         connection.execute("PRAGMA secure_delete = FAST")
         connection.execute("BEGIN IMMEDIATE")
+
+    @property
+    def open(self) -> bool:
+        return self.connection is not None
+
+    def fill(self, frame, is_canceled=None) -> int:
+        """Write the rows of ``frame`` and commit; returns their number. On any error (or
+        ``Canceled``, or :meth:`interrupt`), the transaction is rolled back and the error
+        raised (``Canceled`` when interrupted)."""
+        if self.connection is None:
+            raise sqlite3.OperationalError(f"the replacement of {self.table} is closed")
+        asked = is_canceled or (lambda: False)
+
+        def canceled() -> bool:
+            return self._interrupted or bool(asked())
+
+        # asked inside SQLite too, every PROGRESS_STEPS steps of a statement: a cancel stops
+        # a long executemany at once, not at the end of its chunk
+        self.connection.set_progress_handler(lambda: 1 if canceled() else 0, PROGRESS_STEPS)
         try:
-            n = _replace(connection, table, frame, is_canceled or (lambda: False))
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
+            n = _fill(self.connection, self.table, self.schema, frame, canceled)
+            self.connection.execute("COMMIT")
+        except BaseException as error:
+            self.rollback()
+            if canceled() and isinstance(error, sqlite3.OperationalError):
+                raise Canceled(self.table) from error
             raise
+        self._close()
         return n
-    finally:
-        connection.close()
+
+    def rollback(self) -> None:
+        """Give up: the table as it was (nothing when already closed)."""
+        if self.connection is None:
+            return
+        try:
+            self.connection.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # an interrupted statement has rolled the transaction back already
+        finally:
+            self._close()
+
+    def interrupt(self) -> None:
+        """Stop :meth:`fill` running in another thread: it raises ``Canceled``, the table as
+        it was (a commit already under way still ends)."""
+        self._interrupted = True
+        connection = self.connection
+        if connection is not None:
+            connection.interrupt()
+
+    def _close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
 
 
-def _replace(connection, table: str, frame, is_canceled) -> int:
+def _clear(connection, table: str) -> dict:
+    """Inside the open transaction: the table's triggers dropped, its rows deleted, its
+    R-tree made again empty. Returns what :func:`_fill` needs of the table's schema."""
     columns = connection.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
     if not columns:
         raise sqlite3.OperationalError(f"no table {table}")
@@ -217,6 +298,40 @@ def _replace(connection, table: str, frame, is_canceled) -> int:
         "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?", (table,)
     ).fetchone()
     geometry_column, srs_id = geometry_row if geometry_row else (None, 0)
+    triggers = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+        "AND sql IS NOT NULL",
+        (table,),
+    ).fetchall()
+    for name, _sql in triggers:
+        connection.execute(f"DROP TRIGGER {_quote(name)}")
+    # identifiers cannot be bound as parameters: they are quoted (_quote), and come from the
+    # GeoPackage's own schema; every value below is bound
+    connection.execute(f"DELETE FROM {_quote(table)}")  # nosec B608
+    rtree = f"rtree_{table}_{geometry_column}" if geometry_column else None
+    has_rtree = bool(
+        rtree is not None
+        and connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (rtree,)
+        ).fetchone()
+    )
+    if has_rtree:  # emptied row by row, an R-tree is slow: made again, empty
+        rtree_sql = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (rtree,)
+        ).fetchone()[0]
+        connection.execute(f"DROP TABLE {_quote(rtree)}")
+        connection.execute(rtree_sql)
+    return {
+        "columns": columns, "geometry_column": geometry_column, "srs_id": srs_id,
+        "triggers": triggers, "rtree": rtree if has_rtree else None,
+    }  # fmt: skip
+
+
+def _fill(connection, table: str, schema: dict, frame, is_canceled) -> int:
+    """Inside the open transaction :func:`_clear` began: the rows of ``frame`` written, the
+    R-tree filled, the feature count and extent set, the triggers made again."""
+    columns, geometry_column = schema["columns"], schema["geometry_column"]
+    srs_id, rtree = schema["srs_id"], schema["rtree"]
     geometry = None  # object array of shapely geometries, in the table's CRS
     if geometry_column and "geometry" in frame.columns:
         series = frame["geometry"]
@@ -242,29 +357,6 @@ def _replace(connection, table: str, frame, is_canceled) -> int:
         elif name in frame.columns:
             names.append(name)
             values.append(column_values(frame[name], declared))
-    triggers = connection.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
-        "AND sql IS NOT NULL",
-        (table,),
-    ).fetchall()
-    for name, _sql in triggers:
-        connection.execute(f"DROP TRIGGER {_quote(name)}")
-    # identifiers cannot be bound as parameters: they are quoted (_quote), and come from the
-    # GeoPackage's own schema; every value below is bound
-    connection.execute(f"DELETE FROM {_quote(table)}")  # nosec B608
-    rtree = f"rtree_{table}_{geometry_column}" if geometry_column else None
-    has_rtree = (
-        rtree is not None
-        and connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (rtree,)
-        ).fetchone()
-    )
-    if has_rtree:  # emptied row by row, an R-tree is slow: made again, empty
-        rtree_sql = connection.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (rtree,)
-        ).fetchone()[0]
-        connection.execute(f"DROP TABLE {_quote(rtree)}")
-        connection.execute(rtree_sql)
     if n:
         insert = (f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in names)}) "  # nosec B608
                   f"VALUES ({', '.join('?' for _ in names)})")  # fmt: skip
@@ -273,17 +365,21 @@ def _replace(connection, table: str, frame, is_canceled) -> int:
             if is_canceled():
                 raise Canceled(table)
             connection.executemany(insert, itertools.islice(rows, CHUNK))
-        if has_rtree and blobs is not None and pk_name:
+        if rtree is not None and blobs is not None and pk_name:
             import shapely
 
             bounds = shapely.bounds(geometry)
             keep = ~(shapely.is_empty(geometry) | shapely.is_missing(geometry))
             fids = np.arange(1, n + 1)[keep]
             minx, miny, maxx, maxy = (bounds[keep, i].tolist() for i in range(4))
-            connection.executemany(
-                f"INSERT INTO {_quote(rtree)} VALUES (?, ?, ?, ?, ?)",  # nosec B608
-                zip(fids.tolist(), minx, maxx, miny, maxy, strict=True),
-            )
+            entries = zip(fids.tolist(), minx, maxx, miny, maxy, strict=True)
+            for _start in range(0, len(fids), CHUNK):
+                if is_canceled():
+                    raise Canceled(table)
+                connection.executemany(
+                    f"INSERT INTO {_quote(rtree)} VALUES (?, ?, ?, ?, ?)",  # nosec B608
+                    itertools.islice(entries, CHUNK),
+                )
     if connection.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_ogr_contents'"
     ).fetchone():
@@ -293,7 +389,7 @@ def _replace(connection, table: str, frame, is_canceled) -> int:
         )
     if is_canceled():
         raise Canceled(table)
-    for _name, sql in triggers:
+    for _name, sql in schema["triggers"]:
         connection.execute(sql)
     _update_contents(connection, table, geometry)
     return n

@@ -173,3 +173,71 @@ def test_blobs_carry_the_envelope_the_index_triggers_read():
     assert gpkg_rows._envelope(blobs[0]) == (1.0, 3.0, 2.0, 5.0)
     assert gpkg_rows._envelope(blobs[1]) is None  # empty: flagged in the header
     assert blobs[2] is None
+
+
+def test_a_table_emptied_in_one_thread_is_filled_in_another_and_read_meanwhile(gpkg):
+    """The dock empties the table while its search runs (a thread of its own) and fills it
+    when the search ends: meanwhile a reader (the map) still reads the old rows; once filled,
+    the table holds the new ones, spatial index and triggers included."""
+    import threading
+
+    before = pyogrio.read_dataframe(gpkg, layer="synergies")
+    made = {}
+    thread = threading.Thread(
+        target=lambda: made.update(rep=gpkg_rows.Replacement(gpkg, "synergies"))
+    )
+    thread.start()
+    thread.join()
+    replacement = made["rep"]
+    assert replacement.open
+    with sqlite3.connect(gpkg) as reader:  # WAL: the old rows until the commit
+        assert reader.execute("SELECT count(*) FROM synergies").fetchone()[0] == len(before)
+    new = lines(40, offset=3_000.0, seed=4)
+    assert replacement.fill(new) == 40
+    assert not replacement.open
+    after = pyogrio.read_dataframe(gpkg, layer="synergies")
+    assert list(after["candidate_id"]) == list(new["candidate_id"])
+    assert triggers(gpkg)
+    with sqlite3.connect(gpkg) as connection:
+        assert connection.execute("SELECT count(*) FROM rtree_synergies_geom").fetchone()[0] == 40
+
+
+def test_a_replacement_given_up_or_interrupted_leaves_the_table_as_it_was(gpkg, monkeypatch):
+    before = pyogrio.read_dataframe(gpkg, layer="synergies")
+    replacement = gpkg_rows.Replacement(gpkg, "synergies")
+    replacement.rollback()
+    assert not replacement.open
+    replacement.rollback()  # twice: nothing
+    with pytest.raises(sqlite3.OperationalError, match="closed"):
+        replacement.fill(lines(3))
+    # interrupted while it writes, from another thread (as the dock stops an outdated save):
+    # Canceled, nothing changed, the file free for the next writer
+    import threading
+
+    replacement = gpkg_rows.Replacement(gpkg, "synergies")
+    writing, stopped = threading.Event(), threading.Event()
+    outcome = {}
+
+    def fill():
+        def is_canceled():  # asked between chunks and inside SQLite's statements
+            writing.set()
+            stopped.wait(0.01)  # a slow write, still under way when the cancel comes
+            return False
+
+        try:
+            outcome["rows"] = replacement.fill(lines(2000, seed=9), is_canceled=is_canceled)
+        except Canceled as error:
+            outcome["canceled"] = error
+
+    thread = threading.Thread(target=fill)
+    thread.start()
+    assert writing.wait(10)
+    replacement.interrupt()
+    stopped.set()
+    thread.join(30)
+    assert "canceled" in outcome and "rows" not in outcome
+    assert not replacement.open
+    after = pyogrio.read_dataframe(gpkg, layer="synergies")
+    assert list(after["candidate_id"]) == list(before["candidate_id"])
+    assert triggers(gpkg)
+    assert gpkg_rows.replace_rows(gpkg, "synergies", lines(7, seed=2), timeout_s=1.0) == 7
