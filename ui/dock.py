@@ -38,7 +38,7 @@ from .dock_workspace import WorkspaceParts, find_workspace_layers
 from .live_decisions import DecisionPoller
 from .marks import MapMarks
 from .presentation import Presentation
-from .tasks import SearchRunner, TableWriter
+from .tasks import SearchRunner, TableClearer, TableWriter
 
 __all__ = ["WorkshopDock", "find_workspace_layers", "quantity_text", "sql_in", "truthy"]
 
@@ -83,6 +83,7 @@ class WorkshopDock(
         self.presentation = Presentation(iface, self, self._presentation_left)
         self.runner = SearchRunner(self._task_args, self._search_done, 300, self)
         self.writer = TableWriter(self._table_saved, self)
+        self.clearer = TableClearer()
         self._mask_cache = None
         self._pending_save = None  # the whole candidates table, to write in the background
         self._decision_serial = 0  # decisions written so far (a search started before one

@@ -47,6 +47,10 @@ class Search:
         if self.store is None or self.supply is None:
             return None
         self._search_serial = self._decision_serial
+        if self.store.background_writes and not self.saving():
+            # the old candidates are deleted while the search runs (kept while a whole
+            # table is still on its way: a pause of the room, not a drag, saves it first)
+            self.clearer.start(self.store.path, LAYERS["candidates"])
         return {
             "supply": detach(self.supply),
             "need": detach(self.need),
@@ -61,6 +65,8 @@ class Search:
             return
         if task.error is not None or task.exception is not None:
             from ..processing.messages import error_message
+
+            self.clearer.discard()  # the old candidates stay
 
             text = error_message(task.error) if task.error is not None else str(task.exception)
             self._message(
@@ -104,14 +110,30 @@ class Search:
         shown = self.map_rows(frame)
         plain = pd.DataFrame(frame)  # no CRS object crosses to the writer's thread
         if bool(shown.all()) or not self.store.background_writes:  # PostgreSQL: one call
-            self.store.replace_rows("candidates", plain)
+            self._replace_candidates(plain)
             self._table_reloaded()
             return
-        self.store.replace_rows("candidates", plain[shown.to_numpy()])
+        self._replace_candidates(plain[shown.to_numpy()])
         self._table_reloaded()
         # no copy: nothing changes the candidates in place while the writer runs (a decision
         # waits for it first)
         self._pending_save = plain
+
+    def _replace_candidates(self, rows) -> None:
+        """``rows`` as the whole candidates table: into the table emptied while the search
+        ran (:class:`TableClearer`), else in one transaction of their own."""
+        replacement = self.clearer.take(LAYERS["candidates"])
+        if replacement is None:
+            self.store.replace_rows("candidates", rows)
+            return
+        import sqlite3
+
+        try:
+            replacement.fill(rows)
+        except sqlite3.Error as error:
+            raise OSError(
+                f"cannot update {LAYERS['candidates']} in {self.store.path}: {error}"
+            ) from error
 
     def _table_reloaded(self) -> None:
         layer = self.layers.get("candidates")
@@ -168,7 +190,9 @@ class Search:
         return self._pending_save is not None or self.writer.busy()
 
     def settle_writes(self) -> None:
-        """Let the background write of the candidates end before writing anything else."""
+        """Let the background write of the candidates end before writing anything else (a
+        table emptied for a search still under way is given up: it stays as it was)."""
+        self.clearer.discard()
         self.start_pending_save()
         if self.writer.busy():
             self.writer.wait()

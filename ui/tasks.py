@@ -350,3 +350,58 @@ class TableWriter(QObject):
         self.seconds = outcome.get("seconds", 0.0)
         if deliver and not outcome.get("canceled") and self.on_done is not None:
             self.on_done(outcome["table"], outcome.get("rows", 0), outcome.get("error"))
+
+
+class TableClearer:
+    """Empties a table of the workspace in a thread of its own while the dock's search runs,
+    in a transaction left open (:class:`layers.gpkg_rows.Replacement`): deleting 150,000
+    old candidates then costs the map nothing when the new ones arrive. Until then, the map
+    reads the old rows (WAL) and other writers wait; any other write of the dock gives it up
+    first (:meth:`discard`: the table as it was).
+    """
+
+    def __init__(self, timeout_s: float = 2.0):
+        self.timeout_s = timeout_s
+        self._thread: threading.Thread | None = None
+        self._made: dict = {}
+
+    def ready(self) -> bool:
+        """Is a table being emptied, or emptied and waiting for its rows?"""
+        return self._thread is not None
+
+    def start(self, path, table: str) -> None:
+        if self._thread is not None:
+            return
+        made: dict = {"table": table}
+        self._made = made
+
+        def work():
+            from ..layers.gpkg_rows import Replacement
+
+            try:
+                made["replacement"] = Replacement(path, table, self.timeout_s)
+            except Exception as error:  # noqa: BLE001 - the rows are then written as before
+                made["error"] = error
+
+        self._thread = threading.Thread(target=work, name="eit-table-clearer", daemon=True)
+        self._thread.start()
+
+    def take(self, table: str):
+        """The emptied ``table``'s :class:`Replacement`, to fill (or roll back): its
+        caller's from now on; None when none was made (the rows are then written as
+        before)."""
+        if self._thread is None:
+            return None
+        self._thread.join()
+        self._thread = None
+        replacement = self._made.get("replacement")
+        if replacement is not None and self._made["table"] != table:
+            replacement.rollback()
+            return None
+        return replacement
+
+    def discard(self) -> None:
+        """Give the emptied table up: as it was."""
+        replacement = self.take(self._made.get("table", ""))
+        if replacement is not None:
+            replacement.rollback()

@@ -502,6 +502,56 @@ def test_a_decision_taken_while_a_search_runs_is_kept(dock, workspace):
     assert rows[candidate]["notes"] == "pendant la recherche"
 
 
+def test_the_old_candidates_are_deleted_while_the_search_runs(dock, workspace, monkeypatch):
+    """The search's thread works while another empties the old table (a transaction left
+    open): the map still reads the old rows meanwhile; the new rows then go into the emptied
+    table. A search started while the whole table is still on its way leaves it alone."""
+    from eit_synergies.core.synergy import candidates as core_candidates
+
+    before = sorted(f["candidate_id"] for f in read_table(workspace, "synergies"))
+    real, seen = core_candidates.find_candidates, {}
+
+    def searching(*args, **kwargs):  # in the search's thread: what a reader sees meanwhile
+        end = time.monotonic() + 10
+        while dock.clearer._made.get("replacement") is None and time.monotonic() < end:
+            time.sleep(0.01)  # the other thread empties the table
+        seen["emptied"] = dock.clearer._made.get("replacement") is not None
+        seen["rows"] = sorted(f["candidate_id"] for f in read_table(workspace, "synergies"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("eit_synergies.core.synergy.find_candidates", searching)
+    dock.map_limit.setValue(100_000)  # every row written at once
+    move_slider_and_wait(dock, 12)
+    assert seen["emptied"]
+    assert seen["rows"] == before  # the old rows, for the map, until the new ones came
+    assert not dock.clearer.ready()
+    assert wait_for(lambda: not dock.saving())
+    rows = read_table(workspace, "synergies")
+    assert sorted(f["candidate_id"] for f in rows) == sorted(dock.candidates["candidate_id"])
+    assert {f["max_distance_km"] for f in rows} == {12}
+    assert dock.layers["candidates"].featureCount() == len(rows)
+    # the whole table still on its way: the next search keeps it (no table emptied)
+    monkeypatch.setattr("eit_synergies.core.synergy.find_candidates", real)
+    dock.map_limit.setValue(10)
+    slow_writes(monkeypatch)
+    move_slider_and_wait(dock, 20)
+    started = []
+    real_start = dock.clearer.start
+    monkeypatch.setattr(dock.clearer, "start", lambda *a: started.append(a) or real_start(*a))
+    done = []
+    dock.candidatesUpdated.connect(lambda: done.append(1))
+    dock.distance_slider.blockSignals(True)
+    dock.distance_slider.setValue(15)
+    dock.distance_slider.blockSignals(False)
+    assert dock.saving()
+    dock.search_now()
+    assert started == []  # the table on its way is left alone
+    assert wait_for(lambda: done and not dock.runner.busy() and not dock.saving())
+    rows = read_table(workspace, "synergies")
+    assert {f["max_distance_km"] for f in rows} == {15}
+    assert len(rows) == len(dock.candidates)
+
+
 def data_defined(layer, prop, index=0):
     """The expression of a data-defined property of the first category's symbol layer."""
     categories = layer.renderer().categories()  # kept: the symbols live in them
