@@ -57,6 +57,10 @@ FIRST_QUERY_FACTOR = 2
 CHUNK_PAIRS = 2_000_000
 #: Scores are rounded to 1e-4 (:func:`.scoring.combine_score`): whole steps of a sort key.
 SCORE_STEPS = 10_000
+#: The same flows searched again (the dock's slider): both sides searched at once, in two
+#: threads, from this many flows (below, the thread costs more than it saves).
+PARALLEL_SIDES = True
+PARALLEL_MIN_FLOWS = 2_000
 #: Groups that fit in one integer sort key with the score.
 _MAX_GROUPS = (2**62) // (SCORE_STEPS + 1)
 
@@ -234,14 +238,21 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
     def need_score(q, t, d, p):
         return scorer.score(t, q, d, p)
 
-    a_s, a_n, a_d, a_p = _best_of_side(
-        supply_pairs, s_xy, s_actor, n_xy, n_actor, n_rank, limit_m, scorer, supply_score, k,
-        progress, 0, steps,
+    # the same flows searched again (the dock, waited for): both sides at once, in two
+    # threads; once (the algorithms), one after the other, the memory of one side's scan
+    parallel = PARALLEL_SIDES and reuse and len(s_xy) + len(n_xy) >= PARALLEL_MIN_FLOWS
+    need_side = _Side(
+        _best_of_side, need_pairs, n_xy, n_actor, s_xy, s_actor, s_rank, limit_m, scorer,
+        need_score, k, _Quiet(progress) if parallel else progress, len(live), steps,
     )  # fmt: skip
-    b_n, b_s, b_d, b_p = _best_of_side(
-        need_pairs, n_xy, n_actor, s_xy, s_actor, s_rank, limit_m, scorer, need_score, k,
-        progress, len(live), steps,
-    )  # fmt: skip
+    need_side.start(parallel)
+    try:
+        a_s, a_n, a_d, a_p = _best_of_side(
+            supply_pairs, s_xy, s_actor, n_xy, n_actor, n_rank, limit_m, scorer, supply_score,
+            k, progress, 0, len(live) if parallel else steps,
+        )  # fmt: skip
+    finally:
+        b_n, b_s, b_d, b_p = need_side.result()
     # each pair once: a need's choice that is also its supply's
     width = np.int64(len(n_xy))
     known = np.sort(a_s.astype(np.int64) * width + a_n)
@@ -255,6 +266,56 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
         "pair": np.concatenate([a_p, b_p[new]]).astype(np.int32),
         "same_actor": 0,
     }
+
+
+class _Quiet:
+    """A progress that tells cancels and reports nothing (the side searched in a thread
+    beside the other: that one reports for both)."""
+
+    def __init__(self, progress):
+        self.progress = progress
+
+    def is_canceled(self) -> bool:
+        return self.progress is not None and bool(self.progress.is_canceled())
+
+    def report(self, _fraction: float) -> None:
+        pass
+
+    def log(self, _message: str) -> None:
+        pass
+
+
+class _Side:
+    """One side's search, in a thread of its own beside the other side's (numpy, the
+    KD-trees and the sorts let go of Python's lock: two processors share the work), or run
+    when its result is asked. An error or a cancel in the thread is raised by
+    :meth:`result`."""
+
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
+        self.thread: threading.Thread | None = None
+        self.outcome: dict = {}
+
+    def start(self, parallel: bool) -> None:
+        if not parallel:
+            return
+
+        def run():
+            try:
+                self.outcome["value"] = self.function(*self.args)
+            except BaseException as error:  # noqa: BLE001 - raised again by result()
+                self.outcome["error"] = error
+
+        self.thread = threading.Thread(target=run, name="eit-top-k-side", daemon=True)
+        self.thread.start()
+
+    def result(self):
+        if self.thread is None:
+            return self.function(*self.args)
+        self.thread.join()
+        if "error" in self.outcome:
+            raise self.outcome["error"]
+        return self.outcome["value"]
 
 
 def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, score_of, k,

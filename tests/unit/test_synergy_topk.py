@@ -433,3 +433,65 @@ def test_pairs_found_again_keep_their_lines_and_identifiers():
     assert moved["supply_flow"].str.startswith("X").all()
     assert (moved["candidate_id"] == moved["supply_flow"] + ">" + moved["need_flow"]).all()
     forget()
+
+
+def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_result():
+    """The dock's searches (the same placed flows, again) run the supply and need sides in
+    two threads: the same candidates as one after the other, and a cancel seen in either
+    thread stops the search with nothing left running."""
+    import threading
+
+    from eit_synergies.core.synergy import pair_parts, topk
+
+    rng = np.random.default_rng(13)
+    resources = ["R1", "R2", "R3", "R4"]
+    s = random_flows(rng, 1300, "gisement", "S", resources, 250, 12_000, 150)
+    n = random_flows(rng, 1400, "besoin", "N", resources, 250, 12_000, 150)
+    assert len(s) + len(n) >= topk.PARALLEL_MIN_FLOWS
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+    sides = []
+    real = topk._best_of_side
+
+    def side(*args):
+        sides.append(threading.current_thread().name)
+        return real(*args)
+
+    def search(parallel, progress=None):
+        topk.forget_searches()
+        pair_parts.forget_pairs()
+        topk.PARALLEL_SIDES = parallel
+        try:
+            found = find_candidates(placed_s, placed_n, WIDE_COMPATIBILITY, 2.0, top_k=4,
+                                    progress=progress)  # fmt: skip
+        finally:
+            topk.PARALLEL_SIDES = True
+        return pd.DataFrame(found.candidates.drop(columns="geometry"))
+
+    topk._best_of_side = side
+    try:
+        at_once = search(True)
+        assert "eit-top-k-side" in sides  # the need side ran in its own thread
+        sides.clear()
+        one_after_the_other = search(False)
+        assert "eit-top-k-side" not in sides
+        pd.testing.assert_frame_equal(at_once, one_after_the_other)
+        assert len(at_once) > 1000
+
+        class CancelLater(RecordingProgress):
+            def __init__(self, after):
+                super().__init__()
+                self.asked, self.after = 0, after
+
+            def is_canceled(self):
+                self.asked += 1
+                return self.asked > self.after
+
+        before = threading.active_count()
+        for after in (3, 12, 40):  # in the search's start, in one side or the other
+            with pytest.raises(Canceled):
+                search(True, CancelLater(after))
+            assert threading.active_count() == before
+    finally:
+        topk._best_of_side = real
+        topk.forget_searches()
+        pair_parts.forget_pairs()
