@@ -182,12 +182,21 @@ class Filters:
         """Filters → subset strings of the layers (no project reload) and the list."""
         if self.store is None:
             return
+        self.apply_subsets()
+        self.refresh_panel()
+
+    def apply_subsets(self) -> None:
+        """Filters → subset strings of the layers (no project reload): the map's share."""
         with untouched(self.project):
             for role, subset in self.subset_strings().items():
                 layer = self.layers.get(role)
                 if layer is not None and layer.subsetString() != subset:
                     layer.setSubsetString(subset)
                     layer.triggerRepaint()
+
+    def refresh_panel(self) -> None:
+        """The list, the selected actor's marks, the legend and the status line, after the
+        filters or the candidates changed."""
         self.refresh_list()
         self._refresh_proximity()
         self._update_legend()

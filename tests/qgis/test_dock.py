@@ -424,14 +424,17 @@ def test_the_map_draws_the_best_lines_first_then_the_whole_table_is_saved(
         events.append("whole table handed")
 
     monkeypatch.setattr(dock.writer, "start", start)
-    dock.iface.mapCanvas().mapCanvasRefreshed.connect(lambda: events.append("map drawn"))
+    canvas = dock.iface.mapCanvas()
+    canvas.renderStarting.connect(lambda: events.append("map drawing"))
+    canvas.mapCanvasRefreshed.connect(lambda: events.append("map drawn"))
     dock.candidatesUpdated.connect(lambda: events.append("panel updated"))
     move_slider_and_wait(dock, 12)
     assert dock.saving()
     # the whole table waits for the map to be redrawn (it would compete with the drawing)
     assert wait_for(lambda: handed)
-    after = events[events.index("panel updated") :]
-    assert after[:3] == ["panel updated", "map drawn", "whole table handed"]
+    after = events[events.index("panel updated") - 1 :]
+    # the panel is updated while the map draws the new lines
+    assert after[:4] == ["map drawing", "panel updated", "map drawn", "whole table handed"]
     total = len(dock.candidates)
     assert total > 20
     best = sorted(dock.candidates["score"], reverse=True)[9]
