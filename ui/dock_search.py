@@ -183,18 +183,9 @@ class Search:
         if canvas is None:
             self.start_pending_save()
             return
-
-        def start(*_args):
-            try:
-                canvas.mapCanvasRefreshed.disconnect(start)
-            except (TypeError, RuntimeError):  # already started, or the canvas is gone
-                pass
-            # once the canvas has told everyone else it has drawn: the writer's thread then
-            # competes for Python with nobody waiting for the map
-            QTimer.singleShot(0, self.start_pending_save)
-
-        canvas.mapCanvasRefreshed.connect(start)
-        QTimer.singleShot(SAVE_AFTER_MS, start)
+        # once the canvas has told everyone else it has drawn: the writer's thread then
+        # competes for Python with nobody waiting for the map
+        after_signal(canvas.mapCanvasRefreshed, self.start_pending_save, SAVE_AFTER_MS)
 
     def saving(self) -> bool:
         """Is the whole candidates table still on its way to the GeoPackage?"""
@@ -215,25 +206,30 @@ LET_GO_AFTER_MS = 1000
 PANEL_AFTER_MS = 100
 
 
+def after_signal(signal, work, longest_ms: int) -> None:
+    """Run ``work`` once, when the event loop turns after ``signal`` (a canvas's: once the
+    canvas's own slot has returned), or ``longest_ms`` later if it never comes."""
+    pending = [work]
+
+    def run(*_args):
+        try:
+            signal.disconnect(run)
+        except (TypeError, RuntimeError):  # already run, or the canvas is gone
+            pass
+        if pending:
+            QTimer.singleShot(0, pending.pop())
+
+    signal.connect(run)
+    QTimer.singleShot(longest_ms, run)
+
+
 def when_drawing(canvas, work) -> None:
     """Run ``work`` once ``canvas`` has started its redraw (drawn in QGIS's threads while
     the GUI thread works), at most ``PANEL_AFTER_MS`` later; at once without a canvas."""
     if canvas is None:
         work()
-        return
-    pending = [work]
-
-    def run(*_args):
-        try:
-            canvas.renderStarting.disconnect(run)
-        except (TypeError, RuntimeError):  # already run, or the canvas is gone
-            pass
-        if pending:
-            # after the redraw's start has returned: its threads are drawing
-            QTimer.singleShot(0, pending.pop())
-
-    canvas.renderStarting.connect(run)
-    QTimer.singleShot(PANEL_AFTER_MS, run)
+    else:
+        after_signal(canvas.renderStarting, work, PANEL_AFTER_MS)
 
 
 def let_go_later(canvas, *objects) -> None:
@@ -243,15 +239,5 @@ def let_go_later(canvas, *objects) -> None:
     held = list(objects)
     if canvas is None:
         QTimer.singleShot(0, held.clear)
-        return
-
-    def let_go(*_args):
-        try:
-            canvas.renderStarting.disconnect(let_go)
-        except (TypeError, RuntimeError):  # already let go, or the canvas is gone
-            pass
-        # after the redraw's start has returned: its threads are drawing
-        QTimer.singleShot(0, held.clear)
-
-    canvas.renderStarting.connect(let_go)
-    QTimer.singleShot(LET_GO_AFTER_MS, let_go)
+    else:
+        after_signal(canvas.renderStarting, held.clear, LET_GO_AFTER_MS)
