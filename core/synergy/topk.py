@@ -241,9 +241,10 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
     # the same flows searched again (the dock, waited for): both sides at once, in two
     # threads; once (the algorithms), one after the other, the memory of one side's scan
     parallel = PARALLEL_SIDES and reuse and len(s_xy) + len(n_xy) >= PARALLEL_MIN_FLOWS
+    quiet = _Quiet(progress)
     need_side = _Side(
         _best_of_side, need_pairs, n_xy, n_actor, s_xy, s_actor, s_rank, limit_m, scorer,
-        need_score, k, _Quiet(progress) if parallel else progress, len(live), steps,
+        need_score, k, quiet if parallel else progress, len(live), steps,
     )  # fmt: skip
     need_side.start(parallel)
     try:
@@ -251,8 +252,11 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
             supply_pairs, s_xy, s_actor, n_xy, n_actor, n_rank, limit_m, scorer, supply_score,
             k, progress, 0, len(live) if parallel else steps,
         )  # fmt: skip
-    finally:
-        b_n, b_s, b_d, b_p = need_side.result()
+    except BaseException:
+        quiet.stop()  # the need side's thread ends at its next check; never run after
+        need_side.wait()
+        raise
+    b_n, b_s, b_d, b_p = need_side.result()
     # each pair once: a need's choice that is also its supply's
     width = np.int64(len(n_xy))
     known = np.sort(a_s.astype(np.int64) * width + a_n)
@@ -270,12 +274,19 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
 
 class _Quiet:
     """A progress that tells cancels and reports nothing (the side searched in a thread
-    beside the other: that one reports for both)."""
+    beside the other: that one reports for both); :meth:`stop` cancels it alone (the other
+    side failed)."""
 
     def __init__(self, progress):
         self.progress = progress
+        self.stopped = threading.Event()
+
+    def stop(self) -> None:
+        self.stopped.set()
 
     def is_canceled(self) -> bool:
+        if self.stopped.is_set():
+            return True
         return self.progress is not None and bool(self.progress.is_canceled())
 
     def report(self, _fraction: float) -> None:
@@ -308,6 +319,11 @@ class _Side:
 
         self.thread = threading.Thread(target=run, name="eit-top-k-side", daemon=True)
         self.thread.start()
+
+    def wait(self) -> None:
+        """Let its thread end (its outcome dropped); nothing when it was not started."""
+        if self.thread is not None:
+            self.thread.join()
 
     def result(self):
         if self.thread is None:

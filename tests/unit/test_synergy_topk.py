@@ -491,6 +491,22 @@ def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_r
             with pytest.raises(Canceled):
                 search(True, CancelLater(after))
             assert threading.active_count() == before
+
+        # an error in the supply side: raised as it is, the need side's thread stopped, and
+        # one after the other the need side is never searched after it
+        def failing(*args):
+            sides.append(threading.current_thread().name)
+            if threading.current_thread().name != "eit-top-k-side":
+                raise ValueError("supply side failed")
+            return real(*args)
+
+        topk._best_of_side = failing
+        for parallel in (True, False):
+            sides.clear()
+            with pytest.raises(ValueError, match="supply side failed"):
+                search(parallel)
+            assert threading.active_count() == before
+            assert len(sides) == (2 if parallel else 1)
     finally:
         topk._best_of_side = real
         topk.forget_searches()
