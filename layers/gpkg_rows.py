@@ -188,8 +188,7 @@ class Replacement:
     thread of its own, and fills it when the search ends. Until then, readers (the map, in
     WAL mode) see the old rows and other writers wait (``timeout_s``).
 
-    Made in one thread, it may be filled or rolled back in another (one at a time);
-    :meth:`interrupt` may be called from any thread.
+    Made in one thread, it may be filled or rolled back in another (one at a time).
     """
 
     def __init__(self, path, table: str, timeout_s: float = 30.0, *, wal: bool = True):
@@ -198,7 +197,6 @@ class Replacement:
         self.connection = sqlite3.connect(
             self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False
         )
-        self._interrupted = False
         try:
             self._begin(wal)
             try:
@@ -239,16 +237,13 @@ class Replacement:
         return self.connection is not None
 
     def fill(self, frame, is_canceled=None) -> int:
-        """Write the rows of ``frame`` and commit; returns their number. On any error (or
-        ``Canceled``, or :meth:`interrupt`), the transaction is rolled back and the error
-        raised (``Canceled`` when interrupted)."""
+        """Write the rows of ``frame`` and commit; returns their number. On any error, the
+        transaction is rolled back and the error raised; ``Canceled`` when ``is_canceled()``
+        (asked between chunks of rows and inside SQLite's statements, from whatever thread
+        sets it) became true."""
         if self.connection is None:
             raise sqlite3.OperationalError(f"the replacement of {self.table} is closed")
-        asked = is_canceled or (lambda: False)
-
-        def canceled() -> bool:
-            return self._interrupted or bool(asked())
-
+        canceled = is_canceled or (lambda: False)
         # asked inside SQLite too, every PROGRESS_STEPS steps of a statement: a cancel stops
         # a long executemany at once, not at the end of its chunk
         self.connection.set_progress_handler(lambda: 1 if canceled() else 0, PROGRESS_STEPS)
@@ -257,8 +252,8 @@ class Replacement:
             self.connection.execute("COMMIT")
         except BaseException as error:
             self.rollback()
-            if canceled() and isinstance(error, sqlite3.OperationalError):
-                raise Canceled(self.table) from error
+            if isinstance(error, sqlite3.OperationalError) and canceled():
+                raise Canceled(self.table) from error  # the statement stopped by the cancel
             raise
         self._close()
         return n
@@ -270,17 +265,9 @@ class Replacement:
         try:
             self.connection.execute("ROLLBACK")
         except sqlite3.OperationalError:
-            pass  # an interrupted statement has rolled the transaction back already
+            pass  # a statement stopped by the cancel has rolled the transaction back
         finally:
             self._close()
-
-    def interrupt(self) -> None:
-        """Stop :meth:`fill` running in another thread: it raises ``Canceled``, the table as
-        it was (a commit already under way still ends)."""
-        self._interrupted = True
-        connection = self.connection
-        if connection is not None:
-            connection.interrupt()
 
     def _close(self) -> None:
         connection, self.connection = self.connection, None

@@ -202,7 +202,7 @@ def test_a_table_emptied_in_one_thread_is_filled_in_another_and_read_meanwhile(g
         assert connection.execute("SELECT count(*) FROM rtree_synergies_geom").fetchone()[0] == 40
 
 
-def test_a_replacement_given_up_or_interrupted_leaves_the_table_as_it_was(gpkg, monkeypatch):
+def test_a_replacement_given_up_or_canceled_leaves_the_table_as_it_was(gpkg, monkeypatch):
     before = pyogrio.read_dataframe(gpkg, layer="synergies")
     replacement = gpkg_rows.Replacement(gpkg, "synergies")
     replacement.rollback()
@@ -210,19 +210,22 @@ def test_a_replacement_given_up_or_interrupted_leaves_the_table_as_it_was(gpkg, 
     replacement.rollback()  # twice: nothing
     with pytest.raises(sqlite3.OperationalError, match="closed"):
         replacement.fill(lines(3))
-    # interrupted while it writes, from another thread (as the dock stops an outdated save):
-    # Canceled, nothing changed, the file free for the next writer
+    # canceled from another thread while a statement writes (as the dock stops an outdated
+    # save): the statement itself stops, Canceled, nothing changed, the file free again
     import threading
 
+    monkeypatch.setattr(gpkg_rows, "CHUNK", 100_000)  # the rows in one executemany
     replacement = gpkg_rows.Replacement(gpkg, "synergies")
-    writing, stopped = threading.Event(), threading.Event()
-    outcome = {}
+    writing, cancel = threading.Event(), threading.Event()
+    outcome = {"asked": 0}
 
     def fill():
-        def is_canceled():  # asked between chunks and inside SQLite's statements
-            writing.set()
-            stopped.wait(0.01)  # a slow write, still under way when the cancel comes
-            return False
+        def is_canceled():
+            outcome["asked"] += 1
+            if outcome["asked"] == 2:  # the first question inside the statement
+                writing.set()
+                cancel.wait(10)  # the write is still under way when the cancel comes
+            return cancel.is_set()
 
         try:
             outcome["rows"] = replacement.fill(lines(2000, seed=9), is_canceled=is_canceled)
@@ -232,10 +235,11 @@ def test_a_replacement_given_up_or_interrupted_leaves_the_table_as_it_was(gpkg, 
     thread = threading.Thread(target=fill)
     thread.start()
     assert writing.wait(10)
-    replacement.interrupt()
-    stopped.set()
+    cancel.set()
     thread.join(30)
     assert "canceled" in outcome and "rows" not in outcome
+    # stopped inside SQLite's statement, not at the next question between chunks
+    assert isinstance(outcome["canceled"].__cause__, sqlite3.OperationalError)
     assert not replacement.open
     after = pyogrio.read_dataframe(gpkg, layer="synergies")
     assert list(after["candidate_id"]) == list(before["candidate_id"])
