@@ -594,14 +594,18 @@ class WorkspaceStore:
         layer.dataProvider().reloadData()
         return [f.id() for f in layer.dataProvider().getFeatures(request)]
 
-    def replace_rows(self, role: str, frame, is_canceled=None) -> int:
+    def replace_rows(self, role: str, frame, is_canceled=None, prepared=None) -> int:
         """Replace every row of a table by the rows of ``frame`` in one transaction (columns
-        the table lacks are left out; see :func:`layers.gpkg_rows.replace_rows`)."""
+        the table lacks are left out; see :func:`layers.gpkg_rows.replace_rows`).
+        ``prepared``: the table already emptied in a transaction left open
+        (:class:`layers.gpkg_rows.Replacement`), filled and committed here."""
         import sqlite3
 
         from .gpkg_rows import replace_rows
 
         try:
+            if prepared is not None:
+                return prepared.fill(frame, is_canceled)
             return replace_rows(self.path, LAYERS[role], frame, is_canceled=is_canceled)
         except sqlite3.Error as error:
             raise OSError(f"cannot update {LAYERS[role]} in {self.path}: {error}") from error

@@ -134,17 +134,10 @@ class Search:
         """``rows`` as the whole candidates table: into the table emptied while the search
         ran (:class:`TableClearer`), else in one transaction of their own."""
         replacement = self.clearer.take(LAYERS["candidates"])
-        if replacement is None:
+        if replacement is None:  # always so for a PostgreSQL schema (one SQL call)
             self.store.replace_rows("candidates", rows)
-            return
-        import sqlite3
-
-        try:
-            replacement.fill(rows)
-        except sqlite3.Error as error:
-            raise OSError(
-                f"cannot update {LAYERS['candidates']} in {self.store.path}: {error}"
-            ) from error
+        else:
+            self.store.replace_rows("candidates", rows, prepared=replacement)
 
     def _table_reloaded(self) -> None:
         layer = self.layers.get("candidates")

@@ -555,6 +555,21 @@ def test_the_old_candidates_are_deleted_while_the_search_runs(dock, workspace, m
     assert len(rows) == len(dock.candidates)
 
 
+def test_a_write_into_the_emptied_table_fails_as_any_write_and_changes_nothing(dock, workspace):
+    """Filling the table emptied during a search goes through the store: an SQLite failure
+    is the store's usual error naming the file, and the table stays as it was."""
+    import pandas as pd
+    from eit_synergies.layers.gpkg_rows import Replacement
+
+    before = sorted(f["candidate_id"] for f in read_table(workspace, "synergies"))
+    replacement = Replacement(workspace, "synergies")
+    replacement.connection.execute('DROP TABLE "synergies"')  # the insert will fail
+    with pytest.raises(OSError, match=r"cannot update synergies in .*eit\.gpkg"):
+        dock.store.replace_rows("candidates", pd.DataFrame(dock.candidates), prepared=replacement)
+    assert not replacement.open
+    assert sorted(f["candidate_id"] for f in read_table(workspace, "synergies")) == before
+
+
 def data_defined(layer, prop, index=0):
     """The expression of a data-defined property of the first category's symbol layer."""
     categories = layer.renderer().categories()  # kept: the symbols live in them
