@@ -114,6 +114,17 @@ def stable_id(*parts: str, length: int = 12) -> str:
     return digest[:length]
 
 
+def arrays_digest(*arrays) -> bytes:
+    """A digest of ``arrays`` (numbers: their type, shape and bytes), to know the same flows
+    when they are searched again (the dock's slider: :mod:`.topk`, :mod:`.pair_parts`)."""
+    digest = hashlib.blake2b(digest_size=20)
+    for value in arrays:
+        value = np.ascontiguousarray(value)
+        digest.update(f"{value.dtype.str}{value.shape}".encode())
+        digest.update(value.tobytes())
+    return digest.digest()
+
+
 @dataclass
 class PlacedFlows:
     """A flow layer as a plain frame plus metric coordinates of its placed rows.

@@ -15,12 +15,13 @@ which search once, keep nothing.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 import numpy as np
 import pandas as pd
 import shapely
+
+from ._common import arrays_digest
 
 #: the last search kept: the digest of its flows, its pair keys (sorted), and their lines and
 #: identifiers in that order
@@ -79,16 +80,13 @@ def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, keep: bool = False
 
 
 def _digest(s_xy, n_xy, s_flow_ids, n_flow_ids) -> bytes:
-    """What the rows of both sides are: their places and flow ids, in order."""
-    digest = hashlib.blake2b(digest_size=20)
-    for xy in (s_xy, n_xy):
-        xy = np.ascontiguousarray(xy, dtype=float)
-        digest.update(f"{xy.shape}".encode())
-        digest.update(xy.tobytes())
-    for ids in (s_flow_ids, n_flow_ids):
-        text = np.asarray([str(v) for v in ids], dtype=object)
-        digest.update(pd.util.hash_array(text, categorize=False).tobytes())
-    return digest.digest()
+    """What the rows of both sides are: their places and flow ids (hashed), in order."""
+
+    def hashed(ids):
+        return pd.util.hash_array(np.asarray([str(v) for v in ids], dtype=object), categorize=False)
+
+    return arrays_digest(np.asarray(s_xy, dtype=float), np.asarray(n_xy, dtype=float),
+                         hashed(s_flow_ids), hashed(n_flow_ids))  # fmt: skip
 
 
 def _kept(flows):

@@ -36,7 +36,6 @@ the allocation then runs on the candidates kept.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 
@@ -45,7 +44,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from ..progress import check_canceled
-from ._common import MONTH_COUNT
+from ._common import MONTH_COUNT, arrays_digest
 from .scoring import combine_score, distance_score, quantity_fit
 
 #: Tolerance of the exact distance check (floating-point rounding only), as in candidates.py.
@@ -203,7 +202,7 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
         p for p in range(len(pair_s)) if int(pair_s[p]) in s_groups and int(pair_n[p]) in n_groups
     ]
     ask = FIRST_QUERY_FACTOR * k + 4
-    memo = _memo(_flows_key(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask)) if reuse else {}
+    memo = _memo(arrays_digest(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask)) if reuse else {}
     flows = {"s": (s_xy, s_groups, s_actor), "n": (n_xy, n_groups, n_actor)}
 
     def tree(side: str, code: int) -> cKDTree:
@@ -465,16 +464,6 @@ def forget_searches() -> None:
     """Let go of what :func:`_memo` keeps."""
     with _MEMO_LOCK:
         _MEMO["key"], _MEMO["parts"] = None, {}
-
-
-def _flows_key(*arrays) -> bytes:
-    """A digest of the flows searched (places, resources, actors) and of the search's width."""
-    digest = hashlib.blake2b(digest_size=20)
-    for value in arrays:
-        value = np.ascontiguousarray(value)
-        digest.update(f"{value.dtype.str}{value.shape}".encode())
-        digest.update(value.tobytes())
-    return digest.digest()
 
 
 def _scan(pending, xy, t_tree, lim_m, progress):
