@@ -40,18 +40,22 @@ from scipy.spatial import cKDTree
 
 from ..errors import EitError
 from ..progress import SubProgress, check_canceled
-from ._common import MONTH_COUNT, PlacedFlows, metric_crs_of, months_masks, prepare_flows
+from ._common import MONTH_COUNT, PlacedFlows, metric_crs_of, prepare_flows
 from .allocation import NOTE_NOT_ALLOCATED, NOTE_OUT_OF_ALLOCATION, allocate_arrays
-from .impacts import avoided_arrays, heat_named, impact_arrays, load_impact_factors
+from .impacts import avoided_arrays, impact_arrays, load_impact_factors
 from .network import RoadGraph
 from .pair_parts import lines_and_ids
 from .scoring import add_ranks, combine_score, distance_score, quantity_fit
-from .topk import PairScorer, flow_ranks, keep_top_k, search_top_k
+from .search_inputs import (  # noqa: F401 - compatibility_pairs: part of this module's API
+    IDENTITY_EXPLANATION,
+    IDENTITY_SOURCE,
+    compatibility_pairs,
+    search_inputs,
+)
+from .topk import PairScorer, keep_top_k, search_top_k
 
 #: Tolerance of the exact distance check (floating-point rounding only).
 DISTANCE_TOLERANCE_M = 1e-6
-IDENTITY_EXPLANATION = "même ressource"
-IDENTITY_SOURCE = "identité"
 
 # Flags of the notes (bit -> French text); the text of a candidate joins its flags with "; ".
 _QTY_UNKNOWN = 1
@@ -158,72 +162,6 @@ class CandidateResult:
     unplaced: pd.DataFrame | None = None
     stats: dict = field(default_factory=dict)
     allocation_totals: dict = field(default_factory=dict)
-
-
-def compatibility_pairs(compatibility, supply_resources, need_resources) -> pd.DataFrame:
-    """Compatible (supply_resource, need_resource) pairs present in the data.
-
-    Identity pairs (factor 1) for every resource on both sides, plus the table's pairs with a
-    factor > 0 (the highest factor when a pair is repeated). A factor that is not a number in
-    [0, 1] raises ``invalid_compatibility_factor``.
-    """
-    cols = ["supply_resource", "need_resource", "factor", "explanation_fr", "source"]
-    s_set, n_set = set(supply_resources), set(need_resources)
-    ident = sorted(s_set & n_set)
-    pairs = pd.DataFrame(
-        {
-            "supply_resource": ident,
-            "need_resource": ident,
-            "factor": 1.0,
-            "explanation_fr": IDENTITY_EXPLANATION,
-            "source": IDENTITY_SOURCE,
-        },
-        columns=cols,
-    )
-    if compatibility is not None and len(compatibility):
-        missing = [c for c in cols[:3] if c not in compatibility.columns]
-        if missing:
-            raise EitError(
-                "missing_column",
-                f"The compatibility table lacks {', '.join(missing)}",
-                layer="compatibility",
-                field=missing[0],
-            )
-        table = compatibility.reset_index(drop=True)
-        factor = pd.to_numeric(table["factor"], errors="coerce")
-        bad = factor.isna() | (factor < 0) | (factor > 1)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise EitError(
-                "invalid_compatibility_factor",
-                f"Compatibility row {row + 1}: factor {table['factor'].iloc[row]!r} "
-                "is not a number between 0 and 1",
-                layer="compatibility",
-                row=row + 1,
-                field="factor",
-                value=str(table["factor"].iloc[row]),
-            )
-        extra = pd.DataFrame(
-            {
-                "supply_resource": table["supply_resource"].astype(str).str.strip(),
-                "need_resource": table["need_resource"].astype(str).str.strip(),
-                "factor": factor.astype(float),
-                "explanation_fr": table.get("explanation_fr"),
-                "source": table.get("source"),
-            },
-            columns=cols,
-        )
-        extra = extra[
-            (extra["factor"] > 0)
-            & (extra["supply_resource"] != extra["need_resource"])
-            & extra["supply_resource"].isin(s_set)
-            & extra["need_resource"].isin(n_set)
-        ]
-        extra = extra.sort_values("factor", ascending=False, kind="stable")
-        extra = extra.drop_duplicates(["supply_resource", "need_resource"])
-        pairs = pd.concat([pairs, extra], ignore_index=True) if len(extra) else pairs
-    pairs["factor"] = pairs["factor"].astype(float)
-    return pairs.reset_index(drop=True)
 
 
 def pair_limits_km(
@@ -340,24 +278,6 @@ def search_pairs(
     return res
 
 
-def _with_precedents(pairs: pd.DataFrame, precedents) -> pd.DataFrame:
-    """``pairs`` with ``precedent_count`` and ``precedents`` (0 and "" without a source)."""
-    pairs = pairs.copy()
-    pairs["precedent_count"] = 0
-    pairs["precedents"] = ""
-    if precedents is None or not len(pairs):
-        return pairs
-    found = precedents(pairs[["supply_resource", "need_resource"]])
-    key = pairs["supply_resource"] + "\x1f" + pairs["need_resource"]
-    found_key = found["supply_resource"] + "\x1f" + found["need_resource"]
-    lookup = dict(
-        zip(found_key, zip(found["precedent_count"], found["precedents"], strict=True), strict=True)
-    )
-    pairs["precedent_count"] = [int(lookup.get(k, (0, ""))[0]) for k in key]
-    pairs["precedents"] = [lookup.get(k, (0, ""))[1] for k in key]
-    return pairs
-
-
 def _empty_candidates(metric) -> gpd.GeoDataFrame:
     data = {}
     for col in OUTPUT_COLUMNS:
@@ -460,20 +380,17 @@ def find_candidates(
             f"both reprojected to {metric.to_string()} for distances"
         )
 
-    def substitution(frame):
-        kind = frame["synergy_type"].astype(object)
-        return (kind.isna() | (kind.str.lower() != "mutualisation")).to_numpy()
-
-    s_keep, n_keep = substitution(sp.frame), substitution(nd.frame)
-    n_mut = int((~s_keep).sum() + (~n_keep).sum())
-    if n_mut:
+    # flows placed once are searched again (the dock): what does not depend on the distance
+    # is kept for the next search
+    again = isinstance(supply, PlacedFlows) and isinstance(need, PlacedFlows)
+    inputs = search_inputs(sp, nd, compatibility, precedents, keep=again)
+    if inputs.mutualisation_flows:
         log.append(
-            f"{n_mut} mutualisation flow(s) left to the mutualisation groups, not matched here"
+            f"{inputs.mutualisation_flows} mutualisation flow(s) left to the mutualisation "
+            "groups, not matched here"
         )
-    s_frame = sp.frame[s_keep].reset_index(drop=True)
-    n_frame = nd.frame[n_keep].reset_index(drop=True)
-    s_xy = np.column_stack([sp.x[s_keep], sp.y[s_keep]])
-    n_xy = np.column_stack([nd.x[n_keep], nd.y[n_keep]])
+    s_frame, n_frame = inputs.s_frame, inputs.n_frame
+    s_xy, n_xy = inputs.s_xy, inputs.n_xy
     stats = {"supply_flows": len(s_frame), "need_flows": len(n_frame), "unplaced": len(unplaced)}
 
     def finish(frame, allocation_totals=None, codes=None):
@@ -490,19 +407,9 @@ def find_candidates(
         log.append("no supply or no need flow to match")
         return finish(_empty_candidates(metric))
 
-    # Resource and actor codes shared by both sides.
-    res_codes, res_names = pd.factorize(
-        pd.concat([s_frame["resource"], n_frame["resource"]], ignore_index=True)
-    )
-    s_res, n_res = res_codes[: len(s_frame)], res_codes[len(s_frame) :]
-    act_codes, _ = pd.factorize(
-        pd.concat([s_frame["actor_id"], n_frame["actor_id"]], ignore_index=True).astype(str)
-    )
-    s_act, n_act = act_codes[: len(s_frame)], act_codes[len(s_frame) :]
-
-    pairs = _with_precedents(
-        compatibility_pairs(compatibility, s_frame["resource"], n_frame["resource"]), precedents
-    )
+    # Resource, actor and unit codes shared by both sides, the compatible resource pairs.
+    s_res, n_res, s_act, n_act = inputs.s_res, inputs.n_res, inputs.s_act, inputs.n_act
+    pairs, pair_s, pair_n = inputs.pairs, inputs.pair_s, inputs.pair_n
     limit_km, fallback, counts = pair_limits_km(
         pairs, max_km, default_distances, fallback_distance_km
     )
@@ -515,31 +422,20 @@ def find_candidates(
             f"({counts['need_default']}), else {fallback_distance_km:g} km "
             f"({counts['fallback']})"
         )
-    code_of = {name: k for k, name in enumerate(res_names)}
-    pair_s = pairs["supply_resource"].map(code_of).to_numpy(dtype=np.int64)
-    pair_n = pairs["need_resource"].map(code_of).to_numpy(dtype=np.int64)
     log.append(
         f"{len(pairs)} compatible resource pair(s) "
         f"({int((pairs['source'] == IDENTITY_SOURCE).sum())} identical resources)"
     )
 
     # Quantities, units and months of every flow (indexed by the pairs below).
-    q_s_all = s_frame["quantity_norm"].to_numpy(dtype=float)
-    q_n_all = n_frame["quantity_norm"].to_numpy(dtype=float)
-    unit_codes, unit_names = pd.factorize(
-        pd.concat([s_frame["unit_norm"], n_frame["unit_norm"]], ignore_index=True)
-    )
-    u_s_all, u_n_all = unit_codes[: len(s_frame)], unit_codes[len(s_frame) :]
-    ms, ks = months_masks(s_frame["months"])
-    mn, kn = months_masks(n_frame["months"])
+    q_s_all, q_n_all = inputs.q_s, inputs.q_n
+    unit_names, u_s_all, u_n_all = inputs.unit_names, inputs.u_s, inputs.u_n
+    ms, ks, mn, kn = inputs.m_s, inputs.k_s, inputs.m_n, inputs.k_n
     factor_all = pairs["factor"].to_numpy(dtype=float)
     scorer = PairScorer(q_s_all, q_n_all, u_s_all, u_n_all, ms, mn, ks, kn, factor_all, limit_km)
-    s_rank, n_rank = flow_ranks(s_frame["flow_id"]), flow_ranks(n_frame["flow_id"])
+    s_rank, n_rank = inputs.s_rank, inputs.n_rank
 
     search_progress = SubProgress(progress, 0.05, 0.55) if progress is not None else None
-    # flows placed once are searched again (the dock): what does not depend on the distance
-    # is kept for the next search
-    again = isinstance(supply, PlacedFlows) and isinstance(need, PlacedFlows)
     if top_k and network is None:
         found = search_top_k(
             s_xy, s_res, s_act, s_rank, n_xy, n_res, n_act, n_rank, pair_s, pair_n,
@@ -676,16 +572,7 @@ def find_candidates(
     score = combine_score(s_compat, fit, s_dist, season)
 
     # Impacts (waste heat recognised on the supply side, once per flow).
-    s_heat = heat_named(
-        pd.DataFrame(
-            {
-                "family": s_frame["family"],
-                "supply_resource": s_frame["resource"],
-                "supply_resource_label": s_frame["resource_label"],
-            }
-        )
-    )
-    impacts = impact_arrays(matched, unit_code, dist_km, s_heat[si], factors, unit_table)
+    impacts = impact_arrays(matched, unit_code, dist_km, inputs.s_heat[si], factors, unit_table)
     impacts.update(
         avoided_arrays(
             impacts["diverted_t"],
@@ -735,8 +622,10 @@ def find_candidates(
     explanation = pairs["explanation_fr"].to_numpy(dtype=object)[pidx[order]]
     # flows placed once and searched again (the dock): the pairs found before keep their
     # lines and identifiers
-    lines, ids = lines_and_ids(si[order], ni[order], s_xy, n_xy, s_frame["flow_id"].to_numpy(),
-                               n_frame["flow_id"].to_numpy(), keep=again)  # fmt: skip
+    lines, ids = lines_and_ids(
+        si[order], ni[order], s_xy, n_xy, s_frame["flow_id"].to_numpy(),
+        n_frame["flow_id"].to_numpy(), inputs if again else None,
+    )  # fmt: skip
     data = {
         "candidate_id": ids,
         "supply_flow": s_ids,

@@ -5,12 +5,13 @@ A candidate's line (supply point to need point) and its ``candidate_id``
 nor the score. The workshop dock searches the same placed flows (:func:`._common.place_flows`)
 again at each move of its distance slider, and most pairs found at 12 km were already found at
 10 km: :func:`lines_and_ids` takes those from the last search over the same flows (the same
-places and ids, in the same order: a digest of them) and makes only the new ones (making
-150,000 lines and identifiers took a fifth of the search). Lines are immutable shapely
-geometries: a frame sharing them with the previous one is never changed by it.
+inputs, :func:`.search_inputs.search_inputs`, kept for the flows searched again) and makes
+only the new ones (making 150,000 lines and identifiers took a fifth of the search). Lines
+are immutable shapely geometries: a frame sharing them with the previous one is never changed
+by it.
 
-One set of flows is kept (the last searched with ``keep``); the algorithms and the pipeline,
-which search once, keep nothing.
+One set of flows is kept (the last searched with an ``owner``); the algorithms and the
+pipeline, which search once, keep nothing.
 """
 
 from __future__ import annotations
@@ -18,13 +19,10 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import pandas as pd
 import shapely
 
-from ._common import arrays_digest
-
-#: the last search kept: the digest of its flows, its pair keys (sorted), and their lines and
-#: identifiers in that order
+#: the last search kept: the inputs its flows come from, its pair keys (sorted), and their
+#: lines and identifiers in that order
 _KEPT: dict = {}
 _LOCK = threading.Lock()
 
@@ -35,12 +33,13 @@ def candidate_ids(s_ids: np.ndarray, n_ids: np.ndarray) -> np.ndarray:
     return np.array([f"{a}>{b}" for a, b in pairs], dtype=object)
 
 
-def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, keep: bool = False):
+def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, owner=None):
     """``(lines, candidate ids)`` of the pairs (supply row ``si[i]``, need row ``ni[i]``).
 
     ``s_xy``/``n_xy``: every row's coordinates; ``s_flow_ids``/``n_flow_ids``: every row's
-    flow id; ``keep``: keep the pairs for the next search over the same flows, and use those
-    kept from the last one.
+    flow id; ``owner``: the read-only object these rows come from (the search's inputs, kept
+    for flows searched again), to keep the pairs for the next search with the same owner and
+    use those kept from the last one; None keeps nothing.
     """
     si = np.asarray(si, dtype=np.int64)
     ni = np.asarray(ni, dtype=np.int64)
@@ -51,8 +50,7 @@ def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, keep: bool = False
     lines = np.empty(n, dtype=object)  # in the order of the pairs' keys, then put back
     ids = np.empty(n, dtype=object)
     new = np.ones(n, dtype=bool)
-    flows = _digest(s_xy, n_xy, s_flow_ids, n_flow_ids) if keep else None
-    kept = _kept(flows)
+    kept = _kept(owner)
     if kept is not None and n:
         kept_key, kept_lines, kept_ids = kept
         at = np.minimum(np.searchsorted(kept_key, sorted_key), len(kept_key) - 1)
@@ -71,29 +69,19 @@ def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, keep: bool = False
             np.asarray(s_flow_ids, dtype=object)[s_rows],
             np.asarray(n_flow_ids, dtype=object)[n_rows],
         )
-    if flows is not None:
+    if owner is not None:
         with _LOCK:
-            _KEPT.update(flows=flows, pairs=(sorted_key, lines, ids))
+            _KEPT.update(owner=owner, pairs=(sorted_key, lines, ids))
     back = np.empty(n, dtype=np.intp)
     back[order] = np.arange(n)
     return lines[back], ids[back]
 
 
-def _digest(s_xy, n_xy, s_flow_ids, n_flow_ids) -> bytes:
-    """What the rows of both sides are: their places and flow ids (hashed), in order."""
-
-    def hashed(ids):
-        return pd.util.hash_array(np.asarray([str(v) for v in ids], dtype=object), categorize=False)
-
-    return arrays_digest(np.asarray(s_xy, dtype=float), np.asarray(n_xy, dtype=float),
-                         hashed(s_flow_ids), hashed(n_flow_ids))  # fmt: skip
-
-
-def _kept(flows):
-    if flows is None:
+def _kept(owner):
+    if owner is None:
         return None
     with _LOCK:
-        return _KEPT["pairs"] if _KEPT.get("flows") == flows else None
+        return _KEPT["pairs"] if _KEPT.get("owner") is owner else None
 
 
 def forget_pairs() -> None:

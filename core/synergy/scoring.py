@@ -63,15 +63,25 @@ def quantity_fit(matched, need_quantity, supply_quantity, factor):
 
 def combine_score(compat, coverage, distance, season) -> np.ndarray:
     """Weighted mean of the four parts (unknown coverage counted as 0.5), rounded to 1e-4."""
+    return score_with_distance(fixed_parts(compat, coverage, season), distance)
+
+
+def fixed_parts(compat, coverage, season) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted parts of the score that do not depend on the distance:
+    ``(compatibility + coverage, season)``, for :func:`score_with_distance` (the top-K search
+    keeps them for the next search over the same flows, at another distance limit)."""
     cov = np.asarray(coverage, dtype=float)
     cov = np.where(np.isnan(cov), UNKNOWN_COVERAGE_SCORE, cov)
     w = SCORE_WEIGHTS
-    score = (
-        w["compat"] * np.asarray(compat, dtype=float)
-        + w["coverage"] * cov
-        + w["distance"] * np.asarray(distance, dtype=float)
-        + w["season"] * np.asarray(season, dtype=float)
-    )
+    first = w["compat"] * np.asarray(compat, dtype=float) + w["coverage"] * cov
+    return first, w["season"] * np.asarray(season, dtype=float)
+
+
+def score_with_distance(parts, distance) -> np.ndarray:
+    """The score from :func:`fixed_parts` and the distance part: the same sum, in the same
+    order, as the weighted mean of the four parts (the same result to the last bit)."""
+    first, season = parts
+    score = first + SCORE_WEIGHTS["distance"] * np.asarray(distance, dtype=float) + season
     return np.round(_unit(score), 4)
 
 

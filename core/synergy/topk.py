@@ -45,7 +45,7 @@ from scipy.spatial import cKDTree
 
 from ..progress import check_canceled
 from ._common import MONTH_COUNT, arrays_digest
-from .scoring import combine_score, distance_score, quantity_fit
+from .scoring import combine_score, distance_score, fixed_parts, quantity_fit, score_with_distance
 
 #: Tolerance of the exact distance check (floating-point rounding only), as in candidates.py.
 DISTANCE_TOLERANCE_M = 1e-6
@@ -81,6 +81,11 @@ class PairScorer:
 
     def score(self, si, ni, d_m, pidx) -> np.ndarray:
         """The candidate score, computed exactly as :func:`.find_candidates` does."""
+        return self.with_distance(self.parts(si, ni, pidx), d_m, pidx)
+
+    def parts(self, si, ni, pidx) -> tuple[np.ndarray, np.ndarray]:
+        """The parts of the score that do not depend on the distance
+        (:func:`.scoring.fixed_parts`)."""
         q_s, q_n = self.q_s[si], self.q_n[ni]
         u_s, u_n = self.u_s[si], self.u_n[ni]
         factor = self.factor[pidx]
@@ -91,8 +96,16 @@ class PairScorer:
         readable = self.k_s[si] & self.k_n[ni]
         overlap = MONTH_COUNT[m_s & m_n] / np.maximum(MONTH_COUNT[m_n], 1)
         season = np.where(readable, overlap, 1.0)
-        dist = distance_score(d_m / 1000.0, self.limit_km[pidx])
-        return combine_score(factor, fit, dist, season)
+        return fixed_parts(factor, fit, season)
+
+    def with_distance(self, parts, d_m, pidx) -> np.ndarray:
+        """The score from :meth:`parts` and the distance of each pair."""
+        return score_with_distance(parts, distance_score(d_m / 1000.0, self.limit_km[pidx]))
+
+    def flows_digest(self) -> bytes:
+        """What :meth:`parts` reads of the flows (quantities, units, months), digested."""
+        return arrays_digest(self.q_s, self.q_n, self.u_s, self.u_n, self.m_s, self.m_n,
+                             self.k_s, self.k_n)  # fmt: skip
 
     def bound(self, pidx, d_m: np.ndarray) -> np.ndarray:
         """The best score a pair of resource pair ``pidx`` (one per distance, or one for
@@ -204,6 +217,9 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
     ask = FIRST_QUERY_FACTOR * k + 4
     memo = _memo(arrays_digest(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask)) if reuse else {}
     flows = {"s": (s_xy, s_groups, s_actor), "n": (n_xy, n_groups, n_actor)}
+    oriented = {"s": _Oriented(scorer, supply_first=True), "n": _Oriented(scorer, False)}
+    if reuse:
+        _forget_parts_of_other_flows(memo, scorer)
 
     def tree(side: str, code: int) -> cKDTree:
         if (side, code) not in memo:
@@ -219,23 +235,28 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
             )
         return memo[side, q_code, t_code]
 
+    def parts(side: str, q_code: int, t_code: int, p: int):
+        """The score parts of the nearest flows that do not depend on the distance (kept)."""
+        key = ("parts", side, q_code, t_code, float(scorer.factor[p]))
+        if key not in memo:
+            found, _, same, _, _ = near(side, q_code, t_code)
+            memo[key] = _fixed_parts(oriented[side], flows[side][1][q_code], found, same, p)
+        return memo[key]
+
+    def kept_parts(side: str, q_code: int, t_code: int, p: int):
+        return (lambda: parts(side, q_code, t_code, p)) if reuse else None
+
     supply_pairs = [
         (p, s_groups[rs], n_groups[rn], lambda rn=rn: tree("n", rn),
-         lambda rs=rs, rn=rn: near("s", rs, rn))
+         lambda rs=rs, rn=rn: near("s", rs, rn), kept_parts("s", rs, rn, p))
         for p, rs, rn in ((p, int(pair_s[p]), int(pair_n[p])) for p in live)
     ]  # fmt: skip
     need_pairs = [
         (p, n_groups[rn], s_groups[rs], lambda rs=rs: tree("s", rs),
-         lambda rs=rs, rn=rn: near("n", rn, rs))
+         lambda rs=rs, rn=rn: near("n", rn, rs), kept_parts("n", rn, rs, p))
         for p, rs, rn in ((p, int(pair_s[p]), int(pair_n[p])) for p in live)
     ]  # fmt: skip
     steps = max(2 * len(live), 1)
-
-    def supply_score(q, t, d, p):
-        return scorer.score(q, t, d, p)
-
-    def need_score(q, t, d, p):
-        return scorer.score(t, q, d, p)
 
     # the same flows searched again (the dock, waited for): both sides at once, in two
     # threads; once (the algorithms), one after the other, the memory of one side's scan
@@ -243,12 +264,12 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
     quiet = _Quiet(progress)
     need_side = _Side(
         _best_of_side, need_pairs, n_xy, n_actor, s_xy, s_actor, s_rank, limit_m, scorer,
-        need_score, k, quiet if parallel else progress, len(live), steps,
+        oriented["n"], k, quiet if parallel else progress, len(live), steps,
     )  # fmt: skip
     need_side.start(parallel)
     try:
         a_s, a_n, a_d, a_p = _best_of_side(
-            supply_pairs, s_xy, s_actor, n_xy, n_actor, n_rank, limit_m, scorer, supply_score,
+            supply_pairs, s_xy, s_actor, n_xy, n_actor, n_rank, limit_m, scorer, oriented["s"],
             k, progress, 0, len(live) if parallel else steps,
         )  # fmt: skip
     except BaseException:
@@ -333,11 +354,12 @@ class _Side:
         return self.outcome["value"]
 
 
-def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, score_of, k,
+def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, oriented, k,
                   progress, done_steps, steps):  # fmt: skip
     """Each query flow's ``k`` best flows of the other side, over every resource pair it is
-    in. ``pairs``: ``(pair index, query rows, target rows, target tree)`` (the tree a
-    callable); ``score_of(q, t, d, p)`` scores query rows ``q`` against target rows ``t``.
+    in. ``pairs``: ``(pair index, query rows, target rows, target tree, nearest targets, score
+    parts of the nearest)`` (callables; the parts None: scored here); ``oriented`` scores
+    query rows against target rows (:class:`_Oriented`).
 
     First, for each resource pair, the nearest ``2k + 4`` targets of every query flow (one
     KD-tree query per pair; the rows of every pair then scored and sorted together, one row
@@ -350,8 +372,9 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
     pair indices).
     """
     q_parts, p_parts, t_parts, d_parts, same_parts, seen_parts, last_parts = ([] for _ in range(7))
+    fixed_parts, season_parts = [], []
     blocks, first_row = [], 0
-    for i, (p, q_rows, t_rows, t_tree, near) in enumerate(pairs):
+    for i, (p, q_rows, t_rows, t_tree, near, kept_parts) in enumerate(pairs):
         check_canceled(progress)
         if progress is not None:
             progress.report((done_steps + i) / steps)
@@ -364,6 +387,10 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
         last_parts.append(last)
         # every target within the limit is among the nearest found
         seen_parts.append(complete | (last > limit_m[p] + 1e-3))
+        if kept_parts is not None:
+            fixed, season = kept_parts()
+            fixed_parts.append(fixed)
+            season_parts.append(season)
         blocks.append((first_row, first_row + len(q_rows), p, t_rows, t_tree))
         first_row += len(q_rows)
     if not pairs:
@@ -378,7 +405,11 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
     safe = np.where(ti >= 0, ti, 0)
     score = np.full((n_rows, cols), -np.inf)
     r_ok = row[ok]
-    score[ok] = score_of(qrow[r_ok], ti[ok], d[ok], pidx[r_ok])
+    if len(fixed_parts) == len(pairs):  # kept from the last search over the same flows
+        parts = (cat(fixed_parts)[ok], cat(season_parts)[ok])
+        score[ok] = scorer.with_distance(parts, d[ok], pidx[r_ok])
+    else:
+        score[ok] = oriented.score(qrow[r_ok], ti[ok], d[ok], pidx[r_ok])
     taken, kth = best_in_rows(score, d, t_rank[safe], ok, k)
     # a lower bound of each flow's k-th best score overall: the best k-th of its rows
     flow_kth = np.full(len(q_xy), -np.inf)
@@ -400,7 +431,7 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
             dj = _distances(q_xy[qrow[local]], t_xy[tj])
             keep = (dj <= limit_m[p] + DISTANCE_TOLERANCE_M) & (q_actor[qrow[local]] != t_actor[tj])
             local, tj, dj = local[keep], tj[keep], dj[keep]
-            sj = score_of(qrow[local], tj, dj, np.full(len(local), p))
+            sj = oriented.score(qrow[local], tj, dj, np.full(len(local), p))
             best = best_of_groups(local, sj, dj, t_rank[tj], k)
             out_q.append(qrow[local[best]])
             out_t.append(tj[best])
@@ -422,6 +453,40 @@ def _best_of_side(pairs, q_xy, q_actor, t_xy, t_actor, t_rank, limit_m, scorer, 
             keep[m[best_of_groups(q[m], s[m], d[m], t_rank[t[m]], k)]] = True
             q, t, d, p = q[keep], t[keep], d[keep], p[keep]
     return q, t, d, p
+
+
+class _Oriented:
+    """The scorer with one side's flows as the query rows (the other's as the targets)."""
+
+    def __init__(self, scorer: PairScorer, supply_first: bool):
+        self.scorer, self.supply_first = scorer, supply_first
+
+    def score(self, q, t, d_m, pidx) -> np.ndarray:
+        return self.scorer.with_distance(self.parts(q, t, pidx), d_m, pidx)
+
+    def parts(self, q, t, pidx):
+        return self.scorer.parts(q, t, pidx) if self.supply_first else self.scorer.parts(t, q, pidx)
+
+
+def _fixed_parts(oriented: _Oriented, q_rows, found, same, p: int):
+    """The score parts that do not depend on the distance of the nearest targets ``found`` of
+    the query rows ``q_rows`` (one row each) in resource pair ``p``: two arrays shaped as
+    ``found`` (0 where there is no target or it is the same actor's)."""
+    valid = (found >= 0) & ~same
+    r = np.nonzero(valid)[0]
+    fixed, season = np.zeros(found.shape), np.zeros(found.shape)
+    fixed[valid], season[valid] = oriented.parts(q_rows[r], found[valid], np.full(len(r), p))
+    return fixed, season
+
+
+def _forget_parts_of_other_flows(memo: dict, scorer: PairScorer) -> None:
+    """The score parts kept are made again when the flows' quantities, units or months
+    changed (the places and resources are the memo's own key)."""
+    digest = scorer.flows_digest()
+    if memo.get("scorer") != digest:
+        for key in [key for key in memo if isinstance(key, tuple) and key[0] == "parts"]:
+            del memo[key]
+        memo["scorer"] = digest
 
 
 def _nearest(q_xy, q_groups, q_actor, q_code, t_xy, t_groups, t_actor, t_code, t_tree, ask):

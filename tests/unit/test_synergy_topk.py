@@ -6,7 +6,14 @@ import pandas as pd
 import pytest
 from eit_synergies.core.errors import Canceled, EitError
 from eit_synergies.core.progress import RecordingProgress
-from eit_synergies.core.synergy import PlacedFlows, find_candidates, place_flows
+from eit_synergies.core.synergy import (
+    PlacedFlows,
+    find_candidates,
+    pair_parts,
+    place_flows,
+    search_inputs,
+    topk,
+)
 from shapely.geometry import LineString, Point
 
 X0, Y0 = 780_000.0, 6_680_000.0
@@ -511,3 +518,119 @@ def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_r
         topk._best_of_side = real
         topk.forget_searches()
         pair_parts.forget_pairs()
+
+
+# The inputs of a search made once for the same placed flows (the dock's slider), and made
+# again whenever what they are made of changes: the results are always a first search's.
+
+
+def forget_all():
+    topk.forget_searches()
+    pair_parts.forget_pairs()
+    search_inputs.forget_inputs()
+
+
+def search_with(supply, need, km, compatibility=WIDE_COMPATIBILITY, precedents=None):
+    found = find_candidates(supply, need, compatibility, km, top_k=3, precedents=precedents)
+    return pd.DataFrame(found.candidates.drop(columns="geometry"))
+
+
+def fresh_search(supply, need, km, **kwargs):
+    """What a first search finds (nothing kept from another one)."""
+    forget_all()
+    try:
+        return search_with(supply, need, km, **kwargs)
+    finally:
+        forget_all()
+
+
+def some_flows(seed=8):
+    rng = np.random.default_rng(seed)
+    resources = ["R1", "R2", "R3", "R4", "R5"]
+    s = random_flows(rng, 180, "gisement", "S", resources, 250, 7_000, 50)
+    n = random_flows(rng, 190, "besoin", "N", resources, 250, 7_000, 50)
+    return s, n
+
+
+def test_inputs_are_made_once_for_the_same_placed_flows_and_table():
+    s, n = some_flows()
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+    forget_all()
+    try:
+        search_with(placed_s, placed_n, 2.0)
+        kept = search_inputs._KEPT[0][-1]
+        # the same content in another frame (the catalogue gives a copy each time)
+        search_with(placed_s, placed_n, 3.0, compatibility=WIDE_COMPATIBILITY.copy())
+        assert search_inputs._KEPT[0][-1] is kept
+        # flows searched once keep nothing
+        search_with(s, n, 3.0)
+        assert search_inputs._KEPT[0][-1] is kept
+    finally:
+        forget_all()
+
+
+def test_inputs_are_made_again_for_another_table_other_precedents_or_other_flows():
+    s, n = some_flows()
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+    other_table = WIDE_COMPATIBILITY.copy()
+    other_table.loc[0, "factor"] = 0.1  # R1 -> R2 nearly useless now
+    other_table.loc[len(other_table)] = ["R3", "R5", 0.9]
+
+    def precedents(pairs):
+        out = pairs.copy()
+        out["precedent_count"] = 2
+        out["precedents"] = "Kalundborg; Dunkerque"
+        return out
+
+    quantities = s.copy()
+    # half the supplies' quantities unknown now, the others a hundredth
+    quantities["quantity_norm"] = np.where(
+        np.arange(len(s)) % 2 == 0, np.nan, quantities["quantity_norm"] * 0.01
+    )
+    months = n.copy()
+    months["months"] = "6-8"
+    forget_all()
+    try:
+        search_with(placed_s, placed_n, 2.5)  # inputs, neighbours and pairs kept for these
+        again = search_with(placed_s, placed_n, 2.5, compatibility=other_table)
+        expected = fresh_search(placed_s, placed_n, 2.5, compatibility=other_table)
+        pd.testing.assert_frame_equal(again, expected)
+        assert not again.equals(fresh_search(placed_s, placed_n, 2.5))
+        search_with(placed_s, placed_n, 2.5)
+        with_precedents = search_with(placed_s, placed_n, 2.5, precedents=precedents)
+        assert (with_precedents["precedent_count"] == 2).all()
+        pd.testing.assert_frame_equal(
+            with_precedents, fresh_search(placed_s, placed_n, 2.5, precedents=precedents)
+        )
+        # the same places, resources and actors with other quantities or months: the score
+        # parts kept for the nearest flows are made again
+        for supply, need in ((quantities, n), (s, months)):
+            placed = place_flows(supply, "supply"), place_flows(need, "need")
+            search_with(placed_s, placed_n, 2.5)
+            changed = search_with(*placed, 2.5)
+            pd.testing.assert_frame_equal(changed, fresh_search(*placed, 2.5))
+            before = fresh_search(placed_s, placed_n, 2.5)
+            assert not changed["score"].equals(before["score"])
+    finally:
+        forget_all()
+
+
+def test_score_parts_kept_give_the_score_to_the_last_bit():
+    """The top-K search keeps the parts of the score that do not depend on the distance: at
+    every distance, its scores are the full formula's, bit for bit."""
+    from eit_synergies.core.synergy.scoring import combine_score
+
+    s, n = some_flows(3)
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+    forget_all()
+    try:
+        search_with(placed_s, placed_n, 4.0)
+        assert any(isinstance(key, tuple) and key[0] == "parts" for key in topk._MEMO["parts"])
+        for km in (1.5, 3.0, 4.0):
+            found = search_with(placed_s, placed_n, km)
+            pd.testing.assert_frame_equal(found, fresh_search(placed_s, placed_n, km))
+            score = combine_score(found["score_compat"], found["score_coverage"],
+                                  found["score_distance"], found["score_season"])  # fmt: skip
+            assert np.array_equal(score, found["score"].to_numpy())
+    finally:
+        forget_all()
