@@ -10,8 +10,10 @@ only the new ones (making 150,000 lines and identifiers took a fifth of the sear
 are immutable shapely geometries: a frame sharing them with the previous one is never changed
 by it.
 
-One set of flows is kept (the last searched with an ``owner``); the algorithms and the
-pipeline, which search once, keep nothing.
+One set of flows is kept (the last searched with an ``owner``), with the pairs of its
+searches added up (a facilitator moves the slider back and forth over a few distances) up
+to :data:`KEEP_MOST` pairs; the algorithms and the pipeline, which search once, keep
+nothing.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ import threading
 import numpy as np
 import shapely
 
-#: the last search kept: the inputs its flows come from, its pair keys (sorted), and their
-#: lines and identifiers in that order
+#: The most pairs kept for the flows searched again (their lines and identifiers, a few
+#: hundred bytes each): the pairs of every search add up to this, then only the last
+#: search's are kept.
+KEEP_MOST = 400_000
+#: the pairs kept: the inputs their flows come from, the pair keys (sorted), and their lines
+#: and identifiers in that order
 _KEPT: dict = {}
 _LOCK = threading.Lock()
 
@@ -38,29 +44,27 @@ def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, owner=None):
 
     ``s_xy``/``n_xy``: every row's coordinates; ``s_flow_ids``/``n_flow_ids``: every row's
     flow id; ``owner``: the read-only object these rows come from (the search's inputs, kept
-    for flows searched again), to keep the pairs for the next search with the same owner and
-    use those kept from the last one; None keeps nothing.
+    for flows searched again), to keep the pairs for the next searches with the same owner
+    and use those kept from the last ones; None keeps nothing.
     """
     si = np.asarray(si, dtype=np.int64)
     ni = np.asarray(ni, dtype=np.int64)
     n = len(si)
     key = si * max(len(n_xy), 1) + ni
-    order = np.argsort(key, kind="stable")  # looked up in order, and kept in that order
-    sorted_key = key[order]
-    lines = np.empty(n, dtype=object)  # in the order of the pairs' keys, then put back
+    lines = np.empty(n, dtype=object)
     ids = np.empty(n, dtype=object)
     new = np.ones(n, dtype=bool)
     kept = _kept(owner)
-    if kept is not None and n:
+    if kept is not None and n and len(kept[0]):
         kept_key, kept_lines, kept_ids = kept
-        at = np.minimum(np.searchsorted(kept_key, sorted_key), len(kept_key) - 1)
-        hit = kept_key[at] == sorted_key
+        at = np.minimum(np.searchsorted(kept_key, key), len(kept_key) - 1)
+        hit = kept_key[at] == key
         lines[hit] = kept_lines[at[hit]]
         ids[hit] = kept_ids[at[hit]]
         new = ~hit
-    if new.any():
-        rows = np.flatnonzero(new)
-        s_rows, n_rows = si[order[rows]], ni[order[rows]]
+    rows = np.flatnonzero(new)
+    if rows.size:
+        s_rows, n_rows = si[rows], ni[rows]
         coords = np.empty((len(rows), 2, 2))
         coords[:, 0, :] = s_xy[s_rows]
         coords[:, 1, :] = n_xy[n_rows]
@@ -70,11 +74,29 @@ def lines_and_ids(si, ni, s_xy, n_xy, s_flow_ids, n_flow_ids, owner=None):
             np.asarray(n_flow_ids, dtype=object)[n_rows],
         )
     if owner is not None:
-        with _LOCK:
-            _KEPT.update(owner=owner, pairs=(sorted_key, lines, ids))
-    back = np.empty(n, dtype=np.intp)
-    back[order] = np.arange(n)
-    return lines[back], ids[back]
+        _keep(owner, kept, key, lines, ids, rows)
+    return lines, ids
+
+
+def _keep(owner, kept, key, lines, ids, new_rows) -> None:
+    """The pairs of a search added to those kept for ``owner`` (in the order of their keys);
+    only this search's pairs when there would be more than :data:`KEEP_MOST`."""
+    if kept is None or len(kept[0]) + new_rows.size > KEEP_MOST:
+        order = np.argsort(key, kind="stable")
+        pairs = (key[order], lines[order], ids[order])
+    elif not new_rows.size:
+        return  # every pair was kept already
+    else:
+        order = new_rows[np.argsort(key[new_rows], kind="stable")]
+        kept_key, kept_lines, kept_ids = kept
+        at = np.searchsorted(kept_key, key[order])
+        pairs = (
+            np.insert(kept_key, at, key[order]),
+            np.insert(kept_lines, at, lines[order]),
+            np.insert(kept_ids, at, ids[order]),
+        )
+    with _LOCK:
+        _KEPT.update(owner=owner, pairs=pairs)
 
 
 def _kept(owner):

@@ -442,6 +442,52 @@ def test_pairs_found_again_keep_their_lines_and_identifiers():
     forget()
 
 
+def test_pairs_of_several_searches_add_up_to_a_bound(monkeypatch):
+    """Back at a distance searched before, every pair keeps the line made then, even after
+    a search at another distance; beyond ``KEEP_MOST`` pairs only the last search's are
+    kept. The candidates are a first search's all along."""
+    rng = np.random.default_rng(9)
+    resources = ["R1", "R2", "R3"]
+    s = random_flows(rng, 150, "gisement", "S", resources, 250, 6_000, 40)
+    n = random_flows(rng, 160, "besoin", "N", resources, 250, 6_000, 40)
+    placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
+
+    def search(km):
+        return find_candidates(placed_s, placed_n, WIDE_COMPATIBILITY, km, top_k=3).candidates
+
+    def lines_of(found):
+        return dict(zip(found["candidate_id"], found.geometry.to_numpy(), strict=True))
+
+    def forget():
+        topk.forget_searches()
+        pair_parts.forget_pairs()
+
+    forget()
+    try:
+        far = search(3.0)
+        near = search(1.0)
+        assert set(near["candidate_id"]) - set(far["candidate_id"])  # new pairs at 1 km
+        kept = len(pair_parts._KEPT["pairs"][0])
+        assert kept == len(set(far["candidate_id"]) | set(near["candidate_id"]))
+        again = search(3.0)
+        first = lines_of(far)
+        assert all(line is first[cid] for cid, line in lines_of(again).items())
+        assert len(pair_parts._KEPT["pairs"][0]) == kept  # nothing new to add
+        forget()
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(again.drop(columns="geometry")),
+            pd.DataFrame(search(3.0).drop(columns="geometry")),
+        )
+        # over the bound: the last search's pairs only
+        forget()
+        monkeypatch.setattr(pair_parts, "KEEP_MOST", len(far) + 1)
+        search(3.0)
+        near = search(1.0)
+        assert sorted(pair_parts._KEPT["pairs"][2]) == sorted(near["candidate_id"])
+    finally:
+        forget()
+
+
 def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_result():
     """The dock's searches (the same placed flows, again) run the supply and need sides in
     two threads: the same candidates as one after the other, and a cancel seen in either
