@@ -47,7 +47,6 @@ from .network import RoadGraph
 from .pair_parts import lines_and_ids
 from .scoring import add_ranks, combine_score, distance_score, quantity_fit
 from .search_inputs import (  # noqa: F401 - compatibility_pairs: part of this module's API
-    IDENTITY_EXPLANATION,
     IDENTITY_SOURCE,
     compatibility_pairs,
     search_inputs,

@@ -21,9 +21,11 @@ Last, a flow in several resource pairs keeps its ``k`` best of them all, and the
 choices are added to the supply side's, each pair once.
 
 The nearest flows do not depend on the distance limit (the nearest within a limit are the
-nearest, cut at the limit): they are kept with their exact distances and the KD-trees for the
-next search over the same flows when the caller placed them once to search them again
-(:func:`.place_flows`; the dock, at each move of its distance slider): :func:`_memo`.
+nearest, cut at the limit): they are kept with their exact distances, the parts of their
+scores that do not depend on the distance (:func:`.scoring.fixed_parts`; made again when the
+flows' quantities, units or months change) and the KD-trees for the next search over the
+same flows when the caller placed them once to search them again (:func:`.place_flows`; the
+dock, at each move of its distance slider): :func:`_memo`.
 
 Order of the candidates of a flow (ties included, so the result is one set whatever the input
 order): score (best first), then distance (nearest first), then the other flow's id. The
@@ -516,9 +518,10 @@ _MEMO_LOCK = threading.Lock()
 
 def _memo(key: bytes) -> dict:
     """What a search over the same flows finds again whatever the distance (the KD-trees,
-    each flow's nearest flows of the other side with their exact distances), kept for the
-    next search: the dock searches the same flows at each move of its distance slider. One
-    set of flows is kept (the last); the parts are only read once made."""
+    each flow's nearest flows of the other side with their exact distances and the parts of
+    their scores that do not depend on it), kept for the next search: the dock searches the
+    same flows at each move of its distance slider. One set of flows is kept (the last); the
+    parts are only read once made."""
     with _MEMO_LOCK:
         if _MEMO["key"] != key:
             _MEMO["key"], _MEMO["parts"] = key, {}
