@@ -93,7 +93,6 @@ def prepared_flows(parts, name: str):
 
 def forget_flows() -> None:
     """Let go of the frames, placed flows and neighbours kept for the next searches."""
-    from ..core.synergy.pair_parts import forget_pairs
     from ..core.synergy.search_inputs import forget_inputs
     from ..core.synergy.topk import forget_searches
 
@@ -102,7 +101,6 @@ def forget_flows() -> None:
     _DETACHED.clear()
     forget_searches()
     forget_inputs()
-    forget_pairs()
 
 
 def attach(parts):

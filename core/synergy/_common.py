@@ -116,7 +116,7 @@ def stable_id(*parts: str, length: int = 12) -> str:
 
 def arrays_digest(*arrays) -> bytes:
     """A digest of ``arrays`` (numbers: their type, shape and bytes), to know the same flows
-    when they are searched again (the dock's slider: :mod:`.topk`, :mod:`.pair_parts`)."""
+    when they are searched again (the dock's slider: :mod:`.topk`, :mod:`.search_inputs`)."""
     digest = hashlib.blake2b(digest_size=20)
     for value in arrays:
         value = np.ascontiguousarray(value)

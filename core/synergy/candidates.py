@@ -623,7 +623,7 @@ def find_candidates(
     # lines and identifiers
     lines, ids = lines_and_ids(
         si[order], ni[order], s_xy, n_xy, s_frame["flow_id"].to_numpy(),
-        n_frame["flow_id"].to_numpy(), inputs if again else None,
+        n_frame["flow_id"].to_numpy(), inputs.found if again else None,
     )  # fmt: skip
     data = {
         "candidate_id": ids,

@@ -8,14 +8,16 @@ each flow's rank in the order of the ids, heat named on the supply side. None of
 on the distance limit. The workshop dock searches the same placed flows
 (:func:`._common.place_flows`) again at each move of its distance slider: :func:`search_inputs`
 keeps the last inputs made for them (the same two placed-flow objects, a compatibility table
-with the same content and the same precedents source) and gives them back; the algorithms and
-the pipeline, which search once, keep nothing. The inputs are read-only once made.
+with the same content and the same precedents source) and gives them back, with the lines and
+identifiers of the pairs their searches found (:class:`.pair_parts.KeptPairs`); the
+algorithms and the pipeline, which search once, keep nothing. The inputs are read-only once
+made (the kept pairs are replaced whole).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ import pandas as pd
 from ..errors import EitError
 from ._common import PlacedFlows, arrays_digest, months_masks
 from .impacts import heat_named
+from .pair_parts import KeptPairs
 
 IDENTITY_EXPLANATION = "même ressource"
 IDENTITY_SOURCE = "identité"
@@ -61,6 +64,8 @@ class SearchInputs:
     s_rank: np.ndarray  # place in the order of the flow ids
     n_rank: np.ndarray
     s_heat: np.ndarray  # the supply names heat
+    #: lines and identifiers of the pairs the searches of these inputs found
+    found: KeptPairs = field(default_factory=KeptPairs, compare=False)
 
 
 def search_inputs(supply: PlacedFlows, need: PlacedFlows, compatibility, precedents,
@@ -82,7 +87,7 @@ def search_inputs(supply: PlacedFlows, need: PlacedFlows, compatibility, precede
 
 
 def forget_inputs() -> None:
-    """Let go of the inputs kept (and of the flows they hold)."""
+    """Let go of the inputs kept (and of the flows and pairs they hold)."""
     with _LOCK:
         _KEPT.clear()
 

@@ -395,11 +395,16 @@ def test_searches_over_the_same_flows_reuse_their_neighbours_and_find_the_same()
     assert not topk._MEMO["parts"]
 
 
+def kept_pairs():
+    """The pairs kept for the flows searched last: (keys, lines, identifiers)."""
+    return search_inputs._KEPT[0][-1].found.get()
+
+
 def test_pairs_found_again_keep_their_lines_and_identifiers():
     """Searched again over the same flows placed once, a pair found before keeps its line and
     identifier (the same objects, not made again), and every search gives what a first one
     would, lines included; other flows (even at the same places) never get the kept ones."""
-    from eit_synergies.core.synergy import pair_parts, topk
+    from eit_synergies.core.synergy import topk
 
     rng = np.random.default_rng(5)
     resources = ["R1", "R2", "R3"]
@@ -412,13 +417,13 @@ def test_pairs_found_again_keep_their_lines_and_identifiers():
 
     def forget():
         topk.forget_searches()
-        pair_parts.forget_pairs()
+        search_inputs.forget_inputs()
 
     fresh = {}
     for km in (3.0, 1.5):
         forget()
         fresh[km] = search(s, n, km)  # flows not placed: nothing kept
-        assert not pair_parts._KEPT
+        assert not search_inputs._KEPT
     forget()
     first = search(placed_s, placed_n, 3.0)
     second = search(placed_s, placed_n, 1.5)
@@ -460,19 +465,19 @@ def test_pairs_of_several_searches_add_up_to_a_bound(monkeypatch):
 
     def forget():
         topk.forget_searches()
-        pair_parts.forget_pairs()
+        search_inputs.forget_inputs()
 
     forget()
     try:
         far = search(3.0)
         near = search(1.0)
         assert set(near["candidate_id"]) - set(far["candidate_id"])  # new pairs at 1 km
-        kept = len(pair_parts._KEPT["pairs"][0])
+        kept = len(kept_pairs()[0])
         assert kept == len(set(far["candidate_id"]) | set(near["candidate_id"]))
         again = search(3.0)
         first = lines_of(far)
         assert all(line is first[cid] for cid, line in lines_of(again).items())
-        assert len(pair_parts._KEPT["pairs"][0]) == kept  # nothing new to add
+        assert len(kept_pairs()[0]) == kept  # nothing new to add
         forget()
         pd.testing.assert_frame_equal(
             pd.DataFrame(again.drop(columns="geometry")),
@@ -483,7 +488,7 @@ def test_pairs_of_several_searches_add_up_to_a_bound(monkeypatch):
         monkeypatch.setattr(pair_parts, "KEEP_MOST", len(far) + 1)
         search(3.0)
         near = search(1.0)
-        assert sorted(pair_parts._KEPT["pairs"][2]) == sorted(near["candidate_id"])
+        assert sorted(kept_pairs()[2]) == sorted(near["candidate_id"])
     finally:
         forget()
 
@@ -494,7 +499,7 @@ def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_r
     thread stops the search with nothing left running."""
     import threading
 
-    from eit_synergies.core.synergy import pair_parts, topk
+    from eit_synergies.core.synergy import topk
 
     rng = np.random.default_rng(13)
     resources = ["R1", "R2", "R3", "R4"]
@@ -511,7 +516,7 @@ def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_r
 
     def search(parallel, progress=None):
         topk.forget_searches()
-        pair_parts.forget_pairs()
+        search_inputs.forget_inputs()
         topk.PARALLEL_SIDES = parallel
         try:
             found = find_candidates(placed_s, placed_n, WIDE_COMPATIBILITY, 2.0, top_k=4,
@@ -563,7 +568,7 @@ def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_r
     finally:
         topk._best_of_side = real
         topk.forget_searches()
-        pair_parts.forget_pairs()
+        search_inputs.forget_inputs()
 
 
 # The inputs of a search made once for the same placed flows (the dock's slider), and made
@@ -572,7 +577,6 @@ def test_flows_searched_again_are_searched_on_both_sides_at_once_with_the_same_r
 
 def forget_all():
     topk.forget_searches()
-    pair_parts.forget_pairs()
     search_inputs.forget_inputs()
 
 
