@@ -7,11 +7,14 @@ sides, the compatible resource pairs present (with their precedents), quantities
 each flow's rank in the order of the ids, heat named on the supply side. None of this depends
 on the distance limit. The workshop dock searches the same placed flows
 (:func:`._common.place_flows`) again at each move of its distance slider: :func:`search_inputs`
-keeps the last inputs made for them (the same two placed-flow objects, a compatibility table
-with the same content and the same precedents source) and gives them back, with the lines and
+keeps the inputs made for them (the same two placed-flow objects, a compatibility table with
+the same content and the same precedents source) and gives them back, with the lines and
 identifiers of the pairs their searches found (:class:`.pair_parts.KeptPairs`); the
-algorithms and the pipeline, which search once, keep nothing. The inputs are read-only once
-made (the kept pairs are replaced whole).
+algorithms and the pipeline, which search once, keep nothing. The inputs of the last
+``KEPT_MOST`` pairs of placed flows are kept, so that another search of placed flows (a
+benchmark's reference, a second view) does not make the dock's be made again; the inputs of
+flows one side of which was replaced (a flow written in the dock) are let go at once. The
+inputs are read-only once made (the kept pairs are replaced whole).
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ from .pair_parts import KeptPairs
 IDENTITY_EXPLANATION = "même ressource"
 IDENTITY_SOURCE = "identité"
 
-#: the last inputs kept: ``(supply, need, compatibility digest, precedents, inputs)``
+#: the inputs kept, the last used first: ``(supply, need, compatibility digest, precedents,
+#: inputs)``
 _KEPT: list = []
+#: the most pairs of placed flows whose inputs are kept
+KEPT_MOST = 2
 _LOCK = threading.Lock()
 
 
@@ -71,18 +77,22 @@ class SearchInputs:
 def search_inputs(supply: PlacedFlows, need: PlacedFlows, compatibility, precedents,
                   keep: bool = False) -> SearchInputs:  # fmt: skip
     """The inputs of a search of ``supply`` against ``need`` (both checked and placed);
-    ``keep``: the flows are searched again (the dock): the last inputs made for the same
-    flows are given back, and these kept for the next search."""
+    ``keep``: the flows are searched again (the dock): the inputs made for the same flows
+    are given back, and these kept for the next search (replacing those of flows that share
+    one of their sides: the same territory, one side written since)."""
     if not keep:
         return _make(supply, need, compatibility, precedents)
     table = _table_digest(compatibility)
     with _LOCK:
-        for s, n, t, p, inputs in _KEPT:
+        for i, entry in enumerate(_KEPT):
+            s, n, t, p, inputs = entry
             if s is supply and n is need and t == table and p is precedents:
+                _KEPT.insert(0, _KEPT.pop(i))
                 return inputs
     inputs = _make(supply, need, compatibility, precedents)
     with _LOCK:
-        _KEPT[:] = [(supply, need, table, precedents, inputs)]
+        others = [entry for entry in _KEPT if entry[0] is not supply and entry[1] is not need]
+        _KEPT[:] = [(supply, need, table, precedents, inputs), *others][:KEPT_MOST]
     return inputs
 
 

@@ -619,6 +619,44 @@ def test_inputs_are_made_once_for_the_same_placed_flows_and_table():
         forget_all()
 
 
+def test_inputs_of_other_placed_flows_leave_those_kept_and_a_side_replaced_lets_them_go():
+    """Another search of placed flows (a second pair of objects) does not make the first
+    pair's inputs again; flows one side of which was replaced let theirs go; at most
+    ``KEPT_MOST`` are kept."""
+    s, n = some_flows()
+
+    def kept():
+        """The identities of the inputs kept, the last used first."""
+        return [id(entry[-1]) for entry in search_inputs._KEPT]
+
+    dock = place_flows(s, "supply"), place_flows(n, "need")
+    other = place_flows(s, "supply"), place_flows(n, "need")  # the same flows, other objects
+    forget_all()
+    try:
+        first = search_with(*dock, 2.0)
+        dock_inputs = search_inputs._KEPT[0][-1]
+        assert search_with(*other, 2.0).equals(first)
+        other_inputs = search_inputs._KEPT[0][-1]
+        assert other_inputs is not dock_inputs
+        assert kept() == [id(other_inputs), id(dock_inputs)]
+        # the first pair's inputs (and the lines of its pairs) are given back
+        lines = dock_inputs.found.get()[1]
+        search_with(*dock, 2.0)
+        assert kept() == [id(dock_inputs), id(other_inputs)]
+        assert dock_inputs.found.get()[1] is lines
+        # one side written: the inputs of the flows it replaces go, the others stay
+        written = place_flows(s.iloc[1:], "supply")
+        search_with(written, dock[1], 2.0)
+        assert len(kept()) == 2 and id(dock_inputs) not in kept() and kept()[1] == id(other_inputs)
+        # a third pair of flows: the one used longest ago goes
+        third = place_flows(s.iloc[2:], "supply"), place_flows(n.iloc[2:], "need")
+        search_with(*third, 2.0)
+        assert len(kept()) == search_inputs.KEPT_MOST == 2
+        assert id(other_inputs) not in kept()
+    finally:
+        forget_all()
+
+
 def test_inputs_are_made_again_for_another_table_other_precedents_or_other_flows():
     s, n = some_flows()
     placed_s, placed_n = place_flows(s, "supply"), place_flows(n, "need")
