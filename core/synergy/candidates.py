@@ -205,6 +205,19 @@ def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
     return {int(sorted_codes[a]): order[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)}
 
 
+class _Group:
+    """The flows of one resource on one side of :func:`search_pairs`: their rows (int32),
+    KD-tree, coordinates and actor codes, contiguous."""
+
+    def __init__(self, rows: np.ndarray, xy: np.ndarray, actor: np.ndarray):
+        self.rows = rows.astype(np.int32)
+        points = xy[rows]
+        self.tree = cKDTree(points)
+        self.x = np.ascontiguousarray(points[:, 0])
+        self.y = np.ascontiguousarray(points[:, 1])
+        self.actor = actor[rows]
+
+
 def search_pairs(
     s_xy: np.ndarray,
     s_res: np.ndarray,
@@ -227,8 +240,11 @@ def search_pairs(
     the count ``same_actor`` of excluded internal loops.
     """
     s_groups, n_groups = _groups(s_res), _groups(n_res)
-    s_trees: dict[int, cKDTree] = {}
-    n_trees: dict[int, cKDTree] = {}
+    # per resource and side, built once and shared by the pairs that use it: the KD-tree,
+    # and the rows, coordinates and actors of its flows as small contiguous arrays (the
+    # exact re-check then reads a few thousand points, not the whole layer)
+    s_sides: dict[int, _Group] = {}
+    n_sides: dict[int, _Group] = {}
     out_si, out_ni, out_d, out_p = [], [], [], []
     total = 0
     same_actor = 0
@@ -239,22 +255,25 @@ def search_pairs(
         rs, rn = int(pair_s[k]), int(pair_n[k])
         if rs not in s_groups or rn not in n_groups:
             continue
-        if rs not in s_trees:
-            s_trees[rs] = cKDTree(s_xy[s_groups[rs]])
-        if rn not in n_trees:
-            n_trees[rn] = cKDTree(n_xy[n_groups[rn]])
+        if rs not in s_sides:
+            s_sides[rs] = _Group(s_groups[rs], s_xy, s_actor)
+        if rn not in n_sides:
+            n_sides[rn] = _Group(n_groups[rn], n_xy, n_actor)
+        a, b = s_sides[rs], n_sides[rn]
         lim = float(limit_m[k])
-        found = s_trees[rs].sparse_distance_matrix(n_trees[rn], lim + 1e-3, output_type="ndarray")
-        si = s_groups[rs][found["i"]]
-        ni = n_groups[rn][found["j"]]
-        d = np.hypot(s_xy[si, 0] - n_xy[ni, 0], s_xy[si, 1] - n_xy[ni, 1])
+        found = a.tree.sparse_distance_matrix(b.tree, lim + 1e-3, output_type="ndarray")
+        i, j = found["i"], found["j"]
+        del found
+        d = np.hypot(a.x[i] - b.x[j], a.y[i] - b.y[j])
         keep = d <= lim + DISTANCE_TOLERANCE_M
-        same = keep & (s_actor[si] == n_actor[ni])
+        same = keep & (a.actor[i] == b.actor[j])
         same_actor += int(same.sum())
         keep &= ~same
-        if not keep.any():
+        if not keep.all():
+            i, j, d = i[keep], j[keep], d[keep]
+        if not len(d):
             continue
-        total += int(keep.sum())
+        total += len(d)
         if max_candidates is not None and total > max_candidates:
             raise EitError(
                 "too_many_candidates",
@@ -263,10 +282,10 @@ def search_pairs(
                 limit=max_candidates,
                 value=total,
             )
-        out_si.append(si[keep].astype(np.int32))
-        out_ni.append(ni[keep].astype(np.int32))
-        out_d.append(d[keep])
-        out_p.append(np.full(int(keep.sum()), k, dtype=np.int32))
+        out_si.append(a.rows[i])
+        out_ni.append(b.rows[j])
+        out_d.append(d)
+        out_p.append(np.full(len(d), k, dtype=np.int32))
     res = {}
     # one list at a time, freed as soon as it is joined: the peak stays near one copy
     for name, chunks in (("si", out_si), ("ni", out_ni), ("d", out_d), ("pair", out_p)):
