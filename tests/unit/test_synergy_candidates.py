@@ -485,3 +485,39 @@ def test_group_ranks_match_pandas_rank_min():
     codes = pd.factorize(pd.Series(keys))[0] * 7 + 3
     assert (group_ranks(codes, score) == expected).all()
     assert group_ranks(np.array([], dtype=object), np.array([])).size == 0
+
+
+def test_search_pairs_is_every_pair_within_its_limit_other_actors_exact_distances():
+    """The pair search against every (supply, need) pair computed by hand: each resource
+    pair's flows within its limit (points exactly at the limit included), other actors only,
+    distances equal to ``np.hypot`` bit for bit, and the same-actor pairs counted."""
+    from eit_synergies.core.synergy import search_pairs
+
+    rng = np.random.default_rng(11)
+    n_s, n_n = 300, 350
+    s_xy = X0 + rng.integers(0, 40, (n_s, 2)) * 250.0  # a grid: many pairs exactly at a limit
+    n_xy = X0 + rng.integers(0, 40, (n_n, 2)) * 250.0
+    s_res, n_res = rng.integers(0, 4, n_s), rng.integers(0, 4, n_n)
+    s_act, n_act = rng.integers(0, 60, n_s), rng.integers(0, 60, n_n)
+    pair_s = np.array([0, 1, 2, 0, 3])
+    pair_n = np.array([0, 1, 2, 3, 1])
+    limit_m = np.array([1_000.0, 1_250.0, 500.0, 2_000.0, 750.0])
+    found = search_pairs(s_xy, s_res, s_act, n_xy, n_res, n_act, pair_s, pair_n, limit_m)
+
+    expected, same = set(), 0
+    for p, (rs, rn, lim) in enumerate(zip(pair_s, pair_n, limit_m, strict=True)):
+        for i in np.flatnonzero(s_res == rs):
+            for j in np.flatnonzero(n_res == rn):
+                d = float(np.hypot(s_xy[i, 0] - n_xy[j, 0], s_xy[i, 1] - n_xy[j, 1]))
+                if d <= lim + 1e-6:
+                    if s_act[i] == n_act[j]:
+                        same += 1
+                    else:
+                        expected.add((int(i), int(j), p, d))
+    got = set(zip(found["si"].tolist(), found["ni"].tolist(), found["pair"].tolist(),
+                  found["d"].tolist(), strict=True))  # fmt: skip
+    assert got == expected
+    assert len(found["si"]) == len(expected)  # each pair once
+    assert found["same_actor"] == same > 0
+    assert any(d == limit_m[p] for _, _, p, d in expected)  # points exactly at a limit
+    assert found["si"].dtype == found["ni"].dtype == found["pair"].dtype == np.int32
