@@ -412,7 +412,8 @@ def find_candidates(
     stats = {"supply_flows": len(s_frame), "need_flows": len(n_frame), "unplaced": len(unplaced)}
 
     def finish(frame, allocation_totals=None, codes=None):
-        frame = add_ranks(frame, codes)
+        # the rows of a search come best score first (sorted below)
+        frame = add_ranks(frame, codes, in_score_order=True)
         stats["candidates"] = len(frame)
         log.append(f"{len(frame)} candidate(s)")
         if progress is not None:

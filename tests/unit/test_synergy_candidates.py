@@ -487,6 +487,27 @@ def test_group_ranks_match_pandas_rank_min():
     assert group_ranks(np.array([], dtype=object), np.array([])).size == 0
 
 
+@pytest.mark.parametrize("spread", [50, 70_000])  # codes in 16 bits (a radix sort), or not
+def test_group_ranks_of_rows_in_score_order_are_those_of_any_order(spread):
+    """Rows given best score first (the search's output) rank as the general sort ranks
+    them, ties included, whether the codes fit in 16 bits or not."""
+    from eit_synergies.core.synergy.scoring import group_ranks
+
+    rng = np.random.default_rng(spread)
+    codes = rng.integers(0, 40, 3_000) * (spread // 40 + 1)
+    score = np.round(rng.random(3_000), 2)  # many ties within a group
+    order = np.argsort(-score, kind="stable")
+    codes, score = codes[order], score[order]
+    assert codes.max() >= 2**16 if spread > 2**16 else codes.max() < 2**16
+    expected = group_ranks(codes, score)
+    assert (group_ranks(codes, score, in_score_order=True) == expected).all()
+    assert (group_ranks(codes.astype(str), score, in_score_order=True) == expected).all()
+    # the flag is the caller's word: rows out of score order rank otherwise
+    shuffled = rng.permutation(len(codes))
+    assert not (group_ranks(codes[shuffled], score[shuffled], in_score_order=True)
+                == expected[shuffled]).all()  # fmt: skip
+
+
 def test_search_pairs_is_every_pair_within_its_limit_other_actors_exact_distances():
     """The pair search against every (supply, need) pair computed by hand: each resource
     pair's flows within its limit (points exactly at the limit included), other actors only,
