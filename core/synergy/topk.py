@@ -220,8 +220,9 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
     memo = _memo(arrays_digest(s_xy, s_res, s_actor, n_xy, n_res, n_actor, ask)) if reuse else {}
     flows = {"s": (s_xy, s_groups, s_actor), "n": (n_xy, n_groups, n_actor)}
     oriented = {"s": _Oriented(scorer, supply_first=True), "n": _Oriented(scorer, False)}
+    flows_digest = scorer.flows_digest() if reuse else b""
     if reuse:
-        _forget_parts_of_other_flows(memo, scorer)
+        _forget_parts_of_other_flows(memo, flows_digest)
 
     def tree(side: str, code: int) -> cKDTree:
         if (side, code) not in memo:
@@ -239,7 +240,9 @@ def search_top_k(s_xy, s_res, s_actor, s_rank, n_xy, n_res, n_actor, n_rank, pai
 
     def parts(side: str, q_code: int, t_code: int, p: int):
         """The score parts of the nearest flows that do not depend on the distance (kept)."""
-        key = ("parts", side, q_code, t_code, float(scorer.factor[p]))
+        # keyed by what they are made of: a search of other quantities still running (canceled,
+        # not yet stopped) may write its own parts beside them, never in their place
+        key = ("parts", flows_digest, side, q_code, t_code, float(scorer.factor[p]))
         if key not in memo:
             found, _, same, _, _ = near(side, q_code, t_code)
             memo[key] = _fixed_parts(oriented[side], flows[side][1][q_code], found, same, p)
@@ -481,14 +484,13 @@ def _fixed_parts(oriented: _Oriented, q_rows, found, same, p: int):
     return fixed, season
 
 
-def _forget_parts_of_other_flows(memo: dict, scorer: PairScorer) -> None:
-    """The score parts kept are made again when the flows' quantities, units or months
-    changed (the places and resources are the memo's own key)."""
-    digest = scorer.flows_digest()
-    if memo.get("scorer") != digest:
-        for key in [key for key in memo if isinstance(key, tuple) and key[0] == "parts"]:
-            del memo[key]
-        memo["scorer"] = digest
+def _forget_parts_of_other_flows(memo: dict, flows_digest: bytes) -> None:
+    """Let go of the score parts kept for other quantities, units or months of the flows
+    (the places and resources are the memo's own key): those a search of other flows made,
+    even after this one began."""
+    for key in list(memo):  # a copy at once: another search's thread may add to the memo
+        if isinstance(key, tuple) and key[0] == "parts" and key[1] != flows_digest:
+            memo.pop(key, None)
 
 
 def _nearest(q_xy, q_groups, q_actor, q_code, t_xy, t_groups, t_actor, t_code, t_tree, ask):

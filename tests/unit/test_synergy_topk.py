@@ -722,3 +722,38 @@ def test_score_parts_kept_give_the_score_to_the_last_bit():
             assert np.array_equal(score, found["score"].to_numpy())
     finally:
         forget_all()
+
+
+def test_score_parts_a_late_search_of_other_quantities_writes_are_never_used():
+    """A search of other quantities canceled but still running when the next one begins
+    writes its score parts into the shared memo after that one has let the old ones go: the
+    next searches never use them (each search's parts are its quantities' own)."""
+    s, n = some_flows(4)
+    other = s.copy()
+    # the tonnages corrected: half of them unknown now, the others a hundredth
+    other["quantity_norm"] = np.where(
+        np.arange(len(s)) % 2 == 0, np.nan, other["quantity_norm"] * 0.01
+    )
+    placed_old = place_flows(s, "supply"), place_flows(n, "need")
+    placed_new = place_flows(other, "supply"), place_flows(n, "need")
+
+    def parts_written():
+        return {k: v for k, v in topk._MEMO["parts"].items()
+                if isinstance(k, tuple) and k[0] == "parts"}  # fmt: skip
+
+    forget_all()
+    try:
+        search_with(*placed_old, 2.5)
+        late = parts_written()  # what the old search's thread writes
+        assert late
+        expected = fresh_search(*placed_new, 2.5)
+        search_with(*placed_new, 2.5)
+        topk._MEMO["parts"].update(late)  # ... after the new search has begun
+        again = search_with(*placed_new, 2.5)
+        pd.testing.assert_frame_equal(again, expected)
+        assert not again["score"].equals(fresh_search(*placed_old, 2.5)["score"])
+        # the late parts are let go at the next search
+        search_with(*placed_new, 3.0)
+        assert not set(late) & set(topk._MEMO["parts"])
+    finally:
+        forget_all()
