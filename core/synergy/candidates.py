@@ -263,7 +263,6 @@ def search_pairs(
         lim = float(limit_m[k])
         found = a.tree.sparse_distance_matrix(b.tree, lim + 1e-3, output_type="ndarray")
         i, j = found["i"], found["j"]
-        del found
         d = np.hypot(a.x[i] - b.x[j], a.y[i] - b.y[j])
         keep = d <= lim + DISTANCE_TOLERANCE_M
         same = keep & (a.actor[i] == b.actor[j])
